@@ -1,0 +1,186 @@
+/**
+ * The configuration of one autoscaled Flink application: one zod schema shared by the
+ * Lambda functions (read once at cold start from an environment variable) and the CDK
+ * app (validated at synth). Pure: no I/O.
+ */
+import { z } from 'zod';
+import { ConfigError } from './errors';
+
+const name = z.string().trim().min(1, 'must not be empty');
+const positive = z.number().finite().positive();
+const nonNegative = z.number().finite().nonnegative();
+const count = z.number().int().nonnegative();
+const dimensions = z.record(z.string().min(1), z.string().min(1));
+
+/** A fully named CloudWatch metric (used for cluster-level metrics such as backlog). */
+export const MetricRefSchema = z.strictObject({
+  namespace: name,
+  metricName: name,
+  dimensions: dimensions.default({}),
+  stat: z.string().min(1).default('Average'),
+});
+export type MetricRef = z.infer<typeof MetricRefSchema>;
+
+/** Where the per-TaskManager metrics come from. Presets fill in names; every field can be overridden. */
+export const MetricPresetSchema = z.enum(['seed', 'flink-prometheus', 'container-insights-cpu']);
+export type MetricPreset = z.infer<typeof MetricPresetSchema>;
+
+export const BacklogPresetSchema = z.enum(['msk-consumer-lag', 'kinesis-iterator-age', 'flink-pending-records']);
+export type BacklogPreset = z.infer<typeof BacklogPresetSchema>;
+
+const BacklogSchema = z.strictObject({
+  preset: BacklogPresetSchema,
+  /** Dimensions that select the stream/consumer group/job, e.g. {"Consumer Group": "flink", "Topic": "orders"}. */
+  dimensions: dimensions.default({}),
+  namespace: name.optional(),
+  metricName: name.optional(),
+  stat: z.string().min(1).optional(),
+});
+
+const MetricsSchema = z
+  .strictObject({
+    preset: MetricPresetSchema.default('flink-prometheus'),
+    namespace: name.optional(),
+    /** The dimension whose value is the ECS task id of the TaskManager. */
+    taskDimension: name.optional(),
+    /** Fixed dimensions added to every per-TaskManager query (e.g. ClusterName). */
+    dimensions: dimensions.default({}),
+    /** Load numerator metric (task_duration, busyTimeMsPerSecond, CpuUtilized). */
+    loadMetric: name.optional(),
+    /** Load denominator metric (task_interval, CpuReserved); absent for busyTimeMsPerSecond. */
+    loadDenominatorMetric: name.optional(),
+    /** Records/s processed per TaskManager; enables the rate model's capacity estimate. */
+    processedRateMetric: name.optional(),
+    /** CloudWatch period of the per-TaskManager metrics. */
+    periodSeconds: z.number().int().refine((v) => v === 60 || (v > 0 && v % 60 === 0) || [1, 5, 10, 30].includes(v), {
+      message: 'must be 1, 5, 10, 30 or a multiple of 60',
+    }).default(60),
+    /** How far back a decision looks; the latest datapoints in it are averaged. */
+    windowSeconds: z.number().int().min(60).max(3600).default(180),
+    /** A TaskManager with no datapoint newer than this is missing (CloudWatch ingestion delay included). */
+    maxDataAgeSeconds: z.number().int().min(60).max(3600).default(240),
+    backlog: BacklogSchema.optional(),
+  })
+  .default({ preset: 'flink-prometheus', dimensions: {}, periodSeconds: 60, windowSeconds: 180, maxDataAgeSeconds: 240 });
+
+export const PolicyModeSchema = z.enum(['rate', 'threshold']);
+export type PolicyMode = z.infer<typeof PolicyModeSchema>;
+
+const PolicySchema = z
+  .strictObject({
+    mode: PolicyModeSchema.default('rate'),
+    minTaskManagers: count.min(1).default(1),
+    maxTaskManagers: count.min(1).default(10),
+    /** Seed rule: threshold = load_average * load_factor. */
+    loadFactor: z.number().finite().min(1).max(10).default(1.2),
+    /** Rate model: size the cluster so that the input keeps it this busy. */
+    targetUtilization: z.number().finite().gt(0).lte(1).default(0.7),
+    /** Utilization band around the target inside which no rescale happens. */
+    utilizationTolerance: z.number().finite().min(0).lt(1).default(0.1),
+    /** Backlog must be drained within this time after a decision. */
+    catchUpSeconds: positive.default(300),
+    /** Flink restart time on a rescale (reactive mode), counted as records to replay. */
+    restartSeconds: nonNegative.default(30),
+    checkpointIntervalSeconds: nonNegative.default(60),
+    /** Backlog smaller than this many seconds of input counts as "no backlog" (scale-in allowed). */
+    backlogToleranceSeconds: nonNegative.default(30),
+    maxScaleOutStep: count.min(1).default(8),
+    maxScaleInStep: count.min(1).default(4),
+    scaleOutCooldownSeconds: nonNegative.default(120),
+    scaleInCooldownSeconds: nonNegative.default(300),
+    scaleInStabilizationSeconds: nonNegative.default(600),
+  })
+  .default({
+    mode: 'rate',
+    minTaskManagers: 1,
+    maxTaskManagers: 10,
+    loadFactor: 1.2,
+    targetUtilization: 0.7,
+    utilizationTolerance: 0.1,
+    catchUpSeconds: 300,
+    restartSeconds: 30,
+    checkpointIntervalSeconds: 60,
+    backlogToleranceSeconds: 30,
+    maxScaleOutStep: 8,
+    maxScaleInStep: 4,
+    scaleOutCooldownSeconds: 120,
+    scaleInCooldownSeconds: 300,
+    scaleInStabilizationSeconds: 600,
+  });
+
+const HealthSchema = z
+  .strictObject({
+    /** No metric datapoint for this long → SUSPECT. */
+    heartbeatTimeoutSeconds: z.number().int().min(10).default(120),
+    /** Consecutive reconcile ticks a SUSPECT TaskManager may miss before it is DEAD. */
+    missesToDead: z.number().int().min(1).default(1),
+    /** At most this many hung TaskManagers are stopped per minute (a metrics outage cannot stop the fleet). */
+    maxStopsPerMinute: z.number().int().min(0).default(1),
+  })
+  .default({ heartbeatTimeoutSeconds: 120, missesToDead: 1, maxStopsPerMinute: 1 });
+
+export const AppConfigSchema = z
+  .strictObject({
+    appId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'must be 1-64 letters, digits, _ . -'),
+    ecs: z.strictObject({
+      cluster: name,
+      service: name,
+    }),
+    metrics: MetricsSchema,
+    policy: PolicySchema,
+    /** The job's data partitions (Kafka partitions, Kinesis shards) and the slots each TaskManager offers. */
+    partitions: z.number().int().min(1).max(100_000),
+    slotsPerTaskManager: z.number().int().min(1).max(256).default(1),
+    health: HealthSchema,
+    /** Alarm names whose state changes trigger an immediate evaluation. */
+    alarms: z.array(name).default([]),
+    /** Expected schedule period; events older than two periods are stale. */
+    scheduleSeconds: z.number().int().min(10).max(3600).default(60),
+    /** Decision audit items expire after this many days (DynamoDB TTL). */
+    decisionRetentionDays: z.number().int().min(1).max(3650).default(30),
+    dryRun: z.boolean().default(false),
+  })
+  .superRefine((c, ctx) => {
+    if (c.policy.minTaskManagers > c.policy.maxTaskManagers) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['policy', 'minTaskManagers'],
+        message: `must not exceed policy.maxTaskManagers (${c.policy.maxTaskManagers})`,
+      });
+    }
+  });
+
+export type AppConfig = z.infer<typeof AppConfigSchema>;
+export type AppConfigInput = z.input<typeof AppConfigSchema>;
+export type PolicyConfig = AppConfig['policy'];
+export type MetricsConfig = AppConfig['metrics'];
+
+/** Formats zod issues as "field.path: message; other.field: message". */
+export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues
+    .map((i) => `${i.path.length > 0 ? i.path.map(String).join('.') : '(root)'}: ${i.message}`)
+    .join('; ');
+}
+
+/** Validates a config object; throws ConfigError naming every bad field. */
+export function parseConfig(raw: unknown): AppConfig {
+  const result = AppConfigSchema.safeParse(raw);
+  if (!result.success) {
+    throw new ConfigError(`invalid autoscaler config: ${formatIssues(result.error.issues)}`);
+  }
+  return result.data;
+}
+
+/** Parses the JSON text of a config (as held by an environment variable). */
+export function parseConfigJson(text: string | undefined, source = 'AUTOSCALER_CONFIG'): AppConfig {
+  if (text === undefined || text.trim() === '') {
+    throw new ConfigError(`${source}: is not set; it must hold the autoscaler config as JSON`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (cause) {
+    throw new ConfigError(`${source}: is not valid JSON (${(cause as Error).message})`, { cause });
+  }
+  return parseConfig(raw);
+}
