@@ -101,6 +101,8 @@ export interface ScalerState {
   readonly recommendations: readonly RecommendationSample[];
   readonly hold?: TimedFlag;
   readonly pause?: TimedFlag;
+  /** Records/s one slot processes at 100% busy, as last measured (rate policy). */
+  readonly perSlotRate?: number;
   /** A committed decision whose UpdateService has not been confirmed yet. */
   readonly pending?: { readonly decisionId: string; readonly desired: number; readonly committedAt: number };
 }

@@ -6,7 +6,12 @@
  *     perSlotRate * P / ceil(P / (N*S))     records/s.
  * When N*S >= P only P slots have work: extra TaskManagers add nothing.
  */
-export function jobCapacity(taskManagers: number, perSlotRate: number, partitions: number, slotsPerTaskManager: number): number {
+export function jobCapacity(
+  taskManagers: number,
+  perSlotRate: number,
+  partitions: number,
+  slotsPerTaskManager: number,
+): number {
   if (taskManagers <= 0 || perSlotRate <= 0 || partitions <= 0 || slotsPerTaskManager <= 0) return 0;
   const slots = taskManagers * slotsPerTaskManager;
   return (perSlotRate * partitions) / Math.ceil(partitions / slots);

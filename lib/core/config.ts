@@ -25,7 +25,11 @@ export type MetricRef = z.infer<typeof MetricRefSchema>;
 export const MetricPresetSchema = z.enum(['seed', 'flink-prometheus', 'container-insights-cpu']);
 export type MetricPreset = z.infer<typeof MetricPresetSchema>;
 
-export const BacklogPresetSchema = z.enum(['msk-consumer-lag', 'kinesis-iterator-age', 'flink-pending-records']);
+export const BacklogPresetSchema = z.enum([
+  'msk-consumer-lag',
+  'kinesis-iterator-age',
+  'flink-pending-records',
+]);
 export type BacklogPreset = z.infer<typeof BacklogPresetSchema>;
 
 const BacklogSchema = z.strictObject({
@@ -49,19 +53,31 @@ const MetricsSchema = z
     loadMetric: name.optional(),
     /** Load denominator metric (task_interval, CpuReserved); absent for busyTimeMsPerSecond. */
     loadDenominatorMetric: name.optional(),
+    /** Multiplier that turns the load ratio into a busy fraction (1/1000 for busyTimeMsPerSecond). */
+    loadScale: z.number().finite().positive().optional(),
     /** Records/s processed per TaskManager; enables the rate model's capacity estimate. */
     processedRateMetric: name.optional(),
     /** CloudWatch period of the per-TaskManager metrics. */
-    periodSeconds: z.number().int().refine((v) => v === 60 || (v > 0 && v % 60 === 0) || [1, 5, 10, 30].includes(v), {
-      message: 'must be 1, 5, 10, 30 or a multiple of 60',
-    }).default(60),
+    periodSeconds: z
+      .number()
+      .int()
+      .refine((v) => v === 60 || (v > 0 && v % 60 === 0) || [1, 5, 10, 30].includes(v), {
+        message: 'must be 1, 5, 10, 30 or a multiple of 60',
+      })
+      .default(60),
     /** How far back a decision looks; the latest datapoints in it are averaged. */
     windowSeconds: z.number().int().min(60).max(3600).default(180),
     /** A TaskManager with no datapoint newer than this is missing (CloudWatch ingestion delay included). */
     maxDataAgeSeconds: z.number().int().min(60).max(3600).default(240),
     backlog: BacklogSchema.optional(),
   })
-  .default({ preset: 'flink-prometheus', dimensions: {}, periodSeconds: 60, windowSeconds: 180, maxDataAgeSeconds: 240 });
+  .default({
+    preset: 'flink-prometheus',
+    dimensions: {},
+    periodSeconds: 60,
+    windowSeconds: 180,
+    maxDataAgeSeconds: 240,
+  });
 
 export const PolicyModeSchema = z.enum(['rate', 'threshold']);
 export type PolicyMode = z.infer<typeof PolicyModeSchema>;

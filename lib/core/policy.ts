@@ -1,0 +1,234 @@
+/**
+ * How the desired TaskManager count is computed. Two policies, both pure:
+ *
+ * - `threshold`: the seed's rule, literally. load_i = task_duration_i / task_interval_i,
+ *   threshold = load_average * load_factor; a TaskManager above it → add one. Never scales in.
+ * - `rate`: sizes the cluster in one step from the processed rate and the busy fraction
+ *   (true capacity), the input rate, the backlog to catch up and the replay a restart
+ *   costs, at the target utilization, aware of partition skew.
+ */
+import { jobCapacity, smallestCountFor } from './capacity';
+import type { AppConfig } from './config';
+import type { MetricsSnapshot, TaskManagerMetrics } from './metrics';
+
+export interface Recommendation {
+  readonly policy: 'rate' | 'threshold';
+  /** The count the policy wants, before guards (bounds not applied). */
+  readonly desired: number;
+  /** True when there is enough data to act at all. */
+  readonly hasData: boolean;
+  /** The current count is close enough to what is needed: do not rescale for this. */
+  readonly withinTolerance: boolean;
+  /** A backlog that needs catching up exists (blocks scale-in). */
+  readonly backlogPresent: boolean;
+  /** Learned records/s per busy slot, kept for ticks where it cannot be measured. */
+  readonly perSlotRate?: number;
+  readonly hot: readonly string[];
+  readonly inputs: Readonly<Record<string, number | string | boolean | readonly string[]>>;
+}
+
+export interface SeedLoad {
+  readonly average: number;
+  readonly threshold: number;
+  /** TaskManagers whose load is above the threshold, sorted by id. */
+  readonly hot: readonly string[];
+}
+
+/** The seed's threshold: load_average * load_factor, and the TaskManagers above it. */
+export function seedThreshold(
+  loads: readonly { taskId: string; load: number }[],
+  loadFactor: number,
+): SeedLoad {
+  if (loads.length === 0) return { average: 0, threshold: 0, hot: [] };
+  const average = loads.reduce((a, l) => a + l.load, 0) / loads.length;
+  const threshold = average * loadFactor;
+  const hot = loads
+    .filter((l) => l.load > threshold)
+    .map((l) => l.taskId)
+    .sort();
+  return { average, threshold, hot };
+}
+
+export interface PolicyInput {
+  readonly config: AppConfig;
+  /** ECS desired count when read. */
+  readonly current: number;
+  /** TaskManagers ECS reports RUNNING (the job's parallelism is based on them). */
+  readonly running: number;
+  readonly metrics: MetricsSnapshot;
+  /** The last learned per-slot rate, if any. */
+  readonly perSlotRate?: number;
+}
+
+const round = (v: number, digits = 3): number => Number(v.toFixed(digits));
+
+/** The seed's rule: any TaskManager above load_average * load_factor → one more. */
+export function thresholdPolicy(input: PolicyInput): Recommendation {
+  const { metrics, current, config } = input;
+  const seed = seedThreshold(metrics.taskManagers, config.policy.loadFactor);
+  const hasData = metrics.taskManagers.length > 0;
+  return {
+    policy: 'threshold',
+    desired: hasData && seed.hot.length > 0 ? current + 1 : current,
+    hasData,
+    withinTolerance: false,
+    backlogPresent: false,
+    hot: seed.hot,
+    inputs: { averageLoad: round(seed.average), threshold: round(seed.threshold), hot: seed.hot },
+  };
+}
+
+interface JobSample {
+  readonly at: number;
+  readonly processed: number; // Σ records/s over reporting TaskManagers
+  readonly maxBusy: number; // busiest TaskManager (the bottleneck)
+  readonly reporting: number;
+}
+
+/** Aggregates per-TaskManager samples by timestamp (sum of rates, max of busy). */
+export function jobSamples(taskManagers: readonly TaskManagerMetrics[]): JobSample[] {
+  const byAt = new Map<number, { processed: number; maxBusy: number; reporting: number }>();
+  for (const tm of taskManagers) {
+    for (const s of tm.samples) {
+      const agg = byAt.get(s.at) ?? { processed: 0, maxBusy: 0, reporting: 0 };
+      agg.processed += s.processedRate ?? 0;
+      agg.maxBusy = Math.max(agg.maxBusy, s.load);
+      agg.reporting += 1;
+      byAt.set(s.at, agg);
+    }
+  }
+  return [...byAt.entries()].sort((a, b) => a[0] - b[0]).map(([at, v]) => ({ at, ...v }));
+}
+
+/** Below this busy fraction the bottleneck is too idle for its rate to tell the capacity. */
+export const MIN_BUSY_FOR_ESTIMATE = 0.05;
+
+/**
+ * Records/s one slot processes at 100% busy. Under equal partition rates the busiest slot
+ * holds ceil(P / (N*S)) partitions, so it processes processed * ceil(P/(N*S)) / P records/s
+ * at the bottleneck's busy fraction B:  perSlotRate = processed * ceil(P/(N*S)) / (P * B).
+ * Averaged over the window's samples; undefined when no sample is busy enough.
+ */
+export function estimatePerSlotRate(
+  samples: readonly JobSample[],
+  partitions: number,
+  slotsPerTaskManager: number,
+): number | undefined {
+  const estimates = samples
+    .filter((s) => s.maxBusy >= MIN_BUSY_FOR_ESTIMATE && s.processed > 0 && s.reporting > 0)
+    .map(
+      (s) =>
+        (s.processed * Math.ceil(partitions / (s.reporting * slotsPerTaskManager))) /
+        (partitions * s.maxBusy),
+    );
+  if (estimates.length === 0) return undefined;
+  return estimates.reduce((a, v) => a + v, 0) / estimates.length;
+}
+
+/** Partition-bound ceiling: beyond ceil(P / S) TaskManagers nothing is gained. */
+export function usefulMaximum(partitions: number, slotsPerTaskManager: number): number {
+  return Math.ceil(partitions / slotsPerTaskManager);
+}
+
+/**
+ * Rate model. required = input / targetUtilization + backlog / catchUpSeconds, and, when the
+ * answer differs from the current count, the restart of the rescale adds
+ * input * (restartSeconds + checkpointInterval / 2) records to catch up too.
+ * The answer is the smallest count whose skew-aware capacity covers `required`.
+ */
+export function ratePolicy(input: PolicyInput): Recommendation {
+  const { config, metrics, current, running } = input;
+  const { policy, partitions, slotsPerTaskManager: slots } = config;
+  const seed = seedThreshold(metrics.taskManagers, policy.loadFactor);
+  const samples = jobSamples(metrics.taskManagers);
+  const latest = samples.at(-1);
+  const measured = estimatePerSlotRate(samples, partitions, slots);
+  const perSlotRate = measured ?? input.perSlotRate;
+  const base = { policy: 'rate' as const, hot: seed.hot };
+  if (!latest) {
+    return {
+      ...base,
+      desired: current,
+      hasData: false,
+      withinTolerance: false,
+      backlogPresent: false,
+      inputs: {},
+    };
+  }
+
+  const backlogSlope = metrics.backlog?.slopePerSecond ?? 0;
+  const backlogUnit = metrics.backlog?.unit ?? 'records';
+  // Input = what was processed + how fast the backlog grew (in records/s).
+  let inputRate: number;
+  let backlogRecords: number;
+  if (backlogUnit === 'records') {
+    inputRate = Math.max(0, latest.processed + backlogSlope);
+    backlogRecords = metrics.backlog?.latest ?? 0;
+  } else {
+    // Lag in seconds (e.g. Kinesis iterator age): growing lag means input outruns processing.
+    inputRate = Math.max(0, latest.processed * (1 + Math.max(0, backlogSlope)));
+    backlogRecords = (metrics.backlog?.latest ?? 0) * inputRate;
+  }
+  const backlogSeconds = inputRate > 0 ? backlogRecords / inputRate : 0;
+  const backlogPresent = backlogSeconds > policy.backlogToleranceSeconds;
+  const inputs: Record<string, number | string | boolean | readonly string[]> = {
+    averageLoad: round(seed.average),
+    threshold: round(seed.threshold),
+    hot: seed.hot,
+    inputRate: round(inputRate, 1),
+    backlogRecords: round(backlogRecords, 0),
+    backlogSeconds: round(backlogSeconds, 1),
+    reporting: latest.reporting,
+  };
+
+  if (perSlotRate === undefined || perSlotRate <= 0) {
+    // No capacity measurement yet: keep the count unless the bottleneck is saturated.
+    const saturated = latest.maxBusy >= policy.targetUtilization + policy.utilizationTolerance;
+    return {
+      ...base,
+      desired: saturated ? current + 1 : current,
+      hasData: true,
+      withinTolerance: false,
+      backlogPresent,
+      inputs: { ...inputs, estimate: 'none' },
+    };
+  }
+
+  const maxUseful = Math.max(usefulMaximum(partitions, slots), 1);
+  const steady = inputRate / policy.targetUtilization;
+  const catchUp = backlogRecords / policy.catchUpSeconds;
+  let required = steady + catchUp;
+  let desired = smallestCountFor(required, perSlotRate, partitions, slots, maxUseful);
+  if (desired !== current) {
+    const restartRecords = inputRate * (policy.restartSeconds + policy.checkpointIntervalSeconds / 2);
+    required += restartRecords / policy.catchUpSeconds;
+    desired = smallestCountFor(required, perSlotRate, partitions, slots, maxUseful);
+  }
+  const base_n = Math.max(running, 1);
+  const utilization = inputRate / jobCapacity(base_n, perSlotRate, partitions, slots);
+  const { targetUtilization: target, utilizationTolerance: tol } = policy;
+  const withinTolerance =
+    !backlogPresent &&
+    ((desired > current && utilization <= target + tol) ||
+      (desired < current && utilization >= target - tol));
+  return {
+    ...base,
+    desired,
+    hasData: true,
+    withinTolerance,
+    backlogPresent,
+    perSlotRate: measured,
+    inputs: {
+      ...inputs,
+      perSlotRate: round(perSlotRate, 1),
+      estimate: measured === undefined ? 'remembered' : 'measured',
+      requiredRate: round(required, 1),
+      utilization: round(utilization),
+      capacityAtDesired: round(jobCapacity(desired, perSlotRate, partitions, slots), 1),
+    },
+  };
+}
+
+export function recommend(input: PolicyInput): Recommendation {
+  return input.config.policy.mode === 'threshold' ? thresholdPolicy(input) : ratePolicy(input);
+}

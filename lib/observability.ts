@@ -1,0 +1,35 @@
+/**
+ * Powertools Logger and Metrics, created once per runtime. One structured log line and a
+ * few EMF metrics per decision. Configured by the standard POWERTOOLS_* variables
+ * (POWERTOOLS_LOG_LEVEL=SILENT and POWERTOOLS_METRICS_DISABLED=true silence them locally).
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { DecisionRecord } from './ports';
+
+export interface Observability {
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}
+
+export const METRICS_NAMESPACE = 'FlinkEcsAutoscaler';
+
+export function createObservability(serviceName: string, appId: string): Observability {
+  const logger = new Logger({ serviceName, persistentKeys: { appId } });
+  const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName, defaultDimensions: { appId } });
+  return { logger, metrics };
+}
+
+/** Logs the decision as one line and flushes its metrics (desired, recommended, load, decisions by reason). */
+export function publishDecision(obs: Observability, decision: DecisionRecord): void {
+  obs.logger.info('decision', { decision });
+  const { metrics } = obs;
+  metrics.addMetric('DesiredTaskManagers', MetricUnit.Count, decision.desired);
+  metrics.addMetric('RecommendedTaskManagers', MetricUnit.Count, decision.recommended);
+  const load = decision.inputs?.averageLoad;
+  if (typeof load === 'number') metrics.addMetric('AverageLoad', MetricUnit.NoUnit, load);
+  const byReason = metrics.singleMetric();
+  byReason.addDimension('Reason', decision.reason);
+  byReason.addMetric('Decisions', MetricUnit.Count, 1);
+  metrics.publishStoredMetrics();
+}

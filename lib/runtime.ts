@@ -1,0 +1,45 @@
+/**
+ * Wires the scaler from its environment: config (one JSON variable), table name, AWS
+ * clients and adapters. Built once per Lambda container. The simulator builds the same
+ * runtime with SDK clients pointed at the local cloud and its simulated clock.
+ */
+import { type AwsClients, createAwsClients } from './aws/clients';
+import { CloudWatchMetricsSource } from './aws/cloudwatch-metrics';
+import { DynamoDbStateStore } from './aws/dynamodb-store';
+import { EcsServiceController } from './aws/ecs-service';
+import { type AppConfig, parseConfigJson } from './core/config';
+import { type Env, requireEnv } from './env';
+import { createObservability, type Observability } from './observability';
+import { type Clock, systemClock } from './ports';
+import { Scaler } from './scaler';
+
+export interface ScalerRuntime {
+  readonly config: AppConfig;
+  readonly scaler: Scaler;
+  readonly obs: Observability;
+}
+
+export interface RuntimeOverrides {
+  readonly clock?: Clock;
+  readonly clients?: AwsClients;
+  readonly newId?: () => string;
+}
+
+export function loadScalerRuntime(env: Env, overrides: RuntimeOverrides = {}): ScalerRuntime {
+  const config = parseConfigJson(env.AUTOSCALER_CONFIG);
+  const tableName = requireEnv(env, 'TABLE_NAME');
+  const clients = overrides.clients ?? createAwsClients();
+  const scaler = new Scaler({
+    config,
+    store: new DynamoDbStateStore(clients.dynamodb, tableName),
+    ecs: new EcsServiceController(clients.ecs, config.ecs.cluster, config.ecs.service),
+    metrics: new CloudWatchMetricsSource(clients.cloudwatch),
+    clock: overrides.clock ?? systemClock,
+    ...(overrides.newId ? { newId: overrides.newId } : {}),
+  });
+  return {
+    config,
+    scaler,
+    obs: createObservability(env.POWERTOOLS_SERVICE_NAME ?? 'flink-ecs-autoscaler', config.appId),
+  };
+}

@@ -1,0 +1,134 @@
+/**
+ * In-memory implementations of the ports for unit tests, with the same conditional
+ * semantics as the DynamoDB adapter (a version check on every SCALER write).
+ */
+import { DependencyError } from '../../lib/core/errors';
+import {
+  type AppItems,
+  type Clock,
+  type DecisionRecord,
+  initialScalerState,
+  type MetricQuery,
+  type MetricSeries,
+  type MetricsSource,
+  type ScalerState,
+  type ServiceController,
+  type ServiceState,
+  type StateStore,
+  type TaskInfo,
+} from '../../lib/ports';
+
+export class MemoryStore implements StateStore {
+  scaler: ScalerState = initialScalerState;
+  decisions: DecisionRecord[] = [];
+  writes = 0;
+
+  async readApp(): Promise<AppItems> {
+    return { scaler: structuredClone(this.scaler), tasks: [], partitions: [] };
+  }
+  async commitScaler(
+    _appId: string,
+    expectedVersion: number,
+    next: Omit<ScalerState, 'version'>,
+  ): Promise<boolean> {
+    await Promise.resolve();
+    if (this.scaler.version !== expectedVersion) return false;
+    this.writes++;
+    this.scaler = { ...structuredClone(next), version: expectedVersion + 1 };
+    return true;
+  }
+  async clearPending(_appId: string, decisionId: string): Promise<void> {
+    if (this.scaler.pending?.decisionId === decisionId) {
+      const { pending: _p, ...rest } = this.scaler;
+      this.scaler = rest;
+    }
+  }
+  async putDecision(_appId: string, decision: DecisionRecord): Promise<void> {
+    this.writes++;
+    this.decisions.push(decision);
+  }
+  async listDecisions(_appId: string, limit: number): Promise<DecisionRecord[]> {
+    return [...this.decisions].reverse().slice(0, limit);
+  }
+}
+
+export class FakeEcs implements ServiceController {
+  service: ServiceState;
+  updates: number[] = [];
+  failUpdates = 0;
+  throttleDescribe = false;
+
+  constructor(
+    desired: number,
+    readonly startedAt = new Date(0),
+  ) {
+    this.service = {
+      desiredCount: desired,
+      runningCount: desired,
+      pendingCount: 0,
+      deploymentInProgress: false,
+      status: 'ACTIVE',
+    };
+  }
+  async describeService(): Promise<ServiceState> {
+    if (this.throttleDescribe) throw new DependencyError('Rate exceeded', true);
+    return { ...this.service };
+  }
+  async setDesiredCount(n: number): Promise<void> {
+    if (this.failUpdates > 0) {
+      this.failUpdates--;
+      throw new DependencyError('UpdateService: Rate exceeded', true);
+    }
+    this.updates.push(n);
+    this.service = { ...this.service, desiredCount: n, runningCount: n };
+  }
+  async listTasks(): Promise<TaskInfo[]> {
+    return Array.from({ length: this.service.runningCount }, (_, i) => ({
+      taskArn: `arn:aws:ecs:eu-west-1:123456789012:task/flink/tm${String(i).padStart(2, '0')}`,
+      taskId: `tm${String(i).padStart(2, '0')}`,
+      lastStatus: 'RUNNING',
+      desiredStatus: 'RUNNING',
+      healthStatus: 'HEALTHY',
+      startedAt: this.startedAt,
+    }));
+  }
+  async stopTask(): Promise<void> {
+    throw new Error('not used by the scaler');
+  }
+  async setTaskProtection(): Promise<void> {
+    throw new Error('not used by the scaler');
+  }
+}
+
+/** Answers every query with `value(query)` at each minute of the window; `status(query)` overrides the status. */
+export class FakeMetrics implements MetricsSource {
+  calls = 0;
+  constructor(
+    readonly value: (q: MetricQuery) => number | undefined,
+    readonly status: (q: MetricQuery) => MetricSeries['status'] = () => 'Complete',
+  ) {}
+  async getMetricData(queries: readonly MetricQuery[], start: Date, end: Date): Promise<MetricSeries[]> {
+    this.calls++;
+    const times: number[] = [];
+    for (let t = Math.ceil(start.getTime() / 60_000) * 60_000; t < end.getTime(); t += 60_000) times.push(t);
+    return queries.map((q) => {
+      const v = this.value(q);
+      return {
+        id: q.id,
+        timestamps: v === undefined ? [] : times,
+        values: v === undefined ? [] : times.map(() => v),
+        status: this.status(q),
+      };
+    });
+  }
+}
+
+export class ManualClock implements Clock {
+  constructor(public ms: number) {}
+  now(): Date {
+    return new Date(this.ms);
+  }
+  advance(seconds: number): void {
+    this.ms += seconds * 1000;
+  }
+}

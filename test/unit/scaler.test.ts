@@ -1,0 +1,310 @@
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { createScalerHandler } from '../../functions/scaler';
+import type { AppConfig } from '../../lib/core/config';
+import { ValidationError } from '../../lib/core/errors';
+import { METRIC_NAMES } from '../../lib/core/metric-names';
+import type { Trigger } from '../../lib/core/triggers';
+import { createObservability } from '../../lib/observability';
+import type { MetricQuery, MetricSeries } from '../../lib/ports';
+import { Scaler } from '../../lib/scaler';
+import { FakeEcs, FakeMetrics, ManualClock, MemoryStore } from '../support/fakes';
+import { config, T0 } from '../support/fixtures';
+
+beforeAll(() => {
+  vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
+  vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
+});
+
+const tick = (clock: ManualClock): Trigger => ({ kind: 'schedule', eventTime: clock.now() });
+
+/** Every TaskManager reports `busy` and `rate`; the backlog metric reports `backlog`. */
+function metricsAt(
+  busy: number,
+  rate: number,
+  backlog = 0,
+  status?: (q: MetricQuery) => MetricSeries['status'],
+) {
+  return new FakeMetrics((q) => {
+    if (q.metricName === METRIC_NAMES.flink.busyTimeMsPerSecond) return busy * 1000;
+    if (q.metricName === METRIC_NAMES.flink.numRecordsInPerSecond) return rate;
+    if (q.metricName === METRIC_NAMES.flink.pendingRecords) return backlog;
+    return undefined;
+  }, status);
+}
+
+function setup(opts: { desired?: number; cfg?: AppConfig; metrics?: FakeMetrics } = {}) {
+  const clock = new ManualClock(T0);
+  const store = new MemoryStore();
+  const ecs = new FakeEcs(opts.desired ?? 4);
+  const cfg = opts.cfg ?? config({ metrics: { backlog: { preset: 'flink-pending-records' } } });
+  const metrics = opts.metrics ?? metricsAt(0.85, 850);
+  let n = 0;
+  const scaler = new Scaler({ config: cfg, store, ecs, metrics, clock, newId: () => `d${++n}` });
+  return { clock, store, ecs, metrics, scaler, cfg };
+}
+
+describe('Class: Scaler (scheduled and alarm evaluations)', () => {
+  it('sizes an overloaded cluster in one step and sets the absolute desired count', async () => {
+    // Prepare: 4 TMs at 85% busy, 850 rec/s each (see policy.test.ts: → 8)
+    const { scaler, ecs, store, clock } = setup();
+    // Act
+    const d = await scaler.handle(tick(clock));
+    // Assess
+    expect(d).toMatchObject({
+      trigger: 'schedule',
+      current: 4,
+      recommended: 8,
+      desired: 8,
+      reason: 'Applied',
+      applied: true,
+    });
+    expect(ecs.updates).toEqual([8]);
+    expect(store.scaler).toMatchObject({ version: 1, desired: 8, lastScaleOutAt: T0 });
+    expect(store.scaler.pending).toBeUndefined();
+    expect(store.decisions.map((x) => x.reason)).toEqual(['Applied']);
+  });
+
+  it('a stale scheduled event changes nothing', async () => {
+    const { scaler, ecs, store, clock } = setup();
+    const d = await scaler.handle({ kind: 'schedule', eventTime: new Date(T0 - 121_000) });
+    expect(d.reason).toBe('StaleEvent');
+    expect({ updates: ecs.updates, writes: store.writes }).toEqual({ updates: [], writes: 0 });
+    expect(clock.ms).toBe(T0);
+  });
+
+  it('a throttled ECS read ends the tick cleanly with desired unchanged', async () => {
+    const { scaler, ecs, store, clock } = setup();
+    ecs.throttleDescribe = true;
+    const d = await scaler.handle(tick(clock));
+    expect(d.reason).toBe('Throttled');
+    expect({ updates: ecs.updates, writes: store.writes, desired: ecs.service.desiredCount }).toEqual({
+      updates: [],
+      writes: 0,
+      desired: 4,
+    });
+  });
+
+  it('re-applies a committed decision whose UpdateService failed, on the next tick', async () => {
+    // Prepare
+    const { scaler, ecs, store, clock } = setup();
+    ecs.failUpdates = 1;
+    // Act
+    const first = await scaler.handle(tick(clock));
+    clock.advance(60);
+    const second = await scaler.handle(tick(clock));
+    // Assess
+    expect(first).toMatchObject({ reason: 'ApplyFailed', applied: false, desired: 8 });
+    expect(second).toMatchObject({
+      reason: 'Applied',
+      applied: true,
+      desired: 8,
+      decisionId: first.decisionId,
+    });
+    expect(ecs.updates).toEqual([8]);
+    expect(store.scaler.pending).toBeUndefined();
+  });
+
+  it('20 concurrent invocations of one tick: one UpdateService, 19 LostRace', async () => {
+    const { scaler, ecs, clock } = setup();
+    const results = await Promise.all(Array.from({ length: 20 }, () => scaler.handle(tick(clock))));
+    const reasons = results.map((r) => r.reason);
+    expect(reasons.filter((r) => r === 'Applied')).toHaveLength(1);
+    expect(reasons.filter((r) => r === 'LostRace')).toHaveLength(19);
+    expect(ecs.updates).toEqual([8]);
+  });
+
+  it('an alarm scales out at once but never in', async () => {
+    const busy = setup({ metrics: metricsAt(0.85, 850) });
+    const out = await busy.scaler.handle({
+      kind: 'alarm',
+      eventTime: busy.clock.now(),
+      alarmName: 'lag',
+      state: 'ALARM',
+    });
+    expect(out).toMatchObject({ reason: 'Applied', desired: 8, triggerDetail: 'lag:ALARM' });
+
+    const idle = setup({ desired: 8, metrics: metricsAt(0.125, 125) });
+    const stay = await idle.scaler.handle({
+      kind: 'alarm',
+      eventTime: idle.clock.now(),
+      alarmName: 'lag',
+      state: 'OK',
+    });
+    expect(stay).toMatchObject({ reason: 'AlarmNoScaleIn', desired: 8 });
+    expect(idle.ecs.updates).toEqual([]);
+  });
+
+  it('PartialData on one TaskManager → InsufficientData, no scale-in', async () => {
+    const partial = metricsAt(0.125, 125, 0, (q) => (q.id === 'n3' ? 'PartialData' : 'Complete'));
+    const { scaler, ecs, clock } = setup({ desired: 8, metrics: partial });
+    // Several ticks so that stabilization and cooldowns would allow a scale-in on complete data.
+    const reasons: string[] = [];
+    for (let i = 0; i < 15; i++) {
+      reasons.push((await scaler.handle(tick(clock))).reason);
+      clock.advance(60);
+    }
+    expect(new Set(reasons)).toEqual(new Set(['InsufficientData']));
+    expect(ecs.updates).toEqual([]);
+  });
+
+  it('scales an idle cluster in only after the stabilization window is covered', async () => {
+    const { scaler, ecs, clock, cfg } = setup({ desired: 8, metrics: metricsAt(0.125, 125) });
+    const reasons: string[] = [];
+    for (let s = 0; s <= cfg.policy.scaleInStabilizationSeconds; s += 60) {
+      reasons.push((await scaler.handle(tick(clock))).reason);
+      clock.advance(60);
+    }
+    expect(reasons.slice(0, -2).every((r) => r === 'Stabilizing')).toBe(true);
+    // maxScaleInStep (4) limits the first step: 8 → 4
+    expect(ecs.updates).toEqual([4]);
+  });
+});
+
+describe('Class: Scaler (manual commands)', () => {
+  it('rescale sets the count within bounds, bypasses cooldowns and holds the autoscaler off', async () => {
+    const { scaler, ecs, store, clock } = setup();
+    await scaler.handle(tick(clock)); // 4 → 8, starts the cooldown
+    const d = await scaler.handle({
+      kind: 'manual',
+      command: { action: 'rescale', desiredCount: 12, reason: 'sale', holdMinutes: 30, dryRun: false },
+    });
+    expect(d).toMatchObject({ trigger: 'manual', reason: 'Applied', desired: 12, applied: true });
+    expect(store.scaler.hold).toMatchObject({ until: T0 + 30 * 60_000, reason: 'sale' });
+    clock.advance(600);
+    expect((await scaler.handle(tick(clock))).reason).toBe('Held');
+    clock.advance(1200);
+    expect((await scaler.handle(tick(clock))).reason).not.toBe('Held');
+    expect(ecs.updates.slice(0, 2)).toEqual([8, 12]);
+  });
+
+  it('a manual dry run changes nothing', async () => {
+    const { scaler, ecs, store } = setup();
+    const d = await scaler.handle({
+      kind: 'manual',
+      command: { action: 'rescale', desiredCount: 12, reason: 'x', holdMinutes: 30, dryRun: true },
+    });
+    expect(d).toMatchObject({ reason: 'DryRun', dryRun: true, desired: 4 });
+    expect({ updates: ecs.updates, writes: store.writes }).toEqual({ updates: [], writes: 0 });
+  });
+
+  it('pause stops automatic decisions until resume', async () => {
+    const { scaler, ecs, clock } = setup();
+    await scaler.handle({ kind: 'manual', command: { action: 'pause', minutes: 60, reason: 'maintenance' } });
+    expect((await scaler.handle(tick(clock))).reason).toBe('Paused');
+    await scaler.handle({ kind: 'manual', command: { action: 'resume' } });
+    expect((await scaler.handle(tick(clock))).reason).toBe('Applied');
+    expect(ecs.updates).toEqual([8]);
+  });
+
+  it('status returns the state and the decisions newest first', async () => {
+    const { scaler, clock } = setup();
+    await scaler.handle(tick(clock));
+    clock.advance(60);
+    await scaler.handle(tick(clock));
+    const s = await scaler.handle({ kind: 'manual', command: { action: 'status', limit: 10 } });
+    expect(s.reason).toBe('Status');
+    expect(s.status?.decisions.map((d) => d.reason)).toEqual(['Cooldown', 'Applied']);
+    expect(s.status?.state.desired).toBe(8);
+  });
+});
+
+describe('Function: scaler handler', () => {
+  function handlerFor(env: ReturnType<typeof setup>) {
+    return createScalerHandler({
+      config: env.cfg,
+      scaler: env.scaler,
+      obs: createObservability('test', env.cfg.appId),
+    });
+  }
+
+  it('property: any invalid manual payload is rejected naming a field, with zero ECS and store writes', async () => {
+    const env = setup();
+    const handler = handlerFor(env);
+    const bad = fc.oneof(
+      fc.record({
+        action: fc.constant('rescale'),
+        desiredCount: fc.oneof(
+          fc.integer({ max: 0 }),
+          fc.integer({ min: 21 }),
+          fc.double({ noInteger: true }),
+          fc.string(),
+        ),
+        reason: fc.constant('x'),
+      }),
+      fc.record({
+        action: fc.constant('rescale'),
+        desiredCount: fc.integer({ min: 1, max: 20 }),
+        reason: fc.constantFrom('', '   '),
+      }),
+      fc.record({
+        action: fc.constant('rescale'),
+        desiredCount: fc.integer({ min: 1, max: 20 }),
+        reason: fc.constant('x'),
+        holdMinutes: fc.oneof(fc.integer({ max: -1 }), fc.integer({ min: 1441 })),
+      }),
+      fc.record({
+        action: fc.constant('pause'),
+        minutes: fc.oneof(fc.integer({ max: 0 }), fc.integer({ min: 10081 })),
+        reason: fc.constant('x'),
+      }),
+      fc.record({ action: fc.string().filter((s) => !['rescale', 'pause', 'resume', 'status'].includes(s)) }),
+      fc.record({ action: fc.constant('resume'), extra: fc.anything() }),
+    );
+    await fc.assert(
+      fc.asyncProperty(bad, async (payload) => {
+        const error = await handler(payload).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(ValidationError);
+        expect((error as Error).message).toMatch(
+          /(desiredCount|reason|holdMinutes|minutes|action|\(root\)): /,
+        );
+      }),
+      { numRuns: 200 },
+    );
+    expect({ updates: env.ecs.updates, writes: env.store.writes, metricReads: env.metrics.calls }).toEqual({
+      updates: [],
+      writes: 0,
+      metricReads: 0,
+    });
+  });
+
+  it('property: missing or partial metrics never lower the desired count', async () => {
+    const statuses: MetricSeries['status'][] = [
+      'Complete',
+      'PartialData',
+      'InternalError',
+      'Forbidden',
+      'Missing',
+    ];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 16 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.array(fc.constantFrom(...statuses), { minLength: 1, maxLength: 40 }),
+        fc.integer({ min: 1, max: 20 }),
+        async (desired, busy, statusList, ticks) => {
+          // At least one series is not Complete; the rest report a (possibly idle) load.
+          const withGap =
+            statusList.includes('Complete') && statusList.every((s) => s === 'Complete')
+              ? [...statusList, 'PartialData' as const]
+              : statusList;
+          const status = (q: MetricQuery) =>
+            withGap[Number(q.id.replace(/\D/g, '') || 0) % withGap.length] as MetricSeries['status'];
+          const env = setup({
+            desired,
+            metrics: metricsAt(busy, busy * 250, 0, (q) => (q.id === 'n0' ? 'PartialData' : status(q))),
+          });
+          for (let i = 0; i < ticks; i++) {
+            await env.scaler.handle(tick(env.clock));
+            env.clock.advance(60);
+          }
+          expect(env.ecs.updates.every((n) => n >= desired)).toBe(true);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
