@@ -115,6 +115,7 @@ export type ReasonCode =
   | 'WithinTolerance'
   | 'Cooldown'
   | 'Stabilizing'
+  | 'Settling'
   | 'AtMin'
   | 'AtMax'
   | 'InsufficientData'

@@ -111,10 +111,12 @@ export class Scaler {
     const tasks = await ecs.listTasks();
     const matureBefore = nowMs - this.resolved.maxDataAgeSeconds * 1000;
     const running = tasks.filter((t) => t.lastStatus === 'RUNNING');
-    const expected = running
-      .filter((t) => (t.startedAt?.getTime() ?? 0) <= matureBefore)
-      .map((t) => t.taskId)
-      .sort();
+    const expected = running.map((t) => t.taskId).sort();
+    const young = new Set(
+      running.filter((t) => (t.startedAt?.getTime() ?? nowMs) > matureBefore).map((t) => t.taskId),
+    );
+    const lastChange = Math.max(state.lastScaleOutAt ?? 0, state.lastScaleInAt ?? 0);
+    const notBeforeMs = lastChange + config.policy.settleSeconds * 1000;
     let series: MetricSeries[] = [];
     let readProblem: string | undefined;
     if (expected.length > 0) {
@@ -130,7 +132,10 @@ export class Scaler {
         readProblem = `metrics read failed: ${error.message}`;
       }
     }
-    const snapshot = summarizeMetrics(this.resolved, expected, series, nowMs);
+    const snapshot = summarizeMetrics(this.resolved, expected, series, nowMs, {
+      optional: young,
+      notBeforeMs,
+    });
     const rec = recommend({
       config,
       current: service.desiredCount,
@@ -147,6 +152,7 @@ export class Scaler {
       recommendation: rec,
       metricsComplete: snapshot.complete && readProblem === undefined,
       dryRun: config.dryRun,
+      settling: nowMs < notBeforeMs + this.resolved.periodSeconds * 1000,
     });
 
     const decisionId = this.newId();

@@ -41,6 +41,19 @@ const BacklogSchema = z.strictObject({
   stat: z.string().min(1).optional(),
 });
 
+export const InputRatePresetSchema = z.enum(['kinesis-incoming-records', 'msk-messages-in']);
+export type InputRatePreset = z.infer<typeof InputRatePresetSchema>;
+
+/** The source's own record rate (the best input measure: restarts and replays do not distort it). */
+const InputRateSchema = z.strictObject({
+  preset: InputRatePresetSchema,
+  /** Dimensions that select the stream or topic, e.g. {"StreamName": "orders"}. */
+  dimensions: dimensions.default({}),
+  namespace: name.optional(),
+  metricName: name.optional(),
+  stat: z.string().min(1).optional(),
+});
+
 const MetricsSchema = z
   .strictObject({
     preset: MetricPresetSchema.default('flink-prometheus'),
@@ -70,6 +83,7 @@ const MetricsSchema = z
     /** A TaskManager with no datapoint newer than this is missing (CloudWatch ingestion delay included). */
     maxDataAgeSeconds: z.number().int().min(60).max(3600).default(240),
     backlog: BacklogSchema.optional(),
+    inputRate: InputRateSchema.optional(),
   })
   .default({
     preset: 'flink-prometheus',
@@ -100,6 +114,8 @@ const PolicySchema = z
     checkpointIntervalSeconds: nonNegative.default(60),
     /** Backlog smaller than this many seconds of input counts as "no backlog" (scale-in allowed). */
     backlogToleranceSeconds: nonNegative.default(30),
+    /** After a rescale, metrics of this long (task startup + job restart) are not used. */
+    settleSeconds: nonNegative.default(120),
     maxScaleOutStep: count.min(1).default(8),
     maxScaleInStep: count.min(1).default(4),
     scaleOutCooldownSeconds: nonNegative.default(120),
@@ -117,6 +133,7 @@ const PolicySchema = z
     restartSeconds: 30,
     checkpointIntervalSeconds: 60,
     backlogToleranceSeconds: 30,
+    settleSeconds: 120,
     maxScaleOutStep: 8,
     maxScaleInStep: 4,
     scaleOutCooldownSeconds: 120,

@@ -18,6 +18,8 @@ export interface GuardContext {
   /** Metrics for every expected TaskManager (and the backlog, when configured) were complete and fresh. */
   readonly metricsComplete: boolean;
   readonly dryRun: boolean;
+  /** Within settleSeconds of the last rescale: its metrics are not used yet. */
+  readonly settling?: boolean;
 }
 
 export type GuardOutcome =
@@ -60,7 +62,11 @@ export const deploymentGuard: Guard = (ctx, proposed) => {
 
 /** No data → nothing; partial or stale data → scale-out only, never a scale-in. */
 export const dataGuard: Guard = (ctx, proposed) => {
-  if (!ctx.recommendation.hasData) return stop('InsufficientData', 'no usable TaskManager metrics');
+  if (!ctx.recommendation.hasData) {
+    return ctx.settling
+      ? stop('Settling', 'waiting for metrics from after the last rescale')
+      : stop('InsufficientData', 'no usable TaskManager metrics');
+  }
   if (!ctx.metricsComplete && proposed < current(ctx)) {
     return stop('InsufficientData', 'metrics are missing or partial: no scale-in on them');
   }

@@ -4,7 +4,14 @@
  */
 
 import type { MetricQuery, MetricSeries } from '../ports';
-import type { AppConfig, BacklogPreset, MetricPreset, MetricRef, MetricsConfig } from './config';
+import type {
+  AppConfig,
+  BacklogPreset,
+  InputRatePreset,
+  MetricPreset,
+  MetricRef,
+  MetricsConfig,
+} from './config';
 import { METRIC_NAMES } from './metric-names';
 
 export interface ResolvedMetrics {
@@ -22,6 +29,8 @@ export interface ResolvedMetrics {
     readonly unit: 'records' | 'seconds';
     readonly scale: number;
   };
+  /** Source input rate; `perPeriod` values are counts per period (divide by the period). */
+  readonly inputRate?: { readonly ref: MetricRef; readonly perPeriod: boolean };
 }
 
 interface PresetDefaults {
@@ -89,6 +98,25 @@ const BACKLOG_PRESETS: Readonly<
   },
 };
 
+const INPUT_RATE_PRESETS: Readonly<
+  Record<InputRatePreset, { namespace: string; metricName: string; stat: string; perPeriod: boolean }>
+> = {
+  // Records put to the stream, summed per period.
+  'kinesis-incoming-records': {
+    namespace: 'AWS/Kinesis',
+    metricName: 'IncomingRecords',
+    stat: 'Sum',
+    perPeriod: true,
+  },
+  // Messages/s into a topic (per broker unless the dimensions select an aggregate).
+  'msk-messages-in': {
+    namespace: 'AWS/Kafka',
+    metricName: 'MessagesInPerSec',
+    stat: 'Average',
+    perPeriod: false,
+  },
+};
+
 /** Applies the preset, then the config's overrides. */
 export function resolveMetrics(metrics: MetricsConfig): ResolvedMetrics {
   const preset = PRESETS[metrics.preset];
@@ -97,6 +125,8 @@ export function resolveMetrics(metrics: MetricsConfig): ResolvedMetrics {
   const processedRate = metrics.processedRateMetric ?? preset.processedRateMetric;
   const backlog = metrics.backlog;
   const backlogPreset = backlog ? BACKLOG_PRESETS[backlog.preset] : undefined;
+  const input = metrics.inputRate;
+  const inputPreset = input ? INPUT_RATE_PRESETS[input.preset] : undefined;
   return {
     namespace: metrics.namespace ?? preset.namespace,
     taskDimension: metrics.taskDimension ?? preset.taskDimension,
@@ -124,6 +154,19 @@ export function resolveMetrics(metrics: MetricsConfig): ResolvedMetrics {
           },
         }
       : {}),
+    ...(input && inputPreset
+      ? {
+          inputRate: {
+            ref: {
+              namespace: input.namespace ?? inputPreset.namespace,
+              metricName: input.metricName ?? inputPreset.metricName,
+              dimensions: input.dimensions,
+              stat: input.stat ?? inputPreset.stat,
+            },
+            perPeriod: inputPreset.perPeriod,
+          },
+        }
+      : {}),
   };
 }
 
@@ -143,17 +186,16 @@ export function buildMetricQueries(resolved: ResolvedMetrics, taskIds: readonly 
     if (resolved.load.denominator) queries.push(perTask(`d${i}`, resolved.load.denominator, taskId));
     if (resolved.processedRate) queries.push(perTask(`r${i}`, resolved.processedRate, taskId));
   });
-  if (resolved.backlog) {
-    const { ref } = resolved.backlog;
-    queries.push({
-      id: 'backlog',
-      namespace: ref.namespace,
-      metricName: ref.metricName,
-      dimensions: ref.dimensions,
-      stat: ref.stat,
-      periodSeconds: resolved.periodSeconds,
-    });
-  }
+  const jobQuery = (id: string, ref: MetricRef): MetricQuery => ({
+    id,
+    namespace: ref.namespace,
+    metricName: ref.metricName,
+    dimensions: ref.dimensions,
+    stat: ref.stat,
+    periodSeconds: resolved.periodSeconds,
+  });
+  if (resolved.backlog) queries.push(jobQuery('backlog', resolved.backlog.ref));
+  if (resolved.inputRate) queries.push(jobQuery('input', resolved.inputRate.ref));
   return queries;
 }
 
@@ -179,12 +221,21 @@ export interface BacklogMetrics {
   readonly slopePerSecond: number;
 }
 
+export interface InputRateMetrics {
+  /** Records/s, mean over the window. */
+  readonly mean: number;
+  /** Records/s in the newest period. */
+  readonly latest: number;
+}
+
 export interface MetricsSnapshot {
   /** TaskManagers with complete, fresh data. */
   readonly taskManagers: readonly TaskManagerMetrics[];
-  /** Expected TaskManagers whose data is missing, partial or stale. */
+  /** Expected TaskManagers whose data is missing, partial or stale (young optional ones excluded). */
   readonly missing: readonly string[];
   readonly backlog?: BacklogMetrics;
+  /** The source's input rate, when configured and fresh. */
+  readonly inputRate?: InputRateMetrics;
   /** True when every expected TaskManager has fresh complete data, and the backlog too when configured. */
   readonly complete: boolean;
   readonly problems: readonly string[];
@@ -209,14 +260,23 @@ function valuesByTime(series: MetricSeries | undefined, fromMs: number): Map<num
  * any of its series is not Complete, or when its newest usable sample is older than
  * maxDataAgeSeconds. Never throws on odd data: odd data is missing data.
  */
+export interface SummarizeOptions {
+  /** TaskManagers too young to have published yet: no data from them is not "missing". */
+  readonly optional?: ReadonlySet<string>;
+  /** Ignore datapoints before this (the settling period after a rescale). */
+  readonly notBeforeMs?: number;
+}
+
 export function summarizeMetrics(
   resolved: ResolvedMetrics,
   taskIds: readonly string[],
   series: readonly MetricSeries[],
   nowMs: number,
+  options: SummarizeOptions = {},
 ): MetricsSnapshot {
   const byId = seriesById(series);
-  const fromMs = nowMs - resolved.windowSeconds * 1000;
+  const fromMs = Math.max(nowMs - resolved.windowSeconds * 1000, options.notBeforeMs ?? 0);
+  const optional = options.optional ?? new Set<string>();
   const freshAfter = nowMs - resolved.maxDataAgeSeconds * 1000;
   const taskManagers: TaskManagerMetrics[] = [];
   const missing: string[] = [];
@@ -229,7 +289,7 @@ export function summarizeMetrics(
       resolved.processedRate ? `r${i}` : undefined,
     ];
     const bad = ids.filter((id): id is string => id !== undefined && byId.get(id)?.status !== 'Complete');
-    if (bad.length > 0) {
+    if (bad.length > 0 && !optional.has(taskId)) {
       missing.push(taskId);
       problems.push(`${taskId}: ${bad.map((id) => `${id}=${byId.get(id)?.status ?? 'Missing'}`).join(',')}`);
       return;
@@ -255,7 +315,8 @@ export function summarizeMetrics(
       });
     }
     const newest = samples.at(-1);
-    if (!newest || newest.at < freshAfter) {
+    if (bad.length > 0 || !newest || newest.at < freshAfter) {
+      if (optional.has(taskId)) return;
       missing.push(taskId);
       problems.push(`${taskId}: no datapoint since ${new Date(freshAfter).toISOString()}`);
       return;
@@ -283,11 +344,28 @@ export function summarizeMetrics(
       };
     }
   }
+  let inputRate: InputRateMetrics | undefined;
+  if (resolved.inputRate) {
+    const s = byId.get('input');
+    const divisor = resolved.inputRate.perPeriod ? resolved.periodSeconds : 1;
+    const points = [...valuesByTime(s, fromMs).entries()].sort((a, b) => a[0] - b[0]);
+    const last = points.at(-1);
+    if (s?.status === 'Complete' && last && last[0] >= freshAfter) {
+      inputRate = {
+        mean: points.reduce((a, p) => a + p[1], 0) / points.length / divisor,
+        latest: last[1] / divisor,
+      };
+    } else {
+      // Not fatal: the policy falls back to processed rate + backlog growth.
+      problems.push(`input rate: ${s?.status ?? 'Missing'}${last ? '' : ', no datapoint'}`);
+    }
+  }
   return {
     taskManagers,
     missing,
     ...(backlog ? { backlog } : {}),
-    complete: missing.length === 0 && backlogComplete && taskIds.length > 0,
+    ...(inputRate ? { inputRate } : {}),
+    complete: missing.length === 0 && backlogComplete && taskManagers.length > 0,
     problems,
   };
 }

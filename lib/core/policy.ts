@@ -131,11 +131,29 @@ export function usefulMaximum(partitions: number, slotsPerTaskManager: number): 
 }
 
 /**
- * Rate model. required = input / targetUtilization + backlog / catchUpSeconds, and, when the
- * answer differs from the current count, the restart of the rescale adds
- * input * (restartSeconds + checkpointInterval / 2) records to catch up too.
+ * Rate model. The cluster must hold the input at the target utilization, and drain the
+ * backlog within catchUpSeconds; the headroom that the target utilization leaves is what
+ * drains it, so the two are not added up:
+ *     required = max(input / targetUtilization, input + backlog / catchUpSeconds)
+ * When the answer differs from the current count, the rescale's restart costs
+ * input * (restartSeconds + checkpointInterval / 2) more records to catch up.
  * The answer is the smallest count whose skew-aware capacity covers `required`.
  */
+export function requiredRate(
+  inputRate: number,
+  backlogRecords: number,
+  policy: AppConfig['policy'],
+  restart: boolean,
+): number {
+  const restartRecords = restart
+    ? inputRate * (policy.restartSeconds + policy.checkpointIntervalSeconds / 2)
+    : 0;
+  return Math.max(
+    inputRate / policy.targetUtilization,
+    inputRate + (backlogRecords + restartRecords) / policy.catchUpSeconds,
+  );
+}
+
 export function ratePolicy(input: PolicyInput): Recommendation {
   const { config, metrics, current, running } = input;
   const { policy, partitions, slotsPerTaskManager: slots } = config;
@@ -161,12 +179,20 @@ export function ratePolicy(input: PolicyInput): Recommendation {
   // Input = what was processed + how fast the backlog grew (in records/s).
   let inputRate: number;
   let backlogRecords: number;
-  if (backlogUnit === 'records') {
-    inputRate = Math.max(0, latest.processed + backlogSlope);
+  // A balance over one interval: records in = records processed + backlog growth. (The
+  // latest minute's processed rate plus the window's slope would count a restart's
+  // backlog twice: once as growth, once as catch-up.)
+  const meanProcessed = samples.reduce((a, s) => a + s.processed, 0) / samples.length;
+  if (metrics.inputRate) {
+    // Measured at the source: unaffected by restarts, replays and catch-up.
+    inputRate = metrics.inputRate.mean;
+    backlogRecords = (metrics.backlog?.latest ?? 0) * (backlogUnit === 'records' ? 1 : inputRate);
+  } else if (backlogUnit === 'records') {
+    inputRate = Math.max(0, meanProcessed + backlogSlope);
     backlogRecords = metrics.backlog?.latest ?? 0;
   } else {
     // Lag in seconds (e.g. Kinesis iterator age): growing lag means input outruns processing.
-    inputRate = Math.max(0, latest.processed * (1 + Math.max(0, backlogSlope)));
+    inputRate = Math.max(0, meanProcessed * (1 + Math.max(0, backlogSlope)));
     backlogRecords = (metrics.backlog?.latest ?? 0) * inputRate;
   }
   const backlogSeconds = inputRate > 0 ? backlogRecords / inputRate : 0;
@@ -176,6 +202,7 @@ export function ratePolicy(input: PolicyInput): Recommendation {
     threshold: round(seed.threshold),
     hot: seed.hot,
     inputRate: round(inputRate, 1),
+    inputSource: metrics.inputRate ? 'source' : 'balance',
     backlogRecords: round(backlogRecords, 0),
     backlogSeconds: round(backlogSeconds, 1),
     reporting: latest.reporting,
@@ -195,13 +222,10 @@ export function ratePolicy(input: PolicyInput): Recommendation {
   }
 
   const maxUseful = Math.max(usefulMaximum(partitions, slots), 1);
-  const steady = inputRate / policy.targetUtilization;
-  const catchUp = backlogRecords / policy.catchUpSeconds;
-  let required = steady + catchUp;
+  let required = requiredRate(inputRate, backlogRecords, policy, false);
   let desired = smallestCountFor(required, perSlotRate, partitions, slots, maxUseful);
   if (desired !== current) {
-    const restartRecords = inputRate * (policy.restartSeconds + policy.checkpointIntervalSeconds / 2);
-    required += restartRecords / policy.catchUpSeconds;
+    required = requiredRate(inputRate, backlogRecords, policy, true);
     desired = smallestCountFor(required, perSlotRate, partitions, slots, maxUseful);
   }
   const base_n = Math.max(running, 1);

@@ -4,6 +4,7 @@ import {
   estimatePerSlotRate,
   jobSamples,
   ratePolicy,
+  requiredRate,
   seedThreshold,
   thresholdPolicy,
 } from '../../../lib/core/policy';
@@ -84,12 +85,12 @@ describe('Policy: rate', () => {
 
   it.each([
     {
-      // input 3400: required 3400/0.7 = 4857 → 6 TMs (5333); restart adds 3400*60/300 = 680 → 5537 → 8 TMs (8000).
-      name: 'overload: one step to the skew-aligned count that also pays for the restart',
+      // input 3400: max(3400/0.7 = 4857, 3400 + restart 3400*60/300 = 4080) = 4857 → 6 TMs (5333; 5 adds nothing).
+      name: 'overload: one step to the skew-aligned count',
       current: 4,
       tms: Array.from({ length: 4 }, () => ({ load: 0.85, rate: 850 })),
       backlog: undefined,
-      desired: 8,
+      desired: 6,
       withinTolerance: false,
       backlogPresent: false,
     },
@@ -104,19 +105,19 @@ describe('Policy: rate', () => {
       backlogPresent: false,
     },
     {
-      // processed 4000 at 100% busy, backlog 300,000 growing 1000/s → input 5000;
-      // required 5000/0.7 + 300000/300 = 8143 → 16 TMs (8000 is not enough; 9..15 add nothing).
-      name: 'backlog: input + catch-up sized in one step',
+      // processed 4000 at 100% busy, backlog 600,000 growing 1000/s → input 5000;
+      // max(5000/0.7 = 7143, 5000 + (600000 + restart 5000*60)/300 = 8000) = 8000 → 8 TMs (8000).
+      name: 'backlog: catch-up and restart sized in one step',
       current: 4,
       tms: Array.from({ length: 4 }, () => ({ load: 1, rate: 1000 })),
-      backlog: { latest: 300_000, unit: 'records' as const, slopePerSecond: 1000 },
-      desired: 16,
+      backlog: { latest: 600_000, unit: 'records' as const, slopePerSecond: 1000 },
+      desired: 8,
       withinTolerance: false,
       backlogPresent: true,
     },
     {
       // 8 TMs process 1000 rec/s, busiest slot has 2 partitions: busy 62.5/500 = 0.125.
-      // required 1000/0.7 = 1429 → 2 TMs (2000); with restart 1629 → still 2.
+      // max(1000/0.7 = 1429, 1000 + restart 1000*60/300 = 1200) = 1429 → 2 TMs (2000).
       name: 'idle: scale in to the smallest count that still holds the target',
       current: 8,
       tms: Array.from({ length: 8 }, () => ({ load: 0.125, rate: 125 })),
@@ -200,4 +201,21 @@ describe('Policy: rate', () => {
   it('no samples → no data', () => {
     expect(ratePolicy({ config: cfg, current: 3, running: 3, metrics: snapshot([]) }).hasData).toBe(false);
   });
+});
+
+describe('Function: requiredRate', () => {
+  const policy = config().policy; // target 0.7, catch-up 300 s, restart 30 s, checkpoint 60 s
+  it.each([
+    { input: 700, backlog: 0, restart: false, expected: 1000 }, // headroom rules
+    { input: 700, backlog: 300_000, restart: false, expected: 1700 }, // catch-up rules: 700 + 1000
+    { input: 700, backlog: 0, restart: true, expected: 1000 }, // 700 + 700*60/300 = 840 < 1000
+    { input: 3000, backlog: 150_000, restart: true, expected: 4286 }, // 3000 + (150000 + 180000)/300 = 4100 < 4286
+    { input: 3000, backlog: 300_000, restart: true, expected: 4600 }, // 3000 + (300000 + 180000)/300
+    { input: 0, backlog: 0, restart: true, expected: 0 },
+  ])(
+    'input $input, backlog $backlog, restart $restart → $expected',
+    ({ input, backlog, restart, expected }) => {
+      expect(requiredRate(input, backlog, policy, restart)).toBeCloseTo(expected, 0);
+    },
+  );
 });

@@ -1,0 +1,308 @@
+/**
+ * TaskManager health: HEALTHY / SUSPECT / DEAD / DRAINING, decided from what ECS says
+ * about the task (lastStatus, desiredStatus, container health, event version) and from
+ * how fresh the TaskManager's metrics are. Each rule is a small pure function that either
+ * decides with a reason or passes; `nextHealth` runs them in order. Time is passed in.
+ *
+ * What the statuses mean to the ownership planner (lib/core/assignment):
+ * - HEALTHY:  may own partitions and receive new ones.
+ * - SUSPECT:  keeps what it owns, receives nothing (a late metric is not a failure yet).
+ * - DRAINING: ECS is stopping it (or it is a scale-in victim): its partitions move off.
+ * - DEAD:     its partitions move at once; if ECS still runs it, it is hung and is stopped.
+ * DEAD and DRAINING are final: ECS never restarts a stopped task, and a TaskManager that
+ * was declared dead must not get partitions back (it has been fenced and will be stopped).
+ */
+import type { HealthStatus, TaskHealthItem } from '../ports';
+import type { AppConfig } from './config';
+
+export type HealthConfig = AppConfig['health'];
+
+/** ECS lastStatus values after which the task's containers are gone. */
+export const ECS_GONE_STATUSES: readonly string[] = ['DEPROVISIONING', 'STOPPED', 'DELETED'];
+/** ECS lastStatus values of a task that is being stopped but whose containers may still run. */
+export const ECS_STOPPING_STATUSES: readonly string[] = ['DEACTIVATING', 'STOPPING'];
+/** ECS lastStatus values of a task that has not reached RUNNING yet. */
+export const ECS_STARTING_STATUSES: readonly string[] = ['PROVISIONING', 'PENDING', 'ACTIVATING'];
+
+/** What ECS said about the task: an ECS Task State Change event or a DescribeTasks result. */
+export interface EcsObservation {
+  readonly lastStatus: string;
+  readonly desiredStatus: string;
+  /** Aggregate container health: HEALTHY | UNHEALTHY | UNKNOWN. */
+  readonly healthStatus: string;
+  /** The task's `version` (event `detail.version`, DescribeTasks `version`); absent when unknown. */
+  readonly version?: number;
+  /** When the task reached RUNNING (epoch ms). */
+  readonly startedAt?: number;
+}
+
+export interface HealthObservation {
+  /** Absent when this evaluation has no ECS information about the task (metrics-only). */
+  readonly ecs?: EcsObservation;
+  /**
+   * Epoch ms of the newest evidence that the TaskManager works: the end of the period of
+   * its newest metric datapoint. Absent when no datapoint was returned.
+   */
+  readonly lastDatapointAt?: number;
+  /** True on the scheduled reconcile. Only reconcile ticks count misses (events are irregular). */
+  readonly reconcile: boolean;
+}
+
+export type HealthReason =
+  | 'AlreadyDead'
+  | 'TaskStopped'
+  | 'ContainerUnhealthy'
+  | 'StopRequested'
+  | 'NotRunning'
+  | 'HeartbeatFresh'
+  | 'HeartbeatMissing'
+  | 'MissesExceeded';
+
+export interface HealthVerdict {
+  readonly status: HealthStatus;
+  readonly reason: HealthReason;
+  readonly message: string;
+  /** Consecutive reconcile misses after this evaluation. */
+  readonly misses: number;
+}
+
+/** What the rules see: the previous item, the ECS state in force, and the freshness inputs. */
+export interface HealthContext {
+  readonly prev: TaskHealthItem;
+  /** The ECS observation in force, or undefined when there is none newer than the record. */
+  readonly ecs: EcsObservation | undefined;
+  /** The ECS lastStatus in force: the observation's, else the recorded one. */
+  readonly ecsStatus: string;
+  /** Newest evidence of life (datapoint, task start, or the recorded lastSeen), epoch ms. */
+  readonly lastSeen: number;
+  readonly reconcile: boolean;
+  readonly config: HealthConfig;
+  readonly nowMs: number;
+}
+
+/** A health rule decides (returns a verdict) or passes (returns undefined) to the next rule. */
+export type HealthRule = (ctx: HealthContext) => HealthVerdict | undefined;
+
+const verdict = (status: HealthStatus, reason: HealthReason, message: string, misses = 0): HealthVerdict => ({
+  status,
+  reason,
+  message,
+  misses,
+});
+
+/**
+ * ECS events may arrive late, twice or out of order. ECS increments the task's version on
+ * every change: an event whose version is not newer than the recorded one is ignored.
+ */
+export function shouldApplyEcsEvent(recordedVersion: number, eventVersion: number): boolean {
+  return eventVersion > recordedVersion;
+}
+
+/** A TaskManager declared DEAD stays DEAD: it has been fenced off its partitions. */
+export const deadIsFinalRule: HealthRule = (ctx) =>
+  ctx.prev.status === 'DEAD'
+    ? verdict('DEAD', 'AlreadyDead', 'declared dead earlier', ctx.prev.misses)
+    : undefined;
+
+/** STOPPED, DEPROVISIONING (or DELETED): the containers are gone, the TaskManager is dead at once. */
+export const taskStoppedRule: HealthRule = (ctx) =>
+  ECS_GONE_STATUSES.includes(ctx.ecsStatus)
+    ? verdict('DEAD', 'TaskStopped', `ECS lastStatus is ${ctx.ecsStatus}`, ctx.prev.misses)
+    : undefined;
+
+/** The container health check failed: dead, whatever its metrics say. */
+export const containerUnhealthyRule: HealthRule = (ctx) =>
+  ctx.ecs?.healthStatus === 'UNHEALTHY'
+    ? verdict('DEAD', 'ContainerUnhealthy', 'ECS reports the container UNHEALTHY', ctx.prev.misses)
+    : undefined;
+
+/**
+ * ECS is stopping a task that still runs (desiredStatus STOPPED, or lastStatus
+ * DEACTIVATING/STOPPING): draining. A stop cannot be undone, so DRAINING is kept.
+ */
+export const stopRequestedRule: HealthRule = (ctx) => {
+  if (ctx.prev.status === 'DRAINING') return verdict('DRAINING', 'StopRequested', 'draining since earlier');
+  if (ctx.ecs?.desiredStatus === 'STOPPED') {
+    return verdict('DRAINING', 'StopRequested', `ECS desiredStatus is STOPPED (lastStatus ${ctx.ecsStatus})`);
+  }
+  if (ECS_STOPPING_STATUSES.includes(ctx.ecsStatus)) {
+    return verdict('DRAINING', 'StopRequested', `ECS lastStatus is ${ctx.ecsStatus}`);
+  }
+  return undefined;
+};
+
+/** Not RUNNING yet: not trusted with partitions, and a missing heartbeat is no miss. */
+export const notRunningRule: HealthRule = (ctx) =>
+  ECS_STARTING_STATUSES.includes(ctx.ecsStatus)
+    ? verdict('SUSPECT', 'NotRunning', `ECS lastStatus is ${ctx.ecsStatus}`)
+    : undefined;
+
+/**
+ * Metric freshness. A datapoint within heartbeatTimeoutSeconds → HEALTHY, misses reset.
+ * Otherwise SUSPECT; every further reconcile tick that finds it still stale while SUSPECT
+ * is a miss, and missesToDead consecutive misses make it DEAD.
+ */
+export const heartbeatRule: HealthRule = (ctx) => {
+  const ageSeconds = (ctx.nowMs - ctx.lastSeen) / 1000;
+  const { heartbeatTimeoutSeconds: timeout, missesToDead } = ctx.config;
+  if (ageSeconds <= timeout) {
+    return verdict('HEALTHY', 'HeartbeatFresh', `last heartbeat ${Math.max(0, Math.round(ageSeconds))}s ago`);
+  }
+  const stale = `no metric datapoint for ${Math.round(ageSeconds)}s (timeout ${timeout}s)`;
+  // Misses count only from a running SUSPECT: a task that just left PENDING gets one tick first.
+  const wasRunningSuspect =
+    ctx.prev.status === 'SUSPECT' && !ECS_STARTING_STATUSES.includes(ctx.prev.ecsStatus);
+  if (!wasRunningSuspect) return verdict('SUSPECT', 'HeartbeatMissing', stale);
+  const misses = ctx.reconcile ? ctx.prev.misses + 1 : ctx.prev.misses;
+  if (misses >= missesToDead) {
+    return verdict('DEAD', 'MissesExceeded', `${stale}; ${misses} reconcile miss(es) while suspect`, misses);
+  }
+  return verdict('SUSPECT', 'HeartbeatMissing', `${stale}; ${misses} of ${missesToDead} misses`, misses);
+};
+
+/** The rules in the order they are tried; the last one always decides. */
+export const HEALTH_RULES: readonly HealthRule[] = [
+  deadIsFinalRule,
+  taskStoppedRule,
+  containerUnhealthyRule,
+  stopRequestedRule,
+  notRunningRule,
+  heartbeatRule,
+];
+
+export interface HealthTransition {
+  /** The item to store. `version` is carried over: the store writes on it and increments it. */
+  readonly next: TaskHealthItem;
+  readonly verdict: HealthVerdict;
+  /** The status differs from the previous one: the planner has something to act on. */
+  readonly statusChanged: boolean;
+  /**
+   * Something other than lastSeen changed. When false the write can be skipped: lastSeen is
+   * re-derived from the metrics every tick, so steady state costs no writes.
+   */
+  readonly mustWrite: boolean;
+  /** The observation carried an ECS event that was not newer than the recorded one. */
+  readonly ecsEventIgnored: boolean;
+}
+
+/** The health item of a TaskManager seen for the first time (not trusted until evaluated). */
+export function newTaskHealth(taskId: string, nowMs: number, startedAt?: number): TaskHealthItem {
+  return {
+    taskId,
+    status: 'SUSPECT',
+    ecsStatus: 'UNKNOWN',
+    ecsVersion: 0,
+    misses: 0,
+    lastSeen: startedAt ?? nowMs,
+    ...(startedAt === undefined ? {} : { startedAt }),
+    version: 0,
+  };
+}
+
+/** Builds the context the rules read: which ECS observation is in force and the freshness. */
+export function healthContext(
+  prev: TaskHealthItem,
+  observation: HealthObservation,
+  config: HealthConfig,
+  nowMs: number,
+): HealthContext {
+  const obs = observation.ecs;
+  const ignored = obs?.version !== undefined && !shouldApplyEcsEvent(prev.ecsVersion, obs.version);
+  const ecs = ignored ? undefined : obs;
+  const startedAt = ecs?.startedAt ?? prev.startedAt;
+  const lastSeen = Math.max(
+    prev.lastSeen,
+    observation.lastDatapointAt ?? Number.NEGATIVE_INFINITY,
+    startedAt ?? Number.NEGATIVE_INFINITY,
+  );
+  return {
+    prev,
+    ecs,
+    ecsStatus: ecs?.lastStatus ?? prev.ecsStatus,
+    lastSeen,
+    reconcile: observation.reconcile,
+    config,
+    nowMs,
+  };
+}
+
+/** Runs the rules in order; the first that decides wins. */
+export function evaluateHealth(
+  ctx: HealthContext,
+  rules: readonly HealthRule[] = HEALTH_RULES,
+): HealthVerdict {
+  for (const rule of rules) {
+    const v = rule(ctx);
+    if (v !== undefined) return v;
+  }
+  return verdict(ctx.prev.status, 'HeartbeatMissing', 'no rule decided', ctx.prev.misses);
+}
+
+/** The next health item of a TaskManager after one observation. */
+export function nextHealth(
+  prev: TaskHealthItem,
+  observation: HealthObservation,
+  config: HealthConfig,
+  nowMs: number,
+): HealthTransition {
+  const ctx = healthContext(prev, observation, config, nowMs);
+  const v = evaluateHealth(ctx);
+  const startedAt = ctx.ecs?.startedAt ?? prev.startedAt;
+  const next: TaskHealthItem = {
+    taskId: prev.taskId,
+    status: v.status,
+    ecsStatus: ctx.ecsStatus,
+    ecsVersion: ctx.ecs?.version ?? prev.ecsVersion,
+    misses: v.misses,
+    lastSeen: ctx.lastSeen,
+    ...(startedAt === undefined ? {} : { startedAt }),
+    version: prev.version,
+  };
+  const mustWrite =
+    next.status !== prev.status ||
+    next.ecsStatus !== prev.ecsStatus ||
+    next.ecsVersion !== prev.ecsVersion ||
+    next.misses !== prev.misses ||
+    next.startedAt !== prev.startedAt;
+  return {
+    next,
+    verdict: v,
+    statusChanged: next.status !== prev.status,
+    mustWrite,
+    ecsEventIgnored: observation.ecs !== undefined && ctx.ecs === undefined,
+  };
+}
+
+// ---------------------------------------------------------------- hung TaskManagers
+
+export interface HungSelection {
+  /** TaskManagers to stop now, longest silent first. */
+  readonly stop: readonly string[];
+  /** Hung TaskManagers left for a later tick by the rate limit. */
+  readonly deferred: readonly string[];
+}
+
+/**
+ * A TaskManager that ECS reports RUNNING but that is DEAD by health is hung: stop it, at
+ * most maxStopsPerMinute in any 60 s (recentStops are the epoch ms of earlier stops), so
+ * that a metrics outage cannot stop the whole fleet. Longest silent first, then by id.
+ */
+export function selectHungToStop(
+  tasks: readonly Pick<TaskHealthItem, 'taskId' | 'status' | 'ecsStatus' | 'lastSeen'>[],
+  maxStopsPerMinute: number,
+  recentStops: readonly number[],
+  nowMs: number,
+): HungSelection {
+  const hung = tasks
+    .filter((t) => t.status === 'DEAD' && t.ecsStatus === 'RUNNING')
+    .sort((a, b) => a.lastSeen - b.lastSeen || compareIds(a.taskId, b.taskId))
+    .map((t) => t.taskId);
+  const inLastMinute = recentStops.filter((at) => at > nowMs - 60_000 && at <= nowMs).length;
+  const budget = Math.max(0, Math.floor(maxStopsPerMinute) - inLastMinute);
+  return { stop: hung.slice(0, budget), deferred: hung.slice(budget) };
+}
+
+/** Code-unit order: the same on every machine and locale. */
+function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

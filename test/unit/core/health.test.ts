@@ -1,0 +1,500 @@
+import { describe, expect, it } from 'vitest';
+import {
+  containerUnhealthyRule,
+  deadIsFinalRule,
+  type EcsObservation,
+  type HealthConfig,
+  type HealthObservation,
+  type HealthReason,
+  type HealthRule,
+  healthContext,
+  heartbeatRule,
+  newTaskHealth,
+  nextHealth,
+  notRunningRule,
+  selectHungToStop,
+  shouldApplyEcsEvent,
+  stopRequestedRule,
+  taskStoppedRule,
+} from '../../../lib/core/health';
+import type { HealthStatus, TaskHealthItem } from '../../../lib/ports';
+
+const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
+const S = 1000;
+const DEFAULTS: HealthConfig = { heartbeatTimeoutSeconds: 120, missesToDead: 1, maxStopsPerMinute: 1 };
+
+function item(over: Partial<TaskHealthItem> = {}): TaskHealthItem {
+  return {
+    taskId: 't1',
+    status: 'HEALTHY',
+    ecsStatus: 'RUNNING',
+    ecsVersion: 3,
+    misses: 0,
+    lastSeen: T0 - 30 * S,
+    startedAt: T0 - 3600 * S,
+    version: 5,
+    ...over,
+  };
+}
+
+function ecs(over: Partial<EcsObservation> = {}): EcsObservation {
+  return { lastStatus: 'RUNNING', desiredStatus: 'RUNNING', healthStatus: 'HEALTHY', ...over };
+}
+
+interface RuleCase {
+  name: string;
+  prev?: Partial<TaskHealthItem>;
+  obs?: Partial<HealthObservation>;
+  config?: Partial<HealthConfig>;
+  expect: { status: HealthStatus; reason: HealthReason; misses?: number } | 'pass';
+}
+
+function checkRule(rule: HealthRule, cases: RuleCase[]): void {
+  it.each(cases)('$name', (c) => {
+    // Prepare
+    const ctx = healthContext(item(c.prev), { reconcile: true, ...c.obs }, { ...DEFAULTS, ...c.config }, T0);
+    // Act
+    const verdict = rule(ctx);
+    // Assess
+    if (c.expect === 'pass') {
+      expect(verdict).toBeUndefined();
+    } else {
+      expect(verdict).toMatchObject({ status: c.expect.status, reason: c.expect.reason });
+      if (c.expect.misses !== undefined) expect(verdict?.misses).toBe(c.expect.misses);
+      expect(verdict?.message.length).toBeGreaterThan(0);
+    }
+  });
+}
+
+describe('Function: shouldApplyEcsEvent', () => {
+  it.each([
+    { recorded: 3, event: 4, apply: true },
+    { recorded: 0, event: 1, apply: true },
+    { recorded: 4, event: 4, apply: false },
+    { recorded: 5, event: 4, apply: false },
+  ])('recorded $recorded, event $event → $apply', ({ recorded, event, apply }) => {
+    expect(shouldApplyEcsEvent(recorded, event)).toBe(apply);
+  });
+});
+
+describe('Rule: dead is final', () => {
+  checkRule(deadIsFinalRule, [
+    {
+      name: 'a DEAD TaskManager stays DEAD even with fresh metrics',
+      prev: { status: 'DEAD', misses: 1 },
+      obs: { lastDatapointAt: T0 },
+      expect: { status: 'DEAD', reason: 'AlreadyDead', misses: 1 },
+    },
+    { name: 'a HEALTHY TaskManager passes', expect: 'pass' },
+    { name: 'a SUSPECT TaskManager passes', prev: { status: 'SUSPECT' }, expect: 'pass' },
+  ]);
+});
+
+describe('Rule: task stopped', () => {
+  checkRule(taskStoppedRule, [
+    {
+      name: 'STOPPED is dead at once',
+      obs: { ecs: ecs({ lastStatus: 'STOPPED', desiredStatus: 'STOPPED', version: 4 }) },
+      expect: { status: 'DEAD', reason: 'TaskStopped' },
+    },
+    {
+      name: 'DEPROVISIONING is dead at once',
+      obs: { ecs: ecs({ lastStatus: 'DEPROVISIONING', desiredStatus: 'STOPPED', version: 4 }) },
+      expect: { status: 'DEAD', reason: 'TaskStopped' },
+    },
+    {
+      name: 'a recorded STOPPED with no new observation is dead',
+      prev: { ecsStatus: 'STOPPED' },
+      expect: { status: 'DEAD', reason: 'TaskStopped' },
+    },
+    {
+      name: 'a STOPPED event older than the record is ignored',
+      obs: { ecs: ecs({ lastStatus: 'STOPPED', version: 3 }) },
+      expect: 'pass',
+    },
+    { name: 'RUNNING passes', obs: { ecs: ecs({ version: 4 }) }, expect: 'pass' },
+    {
+      name: 'STOPPING passes (still draining)',
+      obs: { ecs: ecs({ lastStatus: 'STOPPING' }) },
+      expect: 'pass',
+    },
+  ]);
+});
+
+describe('Rule: container unhealthy', () => {
+  checkRule(containerUnhealthyRule, [
+    {
+      name: 'UNHEALTHY is dead',
+      obs: { ecs: ecs({ healthStatus: 'UNHEALTHY', version: 4 }), lastDatapointAt: T0 },
+      expect: { status: 'DEAD', reason: 'ContainerUnhealthy' },
+    },
+    { name: 'HEALTHY passes', obs: { ecs: ecs({ version: 4 }) }, expect: 'pass' },
+    {
+      name: 'UNKNOWN (no health check) passes',
+      obs: { ecs: ecs({ healthStatus: 'UNKNOWN' }) },
+      expect: 'pass',
+    },
+    { name: 'no ECS observation passes', expect: 'pass' },
+    {
+      name: 'a stale UNHEALTHY event is ignored',
+      obs: { ecs: ecs({ healthStatus: 'UNHEALTHY', version: 2 }) },
+      expect: 'pass',
+    },
+  ]);
+});
+
+describe('Rule: stop requested', () => {
+  checkRule(stopRequestedRule, [
+    {
+      name: 'desiredStatus STOPPED while RUNNING drains',
+      obs: { ecs: ecs({ desiredStatus: 'STOPPED', version: 4 }) },
+      expect: { status: 'DRAINING', reason: 'StopRequested' },
+    },
+    {
+      name: 'lastStatus DEACTIVATING drains',
+      obs: { ecs: ecs({ lastStatus: 'DEACTIVATING', version: 4 }) },
+      expect: { status: 'DRAINING', reason: 'StopRequested' },
+    },
+    {
+      name: 'lastStatus STOPPING drains',
+      obs: { ecs: ecs({ lastStatus: 'STOPPING', desiredStatus: 'STOPPED', version: 4 }) },
+      expect: { status: 'DRAINING', reason: 'StopRequested' },
+    },
+    {
+      name: 'DRAINING stays DRAINING (a stop cannot be undone)',
+      prev: { status: 'DRAINING' },
+      obs: { ecs: ecs({ version: 4 }), lastDatapointAt: T0 },
+      expect: { status: 'DRAINING', reason: 'StopRequested' },
+    },
+    { name: 'RUNNING with desiredStatus RUNNING passes', obs: { ecs: ecs({ version: 4 }) }, expect: 'pass' },
+  ]);
+});
+
+describe('Rule: not running yet', () => {
+  checkRule(notRunningRule, [
+    {
+      name: 'PROVISIONING is not trusted',
+      obs: { ecs: ecs({ lastStatus: 'PROVISIONING', version: 4 }) },
+      expect: { status: 'SUSPECT', reason: 'NotRunning', misses: 0 },
+    },
+    {
+      name: 'PENDING is not trusted',
+      obs: { ecs: ecs({ lastStatus: 'PENDING', version: 4 }) },
+      expect: { status: 'SUSPECT', reason: 'NotRunning' },
+    },
+    {
+      name: 'ACTIVATING is not trusted',
+      obs: { ecs: ecs({ lastStatus: 'ACTIVATING', version: 4 }) },
+      expect: { status: 'SUSPECT', reason: 'NotRunning' },
+    },
+    { name: 'RUNNING passes', obs: { ecs: ecs({ version: 4 }) }, expect: 'pass' },
+  ]);
+});
+
+describe('Rule: heartbeat', () => {
+  const stale = { lastSeen: T0 - 200 * S };
+  checkRule(heartbeatRule, [
+    {
+      name: 'a fresh datapoint is HEALTHY',
+      prev: stale,
+      obs: { lastDatapointAt: T0 - 10 * S },
+      expect: { status: 'HEALTHY', reason: 'HeartbeatFresh', misses: 0 },
+    },
+    {
+      name: 'a datapoint exactly heartbeatTimeoutSeconds old is still fresh',
+      prev: stale,
+      obs: { lastDatapointAt: T0 - 120 * S },
+      expect: { status: 'HEALTHY', reason: 'HeartbeatFresh' },
+    },
+    {
+      name: 'a fresh datapoint while SUSPECT resets the misses',
+      prev: { ...stale, status: 'SUSPECT', misses: 2 },
+      obs: { lastDatapointAt: T0 },
+      config: { missesToDead: 3 },
+      expect: { status: 'HEALTHY', reason: 'HeartbeatFresh', misses: 0 },
+    },
+    {
+      name: 'no datapoint for longer than the timeout: HEALTHY becomes SUSPECT, no miss yet',
+      prev: stale,
+      expect: { status: 'SUSPECT', reason: 'HeartbeatMissing', misses: 0 },
+    },
+    {
+      name: 'one reconcile miss while SUSPECT is DEAD with missesToDead 1',
+      prev: { ...stale, status: 'SUSPECT' },
+      expect: { status: 'DEAD', reason: 'MissesExceeded', misses: 1 },
+    },
+    {
+      name: 'one reconcile miss of three stays SUSPECT',
+      prev: { ...stale, status: 'SUSPECT' },
+      config: { missesToDead: 3 },
+      expect: { status: 'SUSPECT', reason: 'HeartbeatMissing', misses: 1 },
+    },
+    {
+      name: 'the third consecutive reconcile miss is DEAD',
+      prev: { ...stale, status: 'SUSPECT', misses: 2 },
+      config: { missesToDead: 3 },
+      expect: { status: 'DEAD', reason: 'MissesExceeded', misses: 3 },
+    },
+    {
+      name: 'an event-driven evaluation counts no miss',
+      prev: { ...stale, status: 'SUSPECT' },
+      obs: { reconcile: false },
+      expect: { status: 'SUSPECT', reason: 'HeartbeatMissing', misses: 0 },
+    },
+    {
+      name: 'a task just out of PENDING gets one tick before misses count',
+      prev: { ...stale, status: 'SUSPECT', ecsStatus: 'PENDING' },
+      expect: { status: 'SUSPECT', reason: 'HeartbeatMissing', misses: 0 },
+    },
+    {
+      name: 'a recent task start counts as a heartbeat',
+      prev: { ...stale, startedAt: undefined, status: 'SUSPECT', ecsStatus: 'PENDING' },
+      obs: { ecs: ecs({ version: 4, startedAt: T0 - 5 * S }) },
+      expect: { status: 'HEALTHY', reason: 'HeartbeatFresh' },
+    },
+    {
+      name: 'a longer heartbeat timeout keeps it HEALTHY',
+      prev: stale,
+      config: { heartbeatTimeoutSeconds: 300 },
+      expect: { status: 'HEALTHY', reason: 'HeartbeatFresh' },
+    },
+  ]);
+});
+
+describe('Function: nextHealth', () => {
+  const cases: {
+    name: string;
+    prev?: Partial<TaskHealthItem>;
+    obs: HealthObservation;
+    config?: Partial<HealthConfig>;
+    expect: {
+      status: HealthStatus;
+      reason: HealthReason;
+      ecsStatus?: string;
+      ecsVersion?: number;
+      statusChanged?: boolean;
+      mustWrite?: boolean;
+      ecsEventIgnored?: boolean;
+    };
+  }[] = [
+    {
+      name: 'STOPPED event: DEAD at once, version recorded',
+      obs: { reconcile: false, ecs: ecs({ lastStatus: 'STOPPED', desiredStatus: 'STOPPED', version: 7 }) },
+      expect: {
+        status: 'DEAD',
+        reason: 'TaskStopped',
+        ecsStatus: 'STOPPED',
+        ecsVersion: 7,
+        statusChanged: true,
+        mustWrite: true,
+      },
+    },
+    {
+      name: 'a replayed STOPPED event not newer than the record is ignored',
+      prev: { ecsVersion: 7 },
+      obs: { reconcile: false, ecs: ecs({ lastStatus: 'STOPPED', version: 7 }), lastDatapointAt: T0 },
+      expect: {
+        status: 'HEALTHY',
+        reason: 'HeartbeatFresh',
+        ecsStatus: 'RUNNING',
+        ecsVersion: 7,
+        statusChanged: false,
+        mustWrite: false,
+        ecsEventIgnored: true,
+      },
+    },
+    {
+      name: 'an out-of-order RUNNING event after STOPPED does not revive',
+      prev: { status: 'DEAD', ecsStatus: 'STOPPED', ecsVersion: 9 },
+      obs: { reconcile: false, ecs: ecs({ version: 8 }), lastDatapointAt: T0 },
+      expect: {
+        status: 'DEAD',
+        reason: 'AlreadyDead',
+        ecsStatus: 'STOPPED',
+        ecsVersion: 9,
+        ecsEventIgnored: true,
+      },
+    },
+    {
+      name: 'UNHEALTHY wins over a stop request',
+      obs: {
+        reconcile: false,
+        ecs: ecs({ desiredStatus: 'STOPPED', healthStatus: 'UNHEALTHY', version: 4 }),
+      },
+      expect: { status: 'DEAD', reason: 'ContainerUnhealthy' },
+    },
+    {
+      name: 'STOPPED wins over DRAINING',
+      prev: { status: 'DRAINING', ecsStatus: 'STOPPING' },
+      obs: { reconcile: false, ecs: ecs({ lastStatus: 'STOPPED', desiredStatus: 'STOPPED', version: 4 }) },
+      expect: { status: 'DEAD', reason: 'TaskStopped', statusChanged: true },
+    },
+    {
+      name: 'a stop request on a silent TaskManager drains rather than suspects',
+      prev: { lastSeen: T0 - 500 * S },
+      obs: { reconcile: true, ecs: ecs({ desiredStatus: 'STOPPED', version: 4 }) },
+      expect: { status: 'DRAINING', reason: 'StopRequested' },
+    },
+    {
+      name: 'a fresh datapoint alone only moves lastSeen: no write needed',
+      obs: { reconcile: true, lastDatapointAt: T0 - 5 * S },
+      expect: { status: 'HEALTHY', reason: 'HeartbeatFresh', statusChanged: false, mustWrite: false },
+    },
+    {
+      name: 'a DescribeTasks result without a version is applied and keeps the recorded version',
+      prev: { status: 'SUSPECT', ecsStatus: 'PENDING', startedAt: undefined },
+      obs: { reconcile: true, ecs: ecs({ startedAt: T0 - 2 * S }) },
+      expect: {
+        status: 'HEALTHY',
+        reason: 'HeartbeatFresh',
+        ecsStatus: 'RUNNING',
+        ecsVersion: 3,
+        statusChanged: true,
+        mustWrite: true,
+      },
+    },
+  ];
+  it.each(cases)('$name', (c) => {
+    // Prepare
+    const prev = item(c.prev);
+    // Act
+    const t = nextHealth(prev, c.obs, { ...DEFAULTS, ...c.config }, T0);
+    // Assess
+    expect(t.next.status).toBe(c.expect.status);
+    expect(t.verdict.reason).toBe(c.expect.reason);
+    expect(t.next.version).toBe(prev.version);
+    if (c.expect.ecsStatus !== undefined) expect(t.next.ecsStatus).toBe(c.expect.ecsStatus);
+    if (c.expect.ecsVersion !== undefined) expect(t.next.ecsVersion).toBe(c.expect.ecsVersion);
+    if (c.expect.statusChanged !== undefined) expect(t.statusChanged).toBe(c.expect.statusChanged);
+    if (c.expect.mustWrite !== undefined) expect(t.mustWrite).toBe(c.expect.mustWrite);
+    expect(t.ecsEventIgnored).toBe(c.expect.ecsEventIgnored ?? false);
+  });
+
+  it('declares a hung TaskManager DEAD on the second stale reconcile tick (defaults)', () => {
+    // Prepare: last datapoint at T0, reconcile every 60 s, no datapoint after.
+    let h: TaskHealthItem = item({ lastSeen: T0 });
+    const seen: HealthStatus[] = [];
+    // Act
+    for (let tick = 1; tick <= 4; tick++) {
+      h = nextHealth(h, { reconcile: true }, DEFAULTS, T0 + tick * 60 * S).next;
+      seen.push(h.status);
+    }
+    // Assess: 60 s fresh, 120 s fresh (== timeout), 180 s SUSPECT, 240 s DEAD.
+    expect(seen).toEqual(['HEALTHY', 'HEALTHY', 'SUSPECT', 'DEAD']);
+  });
+
+  it('brings a new task from first sight to HEALTHY on its RUNNING event', () => {
+    // Prepare
+    const first = newTaskHealth('t9', T0);
+    // Act
+    const pending = nextHealth(
+      first,
+      { reconcile: false, ecs: ecs({ lastStatus: 'PENDING', version: 1 }) },
+      DEFAULTS,
+      T0,
+    );
+    const running = nextHealth(
+      pending.next,
+      { reconcile: false, ecs: ecs({ version: 2, startedAt: T0 + 40 * S }) },
+      DEFAULTS,
+      T0 + 41 * S,
+    );
+    // Assess
+    expect(first).toMatchObject({ status: 'SUSPECT', ecsVersion: 0, misses: 0, version: 0 });
+    expect(pending.next).toMatchObject({ status: 'SUSPECT', ecsStatus: 'PENDING', ecsVersion: 1 });
+    expect(running.next).toMatchObject({
+      status: 'HEALTHY',
+      ecsStatus: 'RUNNING',
+      ecsVersion: 2,
+      startedAt: T0 + 40 * S,
+    });
+  });
+});
+
+describe('Function: selectHungToStop', () => {
+  const hung = (taskId: string, lastSeen: number) => ({
+    taskId,
+    status: 'DEAD' as const,
+    ecsStatus: 'RUNNING',
+    lastSeen,
+  });
+  const cases: {
+    name: string;
+    tasks: { taskId: string; status: HealthStatus; ecsStatus: string; lastSeen: number }[];
+    max: number;
+    recent?: number[];
+    stop: string[];
+    deferred: string[];
+  }[] = [
+    {
+      name: 'a RUNNING task DEAD by health is stopped',
+      tasks: [
+        hung('a', T0 - 300 * S),
+        { taskId: 'b', status: 'HEALTHY', ecsStatus: 'RUNNING', lastSeen: T0 },
+      ],
+      max: 1,
+      stop: ['a'],
+      deferred: [],
+    },
+    {
+      name: 'a DEAD task ECS already stopped is not stopped again',
+      tasks: [{ taskId: 'a', status: 'DEAD', ecsStatus: 'STOPPED', lastSeen: T0 - 300 * S }],
+      max: 1,
+      stop: [],
+      deferred: [],
+    },
+    {
+      name: 'SUSPECT and DRAINING tasks are not stopped',
+      tasks: [
+        { taskId: 'a', status: 'SUSPECT', ecsStatus: 'RUNNING', lastSeen: T0 - 300 * S },
+        { taskId: 'b', status: 'DRAINING', ecsStatus: 'RUNNING', lastSeen: T0 - 300 * S },
+      ],
+      max: 5,
+      stop: [],
+      deferred: [],
+    },
+    {
+      name: 'the rate limit stops the longest silent first',
+      tasks: [hung('a', T0 - 200 * S), hung('b', T0 - 400 * S), hung('c', T0 - 300 * S)],
+      max: 2,
+      stop: ['b', 'c'],
+      deferred: ['a'],
+    },
+    {
+      name: 'equal silence breaks ties by task id',
+      tasks: [hung('z', T0 - 200 * S), hung('m', T0 - 200 * S)],
+      max: 1,
+      stop: ['m'],
+      deferred: ['z'],
+    },
+    {
+      name: 'a stop within the last minute uses the budget',
+      tasks: [hung('a', T0 - 300 * S)],
+      max: 1,
+      recent: [T0 - 30 * S],
+      stop: [],
+      deferred: ['a'],
+    },
+    {
+      name: 'a stop more than a minute ago does not count',
+      tasks: [hung('a', T0 - 300 * S)],
+      max: 1,
+      recent: [T0 - 60 * S, T0 - 90 * S],
+      stop: ['a'],
+      deferred: [],
+    },
+    {
+      name: 'a limit of zero stops nothing',
+      tasks: [hung('a', T0 - 300 * S)],
+      max: 0,
+      stop: [],
+      deferred: ['a'],
+    },
+  ];
+  it.each(cases)('$name', (c) => {
+    // Act
+    const sel = selectHungToStop(c.tasks, c.max, c.recent ?? [], T0);
+    // Assess
+    expect(sel).toEqual({ stop: c.stop, deferred: c.deferred });
+  });
+});
