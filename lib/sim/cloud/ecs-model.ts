@@ -1,0 +1,986 @@
+/**
+ * An in-memory Amazon ECS (Fargate) with a simulated clock. Nothing runs by itself: the owner
+ * calls `step(nowMs)` and the model applies, in time order, everything due up to then (tasks
+ * starting, health checks, graceful stops finishing, protection expiring), with the service
+ * scheduler reacting after each change. Time only moves forward.
+ *
+ * Service semantics follow ECS: a service keeps `desiredCount` tasks with desiredStatus
+ * RUNNING, launching replacements for tasks that stop; on scale-in it stops unprotected tasks
+ * only, so a service whose surplus is all protected stays above its desired count; a task
+ * whose container health check fails `unhealthyThreshold` times in a row becomes UNHEALTHY
+ * and the service replaces it. Every change of a task increments its `version` and emits an
+ * "ECS Task State Change" event to the subscribers.
+ *
+ * The API-facing methods throw `EcsApiError` exactly where ECS answers with an error; the
+ * simulator-facing ones (`kill`, `hang`, `step`) throw `SimulationUsageError`.
+ */
+
+import { type EcsTaskStateChangeEvent, taskStateChangeEvent } from './ecs-events';
+import { EcsApiError, SimulationUsageError } from './errors';
+import { type Random, randomDigits, randomTaskId, randomUuid, seededRandom } from './random';
+
+export type TaskLastStatus = 'PROVISIONING' | 'PENDING' | 'RUNNING' | 'STOPPED';
+export type TaskDesiredStatus = 'RUNNING' | 'STOPPED';
+export type HealthStatus = 'HEALTHY' | 'UNHEALTHY' | 'UNKNOWN';
+export type ContainerStatus = 'PENDING' | 'RUNNING' | 'STOPPED';
+export type StopCode = 'UserInitiated' | 'ServiceSchedulerInitiated' | 'EssentialContainerExited';
+
+export interface EcsContainer {
+  readonly name: string;
+  readonly containerArn: string;
+  readonly image: string;
+  readonly lastStatus: ContainerStatus;
+  readonly healthStatus: HealthStatus;
+  readonly exitCode?: number;
+}
+
+/** A snapshot of one task. Times are epoch milliseconds of the simulated clock. */
+export interface EcsTask {
+  readonly taskId: string;
+  readonly taskArn: string;
+  readonly clusterName: string;
+  readonly clusterArn: string;
+  readonly serviceName: string;
+  /** `service:<serviceName>`. */
+  readonly group: string;
+  readonly startedBy: string;
+  readonly taskDefinitionArn: string;
+  readonly availabilityZone: string;
+  readonly platformVersion: string;
+  readonly cpu: string;
+  readonly memory: string;
+  readonly lastStatus: TaskLastStatus;
+  readonly desiredStatus: TaskDesiredStatus;
+  readonly healthStatus: HealthStatus;
+  readonly createdAtMs: number;
+  readonly updatedAtMs: number;
+  readonly connectivityAtMs?: number;
+  readonly pullStartedAtMs?: number;
+  readonly pullStoppedAtMs?: number;
+  readonly startedAtMs?: number;
+  readonly stoppingAtMs?: number;
+  readonly stoppedAtMs?: number;
+  readonly stoppedReason?: string;
+  readonly stopCode?: StopCode;
+  readonly version: number;
+  /** Set by the simulator: the process is alive but its health check fails. ECS cannot see it. */
+  readonly hung: boolean;
+  /** Scale-in protection expiry; absent when unprotected. */
+  readonly protectedUntilMs?: number;
+  readonly containers: readonly EcsContainer[];
+}
+
+export interface EcsDeployment {
+  readonly id: string;
+  readonly status: 'PRIMARY';
+  readonly rolloutState: 'COMPLETED';
+  readonly taskDefinitionArn: string;
+  readonly desiredCount: number;
+  readonly runningCount: number;
+  readonly pendingCount: number;
+  readonly failedTasks: number;
+  readonly createdAtMs: number;
+  readonly updatedAtMs: number;
+}
+
+export interface EcsService {
+  readonly serviceName: string;
+  readonly serviceArn: string;
+  readonly clusterName: string;
+  readonly clusterArn: string;
+  readonly status: 'ACTIVE';
+  readonly desiredCount: number;
+  /** Tasks whose lastStatus is RUNNING. */
+  readonly runningCount: number;
+  /** Tasks still starting (PROVISIONING or PENDING) that the service wants running. */
+  readonly pendingCount: number;
+  readonly taskDefinitionArn: string;
+  readonly createdAtMs: number;
+  readonly platformVersion: string;
+  readonly deployments: readonly EcsDeployment[];
+}
+
+export interface ServiceCounts {
+  readonly desiredCount: number;
+  readonly runningCount: number;
+  readonly pendingCount: number;
+}
+
+export interface TaskProtection {
+  readonly taskArn: string;
+  readonly protectionEnabled: boolean;
+  readonly expirationDateMs?: number;
+}
+
+export interface EcsFailure {
+  readonly arn: string;
+  readonly reason: string;
+  readonly detail?: string;
+}
+
+/** Timings and health-check settings; model-wide defaults, overridable per service. */
+export interface TaskTimings {
+  /** From launch to RUNNING (PROVISIONING, then PENDING). @default 60 */
+  readonly startupSeconds?: number;
+  /** From launch to PENDING; must not exceed startupSeconds. @default startupSeconds / 2 */
+  readonly provisioningSeconds?: number;
+  /** From a graceful stop (StopTask, scale-in, failed health) to STOPPED. @default 0 */
+  readonly stopSeconds?: number;
+  /** Whether the container has a health check; without one health stays UNKNOWN. @default true */
+  readonly healthCheck?: boolean;
+  /** @default 10 */
+  readonly healthCheckIntervalSeconds?: number;
+  /** Consecutive failed checks before the container is UNHEALTHY. @default 3 */
+  readonly unhealthyThreshold?: number;
+}
+
+export interface EcsModelOptions extends TaskTimings {
+  /** @default 'us-east-1' */
+  readonly region?: string;
+  /** @default '123456789012' */
+  readonly accountId?: string;
+  /** Seed of the id generator: same seed, same task ARNs. @default 1 */
+  readonly seed?: number;
+  /** The simulated clock's start (epoch ms). @default 0 */
+  readonly startMs?: number;
+  /** How long DescribeTasks/ListTasks still show a STOPPED task. @default 3600 */
+  readonly stoppedTaskRetentionSeconds?: number;
+}
+
+export interface CreateServiceOptions extends TaskTimings {
+  readonly cluster: string;
+  readonly serviceName: string;
+  readonly desiredCount: number;
+  /** @default serviceName */
+  readonly taskDefinitionFamily?: string;
+  /** @default 'taskmanager' */
+  readonly containerName?: string;
+  /** @default '1024' */
+  readonly cpu?: string;
+  /** @default '4096' */
+  readonly memory?: string;
+  /** Start the initial tasks already RUNNING (and HEALTHY) instead of launching them. @default false */
+  readonly initialTasksRunning?: boolean;
+}
+
+export type TaskStateChangeListener = (event: EcsTaskStateChangeEvent) => void;
+
+interface ResolvedTimings {
+  readonly startupMs: number;
+  readonly provisioningMs: number;
+  readonly stopMs: number;
+  readonly healthCheck: boolean;
+  readonly healthIntervalMs: number;
+  readonly unhealthyThreshold: number;
+}
+
+interface ClusterRecord {
+  readonly name: string;
+  readonly arn: string;
+  readonly services: Map<string, ServiceRecord>;
+}
+
+interface ServiceRecord {
+  readonly name: string;
+  readonly arn: string;
+  readonly cluster: ClusterRecord;
+  readonly taskDefinitionArn: string;
+  readonly containerName: string;
+  readonly image: string;
+  readonly cpu: string;
+  readonly memory: string;
+  readonly createdAtMs: number;
+  readonly deploymentId: string;
+  readonly timings: ResolvedTimings;
+  desiredCount: number;
+  updatedAtMs: number;
+  failedTasks: number;
+  /** Tasks not yet STOPPED, in launch order. */
+  current: TaskRecord[];
+}
+
+interface TaskRecord {
+  readonly seq: number;
+  readonly taskId: string;
+  readonly taskArn: string;
+  readonly service: ServiceRecord;
+  readonly availabilityZone: string;
+  readonly createdAtMs: number;
+  readonly pendingAtMs: number;
+  readonly runningAtMs: number;
+  lastStatus: TaskLastStatus;
+  desiredStatus: TaskDesiredStatus;
+  healthStatus: HealthStatus;
+  containerStatus: ContainerStatus;
+  exitCode?: number;
+  updatedAtMs: number;
+  connectivityAtMs?: number;
+  pullStartedAtMs?: number;
+  pullStoppedAtMs?: number;
+  startedAtMs?: number;
+  stoppingAtMs?: number;
+  stoppedAtMs?: number;
+  stoppedReason?: string;
+  stopCode?: StopCode;
+  version: number;
+  hung: boolean;
+  failedChecks: number;
+  nextHealthCheckAtMs?: number;
+  stopDueAtMs?: number;
+  protectedUntilMs?: number;
+}
+
+const AVAILABILITY_ZONES = ['a', 'b', 'c'];
+const PLATFORM_VERSION = '1.4.0';
+const DEFAULT_PROTECTION_MINUTES = 120;
+const MAX_PROTECTION_MINUTES = 2880;
+const MAX_PROTECTION_TASKS = 10;
+
+function resolveTimings(own: TaskTimings, defaults: TaskTimings): ResolvedTimings {
+  const startupSeconds = own.startupSeconds ?? defaults.startupSeconds ?? 60;
+  const provisioningSeconds = own.provisioningSeconds ?? defaults.provisioningSeconds ?? startupSeconds / 2;
+  const stopSeconds = own.stopSeconds ?? defaults.stopSeconds ?? 0;
+  const healthIntervalSeconds = own.healthCheckIntervalSeconds ?? defaults.healthCheckIntervalSeconds ?? 10;
+  const unhealthyThreshold = own.unhealthyThreshold ?? defaults.unhealthyThreshold ?? 3;
+  if (!(startupSeconds >= 0) || !(provisioningSeconds >= 0) || provisioningSeconds > startupSeconds) {
+    throw new SimulationUsageError(
+      `startupSeconds (${startupSeconds}) and provisioningSeconds (${provisioningSeconds}) must satisfy 0 <= provisioning <= startup`,
+    );
+  }
+  if (!(stopSeconds >= 0)) throw new SimulationUsageError(`stopSeconds must be >= 0, got ${stopSeconds}`);
+  if (!(healthIntervalSeconds > 0)) {
+    throw new SimulationUsageError(`healthCheckIntervalSeconds must be > 0, got ${healthIntervalSeconds}`);
+  }
+  if (!Number.isInteger(unhealthyThreshold) || unhealthyThreshold < 1) {
+    throw new SimulationUsageError(
+      `unhealthyThreshold must be a positive integer, got ${unhealthyThreshold}`,
+    );
+  }
+  return {
+    startupMs: startupSeconds * 1000,
+    provisioningMs: provisioningSeconds * 1000,
+    stopMs: stopSeconds * 1000,
+    healthCheck: own.healthCheck ?? defaults.healthCheck ?? true,
+    healthIntervalMs: healthIntervalSeconds * 1000,
+    unhealthyThreshold,
+  };
+}
+
+/** The last `/`-separated segment of an ARN, or the reference itself when it is a plain name. */
+export function resourceName(ref: string): string {
+  if (!ref.startsWith('arn:')) return ref;
+  const slash = ref.lastIndexOf('/');
+  return slash >= 0 ? ref.slice(slash + 1) : ref;
+}
+
+function isProtected(task: TaskRecord, nowMs: number): boolean {
+  return task.protectedUntilMs !== undefined && nowMs < task.protectedUntilMs;
+}
+
+const STATUS_RANK: Readonly<Record<TaskLastStatus, number>> = {
+  PROVISIONING: 0,
+  PENDING: 1,
+  RUNNING: 2,
+  STOPPED: 3,
+};
+
+/**
+ * The order in which scale-in picks victims: tasks not yet running first, then unhealthy
+ * ones, then the newest. Deterministic, so a seeded run always stops the same tasks.
+ */
+function scaleInOrder(a: TaskRecord, b: TaskRecord): number {
+  const rank = STATUS_RANK[a.lastStatus] - STATUS_RANK[b.lastStatus];
+  if (rank !== 0) return rank;
+  const health = Number(b.healthStatus === 'UNHEALTHY') - Number(a.healthStatus === 'UNHEALTHY');
+  if (health !== 0) return health;
+  return b.seq - a.seq;
+}
+
+function minDefined(values: readonly (number | undefined)[]): number | undefined {
+  let min: number | undefined;
+  for (const v of values) if (v !== undefined && (min === undefined || v < min)) min = v;
+  return min;
+}
+
+export class EcsModel {
+  readonly region: string;
+  readonly accountId: string;
+  private now: number;
+  private readonly defaults: TaskTimings;
+  private readonly retentionMs: number;
+  private readonly ids: Random;
+  private readonly eventIds: Random;
+  private readonly clusters = new Map<string, ClusterRecord>();
+  private readonly tasksById = new Map<string, TaskRecord>();
+  private readonly allTasks: TaskRecord[] = [];
+  private readonly listeners = new Set<TaskStateChangeListener>();
+  private readonly outbox: EcsTaskStateChangeEvent[] = [];
+  private flushing = false;
+  private seq = 0;
+
+  constructor(options: EcsModelOptions = {}) {
+    this.region = options.region ?? 'us-east-1';
+    this.accountId = options.accountId ?? '123456789012';
+    this.now = options.startMs ?? 0;
+    this.retentionMs = (options.stoppedTaskRetentionSeconds ?? 3600) * 1000;
+    const seed = options.seed ?? 1;
+    this.ids = seededRandom(seed);
+    this.eventIds = seededRandom(seed ^ 0x5bd1e995);
+    this.defaults = options;
+    resolveTimings({}, options);
+  }
+
+  /** The simulated clock (epoch ms). */
+  get nowMs(): number {
+    return this.now;
+  }
+
+  // ------------------------------------------------------------ setup
+
+  /** Creates a cluster (idempotent, as CreateCluster is) and returns its ARN. */
+  createCluster(name: string): string {
+    const existing = this.clusters.get(name);
+    if (existing) return existing.arn;
+    const arn = `arn:aws:ecs:${this.region}:${this.accountId}:cluster/${name}`;
+    this.clusters.set(name, { name, arn, services: new Map() });
+    return arn;
+  }
+
+  /** Creates a service (and its cluster if needed) and launches its tasks. Returns the service. */
+  createService(options: CreateServiceOptions): EcsService {
+    this.createCluster(options.cluster);
+    const cluster = this.cluster(options.cluster);
+    if (cluster.services.has(options.serviceName)) {
+      throw new EcsApiError('InvalidParameterException', 'Creation of service was not idempotent.');
+    }
+    assertDesiredCount(options.desiredCount);
+    const family = options.taskDefinitionFamily ?? options.serviceName;
+    const service: ServiceRecord = {
+      name: options.serviceName,
+      arn: `arn:aws:ecs:${this.region}:${this.accountId}:service/${cluster.name}/${options.serviceName}`,
+      cluster,
+      taskDefinitionArn: `arn:aws:ecs:${this.region}:${this.accountId}:task-definition/${family}:1`,
+      containerName: options.containerName ?? 'taskmanager',
+      image: `${this.accountId}.dkr.ecr.${this.region}.amazonaws.com/${family}:latest`,
+      cpu: options.cpu ?? '1024',
+      memory: options.memory ?? '4096',
+      createdAtMs: this.now,
+      deploymentId: `ecs-svc/${randomDigits(this.ids, 19)}`,
+      timings: resolveTimings(options, this.defaults),
+      desiredCount: options.desiredCount,
+      updatedAtMs: this.now,
+      failedTasks: 0,
+      current: [],
+    };
+    cluster.services.set(service.name, service);
+    if (options.initialTasksRunning) {
+      for (let i = 0; i < service.desiredCount; i++) this.launch(service, true);
+    }
+    this.reconcile(service);
+    this.flush();
+    return this.serviceView(service);
+  }
+
+  /** Subscribes to task state change events; returns the unsubscribe function. */
+  onTaskStateChange(listener: TaskStateChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  // ------------------------------------------------------------ the clock
+
+  /**
+   * Advances the clock to `nowMs`, applying everything due on the way in time order.
+   * Throws when asked to go back in time.
+   */
+  step(nowMs: number): void {
+    if (!Number.isFinite(nowMs) || nowMs < this.now) {
+      throw new SimulationUsageError(`time only moves forward: now is ${this.now}, asked for ${nowMs}`);
+    }
+    for (;;) {
+      const due = this.nextDueMs();
+      if (due === undefined || due > nowMs) break;
+      this.now = Math.max(this.now, due);
+      this.applyDue(this.now);
+    }
+    this.now = nowMs;
+    this.flush();
+  }
+
+  /** Advances to `nowMs` if it is later than the clock; never throws for earlier times. */
+  advanceTo(nowMs: number): void {
+    if (nowMs > this.now) this.step(nowMs);
+  }
+
+  // ------------------------------------------------------------ simulator controls
+
+  /** The task's essential container exits: the task is STOPPED at once and replaced. */
+  kill(taskRef: string): void {
+    const task = this.liveTaskForSimulation(taskRef);
+    if (task.lastStatus === 'STOPPED')
+      throw new SimulationUsageError(`task ${task.taskId} is already STOPPED`);
+    task.exitCode = 137;
+    this.finishStop(task, 'Essential container in task exited', 'EssentialContainerExited');
+    task.service.failedTasks++;
+    this.reconcile(task.service);
+    this.flush();
+  }
+
+  /**
+   * The task hangs: it stays RUNNING, but from the next check on its container health check
+   * fails. After `unhealthyThreshold` failures it is UNHEALTHY and the service replaces it.
+   */
+  hang(taskRef: string): void {
+    const task = this.liveTaskForSimulation(taskRef);
+    if (task.desiredStatus === 'STOPPED') throw new SimulationUsageError(`task ${task.taskId} is stopping`);
+    if (task.hung) return;
+    task.hung = true;
+    task.failedChecks = 0;
+    this.scheduleHealthCheck(task);
+  }
+
+  // ------------------------------------------------------------ accessors for the simulator
+
+  /** Snapshots of tasks in launch order; STOPPED ones only with includeStopped. */
+  tasks(filter: { cluster?: string; serviceName?: string; includeStopped?: boolean } = {}): EcsTask[] {
+    return this.allTasks
+      .filter(
+        (t) =>
+          (filter.cluster === undefined || t.service.cluster.name === resourceName(filter.cluster)) &&
+          (filter.serviceName === undefined || t.service.name === resourceName(filter.serviceName)) &&
+          (filter.includeStopped === true || t.lastStatus !== 'STOPPED'),
+      )
+      .map((t) => this.taskView(t));
+  }
+
+  /** A snapshot of one task by id or ARN, or undefined. */
+  task(taskRef: string): EcsTask | undefined {
+    const task = this.tasksById.get(resourceName(taskRef));
+    return task ? this.taskView(task) : undefined;
+  }
+
+  /** Ids of the tasks whose lastStatus is RUNNING, in launch order. */
+  runningTaskIds(filter: { cluster?: string; serviceName?: string } = {}): string[] {
+    return this.tasks(filter)
+      .filter((t) => t.lastStatus === 'RUNNING')
+      .map((t) => t.taskId);
+  }
+
+  serviceCounts(cluster: string, serviceName: string): ServiceCounts {
+    const { desiredCount, runningCount, pendingCount } = this.describeService(cluster, serviceName);
+    return { desiredCount, runningCount, pendingCount };
+  }
+
+  // ------------------------------------------------------------ the API (as ECS answers it)
+
+  /** Throws ClusterNotFoundException / ServiceNotFoundException. */
+  describeService(clusterRef: string, serviceRef: string): EcsService {
+    return this.serviceView(this.service(clusterRef, serviceRef));
+  }
+
+  /** Undefined for an unknown service (DescribeServices reports it as a MISSING failure). */
+  findService(clusterRef: string, serviceRef: string): EcsService | undefined {
+    const service = this.cluster(clusterRef).services.get(resourceName(serviceRef));
+    return service ? this.serviceView(service) : undefined;
+  }
+
+  serviceArn(clusterRef: string, serviceRef: string): string {
+    return `arn:aws:ecs:${this.region}:${this.accountId}:service/${this.cluster(clusterRef).name}/${resourceName(serviceRef)}`;
+  }
+
+  clusterArn(clusterRef: string): string {
+    return this.cluster(clusterRef).arn;
+  }
+
+  taskArn(clusterRef: string, taskRef: string): string {
+    return `arn:aws:ecs:${this.region}:${this.accountId}:task/${this.cluster(clusterRef).name}/${resourceName(taskRef)}`;
+  }
+
+  updateService(clusterRef: string, serviceRef: string, update: { desiredCount?: number }): EcsService {
+    const service = this.service(clusterRef, serviceRef);
+    if (update.desiredCount !== undefined) {
+      assertDesiredCount(update.desiredCount);
+      service.desiredCount = update.desiredCount;
+      service.updatedAtMs = this.now;
+      this.reconcile(service);
+      this.flush();
+    }
+    return this.serviceView(service);
+  }
+
+  /** Task ARNs in launch order, as ListTasks filters them (desiredStatus defaults to RUNNING). */
+  listTaskArns(
+    clusterRef: string,
+    filter: { serviceName?: string; desiredStatus?: 'RUNNING' | 'PENDING' | 'STOPPED' } = {},
+  ): string[] {
+    const cluster = this.cluster(clusterRef);
+    const serviceName = filter.serviceName === undefined ? undefined : resourceName(filter.serviceName);
+    if (serviceName !== undefined && !cluster.services.has(serviceName)) {
+      throw new EcsApiError('ServiceNotFoundException', 'Service not found.');
+    }
+    const desired = filter.desiredStatus ?? 'RUNNING';
+    return this.allTasks
+      .filter(
+        (t) =>
+          t.service.cluster === cluster &&
+          (serviceName === undefined || t.service.name === serviceName) &&
+          t.desiredStatus === desired &&
+          this.visible(t),
+      )
+      .map((t) => t.taskArn);
+  }
+
+  /** A task of the cluster as DescribeTasks sees it (STOPPED tasks vanish after retention). */
+  describeTask(clusterRef: string, taskRef: string): EcsTask | undefined {
+    const cluster = this.cluster(clusterRef);
+    const task = this.tasksById.get(resourceName(taskRef));
+    return task && task.service.cluster === cluster && this.visible(task) ? this.taskView(task) : undefined;
+  }
+
+  /** StopTask: a graceful stop by the user; the service launches a replacement. */
+  stopTask(clusterRef: string, taskRef: string, reason?: string): EcsTask {
+    const cluster = this.cluster(clusterRef);
+    const task = this.tasksById.get(resourceName(taskRef));
+    if (!task || task.service.cluster !== cluster || !this.visible(task)) {
+      throw new EcsApiError('InvalidParameterException', 'The referenced task was not found.');
+    }
+    if (reason !== undefined && reason.length > 255) {
+      throw new EcsApiError('InvalidParameterException', 'Reason must be at most 255 characters.');
+    }
+    if (task.desiredStatus === 'RUNNING') {
+      this.beginStop(task, reason ?? 'Task stopped by user', 'UserInitiated');
+      this.reconcile(task.service);
+      this.flush();
+    }
+    return this.taskView(task);
+  }
+
+  updateTaskProtection(
+    clusterRef: string,
+    taskRefs: readonly string[],
+    protectionEnabled: boolean,
+    expiresInMinutes?: number,
+  ): { protectedTasks: TaskProtection[]; failures: EcsFailure[] } {
+    const cluster = this.cluster(clusterRef);
+    if (taskRefs.length === 0 || taskRefs.length > MAX_PROTECTION_TASKS) {
+      throw new EcsApiError(
+        'InvalidParameterException',
+        `Tasks must contain between 1 and ${MAX_PROTECTION_TASKS} task IDs or ARNs.`,
+      );
+    }
+    const minutes = expiresInMinutes ?? DEFAULT_PROTECTION_MINUTES;
+    if (
+      protectionEnabled &&
+      (!Number.isInteger(minutes) || minutes < 1 || minutes > MAX_PROTECTION_MINUTES)
+    ) {
+      throw new EcsApiError(
+        'InvalidParameterException',
+        `expiresInMinutes must be between 1 and ${MAX_PROTECTION_MINUTES} minutes.`,
+      );
+    }
+    const protectedTasks: TaskProtection[] = [];
+    const failures: EcsFailure[] = [];
+    const touched = new Set<ServiceRecord>();
+    for (const ref of taskRefs) {
+      const task = this.tasksById.get(resourceName(ref));
+      if (!task || task.service.cluster !== cluster || !this.visible(task)) {
+        failures.push({ arn: this.arnForRef(cluster, ref), reason: 'MISSING' });
+        continue;
+      }
+      if (task.desiredStatus !== 'RUNNING') {
+        failures.push({
+          arn: task.taskArn,
+          reason: 'TASK_NOT_VALID',
+          detail: 'The task is stopping or stopped.',
+        });
+        continue;
+      }
+      task.protectedUntilMs = protectionEnabled ? this.now + minutes * 60_000 : undefined;
+      touched.add(task.service);
+      protectedTasks.push(this.protectionView(task));
+    }
+    for (const service of touched) this.reconcile(service);
+    this.flush();
+    return { protectedTasks, failures };
+  }
+
+  /** GetTaskProtection; without task references, every live task of the cluster. */
+  getTaskProtection(
+    clusterRef: string,
+    taskRefs?: readonly string[],
+  ): { protectedTasks: TaskProtection[]; failures: EcsFailure[] } {
+    const cluster = this.cluster(clusterRef);
+    if (taskRefs === undefined) {
+      const live = this.allTasks.filter(
+        (t) => t.service.cluster === cluster && t.desiredStatus === 'RUNNING',
+      );
+      return { protectedTasks: live.map((t) => this.protectionView(t)), failures: [] };
+    }
+    const protectedTasks: TaskProtection[] = [];
+    const failures: EcsFailure[] = [];
+    for (const ref of taskRefs) {
+      const task = this.tasksById.get(resourceName(ref));
+      if (!task || task.service.cluster !== cluster || !this.visible(task)) {
+        failures.push({ arn: this.arnForRef(cluster, ref), reason: 'MISSING' });
+      } else {
+        protectedTasks.push(this.protectionView(task));
+      }
+    }
+    return { protectedTasks, failures };
+  }
+
+  // ------------------------------------------------------------ internals: lookup
+
+  private cluster(ref: string): ClusterRecord {
+    const cluster = this.clusters.get(resourceName(ref));
+    if (!cluster) throw new EcsApiError('ClusterNotFoundException', 'Cluster not found.');
+    return cluster;
+  }
+
+  private service(clusterRef: string, serviceRef: string): ServiceRecord {
+    const service = this.cluster(clusterRef).services.get(resourceName(serviceRef));
+    if (!service) throw new EcsApiError('ServiceNotFoundException', 'Service not found.');
+    return service;
+  }
+
+  private liveTaskForSimulation(taskRef: string): TaskRecord {
+    const task = this.tasksById.get(resourceName(taskRef));
+    if (!task) throw new SimulationUsageError(`unknown task ${taskRef}`);
+    return task;
+  }
+
+  private arnForRef(cluster: ClusterRecord, ref: string): string {
+    return ref.startsWith('arn:')
+      ? ref
+      : `arn:aws:ecs:${this.region}:${this.accountId}:task/${cluster.name}/${ref}`;
+  }
+
+  private visible(task: TaskRecord): boolean {
+    return task.stoppedAtMs === undefined || this.now - task.stoppedAtMs <= this.retentionMs;
+  }
+
+  // ------------------------------------------------------------ internals: the scheduler
+
+  private *currentTasks(): Generator<TaskRecord> {
+    for (const cluster of this.clusters.values()) {
+      for (const service of cluster.services.values()) yield* service.current;
+    }
+  }
+
+  private nextDueMs(): number | undefined {
+    let min: number | undefined;
+    for (const task of this.currentTasks()) {
+      const due = this.taskDueMs(task);
+      if (due !== undefined && (min === undefined || due < min)) min = due;
+    }
+    return min;
+  }
+
+  private taskDueMs(task: TaskRecord): number | undefined {
+    if (task.desiredStatus === 'STOPPED') return task.stopDueAtMs;
+    const transition =
+      task.lastStatus === 'PROVISIONING'
+        ? task.pendingAtMs
+        : task.lastStatus === 'PENDING'
+          ? task.runningAtMs
+          : task.nextHealthCheckAtMs;
+    return minDefined([transition, task.protectedUntilMs]);
+  }
+
+  private applyDue(at: number): void {
+    const touched = new Set<ServiceRecord>();
+    for (const task of [...this.currentTasks()]) {
+      const due = this.taskDueMs(task);
+      if (due === undefined || due > at) continue;
+      touched.add(task.service);
+      this.applyTaskDue(task, at);
+    }
+    for (const service of touched) this.reconcile(service);
+  }
+
+  private applyTaskDue(task: TaskRecord, at: number): void {
+    if (task.protectedUntilMs !== undefined && task.protectedUntilMs <= at) task.protectedUntilMs = undefined;
+    if (task.desiredStatus === 'STOPPED') {
+      if (task.stopDueAtMs !== undefined && task.stopDueAtMs <= at) this.completeStop(task);
+      return;
+    }
+    if (task.lastStatus === 'PROVISIONING' && task.pendingAtMs <= at) {
+      task.lastStatus = 'PENDING';
+      task.connectivityAtMs = task.pendingAtMs;
+      task.pullStartedAtMs = task.pendingAtMs;
+      this.changed(task);
+    }
+    if (task.lastStatus === 'PENDING' && task.runningAtMs <= at) {
+      this.markRunning(task, task.runningAtMs);
+      this.changed(task);
+      return;
+    }
+    if (
+      task.lastStatus === 'RUNNING' &&
+      task.nextHealthCheckAtMs !== undefined &&
+      task.nextHealthCheckAtMs <= at
+    ) {
+      this.healthCheck(task, at);
+    }
+  }
+
+  private markRunning(task: TaskRecord, at: number): void {
+    task.lastStatus = 'RUNNING';
+    task.containerStatus = 'RUNNING';
+    task.startedAtMs = at;
+    task.pullStoppedAtMs = at;
+    task.connectivityAtMs ??= at;
+    task.pullStartedAtMs ??= at;
+    task.failedChecks = 0;
+    this.scheduleHealthCheck(task);
+  }
+
+  /** The next check on the grid startedAt + k·interval strictly after now, if one matters. */
+  private scheduleHealthCheck(task: TaskRecord): void {
+    const timings = task.service.timings;
+    if (!timings.healthCheck || task.lastStatus !== 'RUNNING' || task.startedAtMs === undefined) {
+      task.nextHealthCheckAtMs = undefined;
+      return;
+    }
+    const needed = task.hung || task.healthStatus !== 'HEALTHY';
+    if (!needed) {
+      task.nextHealthCheckAtMs = undefined;
+      return;
+    }
+    const interval = timings.healthIntervalMs;
+    const k = Math.floor((this.now - task.startedAtMs) / interval) + 1;
+    task.nextHealthCheckAtMs = task.startedAtMs + Math.max(1, k) * interval;
+  }
+
+  private healthCheck(task: TaskRecord, at: number): void {
+    const timings = task.service.timings;
+    task.nextHealthCheckAtMs = undefined;
+    if (!task.hung) {
+      task.failedChecks = 0;
+      if (task.healthStatus !== 'HEALTHY') {
+        task.healthStatus = 'HEALTHY';
+        this.changed(task);
+      }
+      return;
+    }
+    task.failedChecks++;
+    if (task.failedChecks < timings.unhealthyThreshold) {
+      task.nextHealthCheckAtMs = at + timings.healthIntervalMs;
+      return;
+    }
+    task.healthStatus = 'UNHEALTHY';
+    this.changed(task);
+    task.service.failedTasks++;
+    this.beginStop(task, 'Task failed container health checks', 'ServiceSchedulerInitiated');
+  }
+
+  /** Keeps desiredCount tasks wanting to run: launches the missing, stops unprotected surplus. */
+  private reconcile(service: ServiceRecord): void {
+    const live = service.current.filter((t) => t.desiredStatus === 'RUNNING');
+    const missing = service.desiredCount - live.length;
+    for (let i = 0; i < missing; i++) this.launch(service, false);
+    if (missing >= 0) return;
+    const victims = live
+      .filter((t) => !isProtected(t, this.now))
+      .sort(scaleInOrder)
+      .slice(0, -missing);
+    for (const task of victims) {
+      this.beginStop(
+        task,
+        `Scaling activity initiated by (deployment ${service.deploymentId})`,
+        'ServiceSchedulerInitiated',
+      );
+    }
+  }
+
+  private launch(service: ServiceRecord, alreadyRunning: boolean): void {
+    const taskId = randomTaskId(this.ids);
+    const seq = this.seq++;
+    const timings = service.timings;
+    const task: TaskRecord = {
+      seq,
+      taskId,
+      taskArn: `arn:aws:ecs:${this.region}:${this.accountId}:task/${service.cluster.name}/${taskId}`,
+      service,
+      availabilityZone: `${this.region}${AVAILABILITY_ZONES[seq % AVAILABILITY_ZONES.length] ?? 'a'}`,
+      createdAtMs: this.now,
+      pendingAtMs: alreadyRunning ? this.now : this.now + timings.provisioningMs,
+      runningAtMs: alreadyRunning ? this.now : this.now + timings.startupMs,
+      lastStatus: 'PROVISIONING',
+      desiredStatus: 'RUNNING',
+      healthStatus: 'UNKNOWN',
+      containerStatus: 'PENDING',
+      updatedAtMs: this.now,
+      version: 0,
+      hung: false,
+      failedChecks: 0,
+    };
+    this.tasksById.set(taskId, task);
+    this.allTasks.push(task);
+    service.current.push(task);
+    if (alreadyRunning) {
+      this.markRunning(task, this.now);
+      if (timings.healthCheck) task.healthStatus = 'HEALTHY';
+      this.scheduleHealthCheck(task);
+    }
+    this.changed(task);
+  }
+
+  /** A graceful stop: desiredStatus STOPPED now, lastStatus STOPPED after stopSeconds. */
+  private beginStop(task: TaskRecord, reason: string, stopCode: StopCode): void {
+    const stopMs = task.service.timings.stopMs;
+    if (stopMs === 0) {
+      task.exitCode = task.lastStatus === 'RUNNING' ? 143 : undefined;
+      this.finishStop(task, reason, stopCode);
+      return;
+    }
+    task.desiredStatus = 'STOPPED';
+    task.stoppingAtMs = this.now;
+    task.stoppedReason = reason;
+    task.stopCode = stopCode;
+    task.stopDueAtMs = this.now + stopMs;
+    task.nextHealthCheckAtMs = undefined;
+    this.changed(task);
+  }
+
+  /** Straight to STOPPED (a crash, or a stop with no grace period). */
+  private finishStop(task: TaskRecord, reason: string, stopCode: StopCode): void {
+    task.desiredStatus = 'STOPPED';
+    task.stoppingAtMs ??= this.now;
+    task.stoppedReason ??= reason;
+    task.stopCode ??= stopCode;
+    this.completeStop(task);
+  }
+
+  private completeStop(task: TaskRecord): void {
+    if (task.exitCode === undefined && task.lastStatus === 'RUNNING') task.exitCode = 143;
+    task.lastStatus = 'STOPPED';
+    task.containerStatus = 'STOPPED';
+    task.stoppedAtMs = this.now;
+    task.stopDueAtMs = undefined;
+    task.nextHealthCheckAtMs = undefined;
+    task.protectedUntilMs = undefined;
+    task.service.current = task.service.current.filter((t) => t !== task);
+    this.changed(task);
+  }
+
+  // ------------------------------------------------------------ internals: events and views
+
+  private changed(task: TaskRecord): void {
+    task.version++;
+    task.updatedAtMs = this.now;
+    this.outbox.push(
+      taskStateChangeEvent(this.taskView(task), {
+        id: randomUuid(this.eventIds),
+        account: this.accountId,
+        region: this.region,
+      }),
+    );
+  }
+
+  /** Delivers queued events; a listener that changes the model only queues more. */
+  private flush(): void {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      for (let event = this.outbox.shift(); event !== undefined; event = this.outbox.shift()) {
+        for (const listener of [...this.listeners]) listener(event);
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private taskView(task: TaskRecord): EcsTask {
+    const service = task.service;
+    return {
+      taskId: task.taskId,
+      taskArn: task.taskArn,
+      clusterName: service.cluster.name,
+      clusterArn: service.cluster.arn,
+      serviceName: service.name,
+      group: `service:${service.name}`,
+      startedBy: service.deploymentId,
+      taskDefinitionArn: service.taskDefinitionArn,
+      availabilityZone: task.availabilityZone,
+      platformVersion: PLATFORM_VERSION,
+      cpu: service.cpu,
+      memory: service.memory,
+      lastStatus: task.lastStatus,
+      desiredStatus: task.desiredStatus,
+      healthStatus: task.healthStatus,
+      createdAtMs: task.createdAtMs,
+      updatedAtMs: task.updatedAtMs,
+      connectivityAtMs: task.connectivityAtMs,
+      pullStartedAtMs: task.pullStartedAtMs,
+      pullStoppedAtMs: task.pullStoppedAtMs,
+      startedAtMs: task.startedAtMs,
+      stoppingAtMs: task.stoppingAtMs,
+      stoppedAtMs: task.stoppedAtMs,
+      stoppedReason: task.stoppedReason,
+      stopCode: task.stopCode,
+      version: task.version,
+      hung: task.hung,
+      protectedUntilMs: isProtected(task, this.now) ? task.protectedUntilMs : undefined,
+      containers: [
+        {
+          name: service.containerName,
+          containerArn: `arn:aws:ecs:${this.region}:${this.accountId}:container/${service.cluster.name}/${task.taskId}/${service.containerName}`,
+          image: service.image,
+          lastStatus: task.containerStatus,
+          healthStatus: task.healthStatus,
+          exitCode: task.exitCode,
+        },
+      ],
+    };
+  }
+
+  private protectionView(task: TaskRecord): TaskProtection {
+    return isProtected(task, this.now)
+      ? { taskArn: task.taskArn, protectionEnabled: true, expirationDateMs: task.protectedUntilMs }
+      : { taskArn: task.taskArn, protectionEnabled: false };
+  }
+
+  private serviceView(service: ServiceRecord): EcsService {
+    let runningCount = 0;
+    let pendingCount = 0;
+    for (const task of service.current) {
+      if (task.lastStatus === 'RUNNING') runningCount++;
+      else if (task.desiredStatus === 'RUNNING') pendingCount++;
+    }
+    const deployment: EcsDeployment = {
+      id: service.deploymentId,
+      status: 'PRIMARY',
+      rolloutState: 'COMPLETED',
+      taskDefinitionArn: service.taskDefinitionArn,
+      desiredCount: service.desiredCount,
+      runningCount,
+      pendingCount,
+      failedTasks: service.failedTasks,
+      createdAtMs: service.createdAtMs,
+      updatedAtMs: service.updatedAtMs,
+    };
+    return {
+      serviceName: service.name,
+      serviceArn: service.arn,
+      clusterName: service.cluster.name,
+      clusterArn: service.cluster.arn,
+      status: 'ACTIVE',
+      desiredCount: service.desiredCount,
+      runningCount,
+      pendingCount,
+      taskDefinitionArn: service.taskDefinitionArn,
+      createdAtMs: service.createdAtMs,
+      platformVersion: PLATFORM_VERSION,
+      deployments: [deployment],
+    };
+  }
+}
+
+function assertDesiredCount(desiredCount: number): void {
+  if (!Number.isInteger(desiredCount) || desiredCount < 0) {
+    throw new EcsApiError('InvalidParameterException', 'desiredCount must be a non-negative integer.');
+  }
+}
