@@ -101,6 +101,8 @@ export interface ScalerState {
   readonly recommendations: readonly RecommendationSample[];
   readonly hold?: TimedFlag;
   readonly pause?: TimedFlag;
+  /** The id of the last scheduled/alarm event decided: a redelivery of it is not decided again. */
+  readonly lastTriggerId?: string;
   /** Records/s one slot processes at 100% busy, as last measured (rate policy). */
   readonly perSlotRate?: number;
   /** A committed decision whose UpdateService has not been confirmed yet. */

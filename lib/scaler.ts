@@ -9,7 +9,7 @@ import { DependencyError } from './core/errors';
 import { applyGuards, windowSamples } from './core/guards';
 import { buildMetricQueries, type ResolvedMetrics, resolveMetrics, summarizeMetrics } from './core/metrics';
 import { recommend } from './core/policy';
-import { isStale, type ManualCommand, type Trigger } from './core/triggers';
+import { isStale, type ManualCommand, type Trigger, triggerId } from './core/triggers';
 import type {
   Clock,
   DecisionRecord,
@@ -43,6 +43,13 @@ export type ScalerResult = DecisionRecord & { readonly status?: StatusView };
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 type NextState = Mutable<Omit<ScalerState, 'version'>>;
+
+/**
+ * A pending decision younger than this may still be in flight in the invocation that
+ * committed it (between its commit and its UpdateService): others stand down instead of
+ * re-applying it. Older than this, its UpdateService failed and the next tick re-applies it.
+ */
+export const PENDING_GRACE_SECONDS = 30;
 
 /** Manual commands retry a lost race this many times: an operator's intent is not dropped. */
 const MANUAL_ATTEMPTS = 3;
@@ -103,8 +110,29 @@ export class Scaler {
       throw error;
     }
     const base = { current: service.desiredCount, running: service.runningCount };
+    const id = triggerId(trigger);
+    if (state.lastTriggerId === id) {
+      return record({
+        ...base,
+        recommended: service.desiredCount,
+        desired: service.desiredCount,
+        reason: 'LostRace',
+        applied: false,
+        message: `event ${id} was already decided (duplicate delivery)`,
+      });
+    }
 
     if (state.pending && state.pending.desired !== service.desiredCount) {
+      if (nowMs - state.pending.committedAt < PENDING_GRACE_SECONDS * 1000) {
+        return record({
+          ...base,
+          recommended: state.pending.desired,
+          desired: service.desiredCount,
+          reason: 'LostRace',
+          applied: false,
+          message: `decision ${state.pending.decisionId} is being applied by another invocation`,
+        });
+      }
       return this.reapply(state, service, record);
     }
 
@@ -164,6 +192,7 @@ export class Scaler {
       ...withoutVersion(state),
       recommendations: windowSamples(samples, nowMs, config.policy.scaleInStabilizationSeconds),
       lastDecisionAt: nowMs,
+      lastTriggerId: id,
       ...(rec.perSlotRate !== undefined ? { perSlotRate: rec.perSlotRate } : {}),
     };
     // Applied already (only the clean-up after UpdateService was lost): forget it.

@@ -148,6 +148,12 @@ export function parseTrigger(raw: unknown, policy: PolicyConfig): Trigger {
   );
 }
 
+/** A stable id for an automatic trigger: the EventBridge event id, or the alarm and its time. */
+export function triggerId(trigger: Exclude<Trigger, { kind: 'manual' }>): string {
+  if (trigger.kind === 'schedule') return trigger.id ?? `schedule@${trigger.eventTime.toISOString()}`;
+  return `alarm:${trigger.alarmName}:${trigger.state}@${trigger.eventTime.toISOString()}`;
+}
+
 /** Scheduled and alarm events older than two schedule periods are stale. */
 export function isStale(trigger: Trigger, nowMs: number, scheduleSeconds: number): boolean {
   if (trigger.kind === 'manual') return false;

@@ -193,6 +193,7 @@ describe('Class: Scaler (manual commands)', () => {
     await scaler.handle({ kind: 'manual', command: { action: 'pause', minutes: 60, reason: 'maintenance' } });
     expect((await scaler.handle(tick(clock))).reason).toBe('Paused');
     await scaler.handle({ kind: 'manual', command: { action: 'resume' } });
+    clock.advance(60);
     expect((await scaler.handle(tick(clock))).reason).toBe('Applied');
     expect(ecs.updates).toEqual([6]);
   });

@@ -1,0 +1,366 @@
+/**
+ * StateStore on one DynamoDB table (see table.ts). Items of one app share the partition key
+ * `APP#<appId>`; the sort key says what an item is:
+ *
+ *   SCALER                           the scaler's state, optimistic version
+ *   DECISION#<iso time>#<decisionId> the decision log (audit, ttl)
+ *   TASK#<taskId>                    TaskManager health
+ *   PARTITION#<000042>               partition ownership (zero-padded: sorts numerically)
+ *
+ * Every write is a single-item conditional write (dynalite has no transactions). The item <->
+ * domain mapping lives in the small pure functions below; the class only talks to DynamoDB.
+ */
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { z } from 'zod';
+import { DependencyError, ValidationError } from '../core/errors';
+import type {
+  AppItems,
+  DecisionRecord,
+  PartitionItem,
+  ReasonCode,
+  ScalerState,
+  StateStore,
+  TaskHealthItem,
+} from '../ports';
+import { initialScalerState } from '../ports';
+import { callAws, toDependencyError } from './errors';
+import { TABLE_KEY } from './table';
+
+export type Item = Record<string, AttributeValue>;
+
+const PK = TABLE_KEY.partitionKey;
+const SK = TABLE_KEY.sortKey;
+const TTL = TABLE_KEY.ttlAttribute;
+
+export const SCALER_SK = 'SCALER';
+export const DECISION_PREFIX = 'DECISION#';
+export const TASK_PREFIX = 'TASK#';
+export const PARTITION_PREFIX = 'PARTITION#';
+/**
+ * Every decision sort key sorts below this bound ('\uffff' sorts above any character of an ISO
+ * time), while PARTITION#, SCALER and TASK# all sort above it: `sk > bound` skips the log.
+ */
+export const AFTER_DECISIONS = `${DECISION_PREFIX}\uffff`;
+export const PARTITION_ID_DIGITS = 6;
+const MAX_PARTITION_ID = 10 ** PARTITION_ID_DIGITS - 1;
+
+// ---------------------------------------------------------------- keys
+
+export function appPk(appId: string): string {
+  if (appId.trim() === '') throw new ValidationError('appId must not be empty');
+  return `APP#${appId}`;
+}
+
+/** `DECISION#<iso time>#<id>`; the time is normalised to toISOString() so that keys sort by time. */
+export function decisionSk(at: string, decisionId: string): string {
+  const ms = Date.parse(at);
+  if (Number.isNaN(ms)) throw new ValidationError(`decision.at "${at}" is not an ISO time`);
+  if (decisionId.trim() === '') throw new ValidationError('decision.decisionId must not be empty');
+  return `${DECISION_PREFIX}${new Date(ms).toISOString()}#${decisionId}`;
+}
+
+export function taskSk(taskId: string): string {
+  if (taskId.trim() === '') throw new ValidationError('taskId must not be empty');
+  return `${TASK_PREFIX}${taskId}`;
+}
+
+export function partitionSk(partitionId: number): string {
+  if (!Number.isInteger(partitionId) || partitionId < 0 || partitionId > MAX_PARTITION_ID) {
+    throw new ValidationError(
+      `partitionId must be an integer from 0 to ${MAX_PARTITION_ID}, got ${partitionId}`,
+    );
+  }
+  return `${PARTITION_PREFIX}${String(partitionId).padStart(PARTITION_ID_DIGITS, '0')}`;
+}
+
+export function itemKey(pk: string, sk: string): Item {
+  return { [PK]: { S: pk }, [SK]: { S: sk } };
+}
+
+// ---------------------------------------------------------------- item schemas (what we read back)
+
+const finite = z.number().finite();
+const TimedFlagSchema = z.object({ until: finite, reason: z.string(), by: z.string().optional() });
+
+const ScalerItemSchema = z.object({
+  version: z.number().int().min(1),
+  desired: z.number().int().nonnegative().optional(),
+  lastScaleOutAt: finite.optional(),
+  lastScaleInAt: finite.optional(),
+  lastDecisionAt: finite.optional(),
+  recommendations: z.array(z.object({ at: finite, desired: finite })).default([]),
+  hold: TimedFlagSchema.optional(),
+  pause: TimedFlagSchema.optional(),
+  pending: z.object({ decisionId: z.string(), desired: finite, committedAt: finite }).optional(),
+  lastTriggerId: z.string().optional(),
+  perSlotRate: finite.optional(),
+});
+
+const TaskItemSchema = z.object({
+  taskId: z.string().min(1),
+  status: z.enum(['HEALTHY', 'SUSPECT', 'DEAD', 'DRAINING']),
+  ecsStatus: z.string(),
+  ecsVersion: finite,
+  misses: z.number().int().nonnegative(),
+  lastSeen: finite,
+  startedAt: finite.optional(),
+  version: z.number().int().nonnegative(),
+});
+
+const PartitionItemSchema = z.object({
+  partitionId: z.number().int().nonnegative(),
+  owner: z.string().nullable(),
+  epoch: z.number().int().nonnegative(),
+  state: z.enum(['ASSIGNED', 'REVOKING']),
+  previousOwner: z.string().optional(),
+  updatedAt: finite,
+});
+
+const DecisionInputValue = z.union([z.number(), z.string(), z.boolean(), z.array(z.string())]);
+
+const DecisionItemSchema = z.object({
+  decisionId: z.string(),
+  at: z.string(),
+  trigger: z.enum(['schedule', 'alarm', 'manual']),
+  triggerDetail: z.string().optional(),
+  policy: z.enum(['rate', 'threshold', 'manual']),
+  current: finite,
+  running: finite,
+  recommended: finite,
+  desired: finite,
+  // Written by this store from a ReasonCode; the set of codes may grow, so it is not re-enumerated here.
+  reason: z.custom<ReasonCode>((v) => typeof v === 'string' && v !== ''),
+  applied: z.boolean(),
+  dryRun: z.boolean(),
+  message: z.string().optional(),
+  inputs: z.record(z.string(), DecisionInputValue).optional(),
+});
+
+function parseItem<T>(schema: z.ZodType<T>, item: Item, what: string): T {
+  const result = schema.safeParse(unmarshall(item));
+  if (!result.success) {
+    const issues = result.error.issues.map(
+      (i) => `${i.path.map(String).join('.') || '(item)'}: ${i.message}`,
+    );
+    throw new DependencyError(`malformed ${what} item in the state table: ${issues.join('; ')}`, false);
+  }
+  return result.data;
+}
+
+function toItem(native: Record<string, unknown>, what: string): Item {
+  try {
+    return marshall(native, { removeUndefinedValues: true });
+  } catch (cause) {
+    throw new ValidationError(`${what} cannot be stored: ${(cause as Error).message}`, { cause });
+  }
+}
+
+// ---------------------------------------------------------------- domain -> item, item -> domain
+
+/** The SCALER item at `version`. Only the fields of ScalerState are stored (a stray `version` in `state` is ignored). */
+export function scalerToItem(appId: string, version: number, state: Omit<ScalerState, 'version'>): Item {
+  // Every field of ScalerState, by name: a field added to the port without a mapping here does not compile.
+  const fields: Record<keyof Omit<ScalerState, 'version'>, unknown> = {
+    desired: state.desired,
+    lastScaleOutAt: state.lastScaleOutAt,
+    lastScaleInAt: state.lastScaleInAt,
+    lastDecisionAt: state.lastDecisionAt,
+    recommendations: state.recommendations.map((r) => ({ at: r.at, desired: r.desired })),
+    hold: state.hold,
+    pause: state.pause,
+    pending: state.pending,
+    lastTriggerId: state.lastTriggerId,
+    perSlotRate: state.perSlotRate,
+  };
+  return toItem({ [PK]: appPk(appId), [SK]: SCALER_SK, version, ...fields }, 'scaler state');
+}
+
+export function itemToScaler(item: Item): ScalerState {
+  return parseItem(ScalerItemSchema, item, SCALER_SK);
+}
+
+export function taskToItem(appId: string, task: TaskHealthItem): Item {
+  return toItem({ [PK]: appPk(appId), [SK]: taskSk(task.taskId), ...task }, `task ${task.taskId}`);
+}
+
+export function itemToTask(item: Item): TaskHealthItem {
+  return parseItem(TaskItemSchema, item, TASK_PREFIX);
+}
+
+export function partitionToItem(appId: string, partition: PartitionItem): Item {
+  return toItem(
+    { [PK]: appPk(appId), [SK]: partitionSk(partition.partitionId), ...partition },
+    `partition ${partition.partitionId}`,
+  );
+}
+
+export function itemToPartition(item: Item): PartitionItem {
+  return parseItem(PartitionItemSchema, item, PARTITION_PREFIX);
+}
+
+/** Non-finite numbers cannot be stored in DynamoDB; an audit record keeps them as text. */
+function storableInputs(inputs: DecisionRecord['inputs']): Record<string, unknown> | undefined {
+  if (inputs === undefined) return undefined;
+  return Object.fromEntries(
+    Object.entries(inputs).map(([k, v]) => [k, typeof v === 'number' && !Number.isFinite(v) ? String(v) : v]),
+  );
+}
+
+export function decisionToItem(appId: string, decision: DecisionRecord, ttlEpochSeconds: number): Item {
+  if (!Number.isInteger(ttlEpochSeconds) || ttlEpochSeconds <= 0) {
+    throw new ValidationError(`ttl must be a positive integer of epoch seconds, got ${ttlEpochSeconds}`);
+  }
+  return toItem(
+    {
+      ...decision,
+      inputs: storableInputs(decision.inputs),
+      [PK]: appPk(appId),
+      [SK]: decisionSk(decision.at, decision.decisionId),
+      [TTL]: ttlEpochSeconds,
+    },
+    `decision ${decision.decisionId}`,
+  );
+}
+
+export function itemToDecision(item: Item): DecisionRecord {
+  return parseItem(DecisionItemSchema, item, DECISION_PREFIX);
+}
+
+/** Sorts the items of one app (decision log excluded) into AppItems; unknown kinds are ignored. */
+export function itemsToAppItems(items: readonly Item[]): AppItems {
+  let scaler: ScalerState = initialScalerState;
+  const tasks: TaskHealthItem[] = [];
+  const partitions: PartitionItem[] = [];
+  for (const item of items) {
+    const sk = item[SK]?.S ?? '';
+    if (sk === SCALER_SK) scaler = itemToScaler(item);
+    else if (sk.startsWith(TASK_PREFIX)) tasks.push(itemToTask(item));
+    else if (sk.startsWith(PARTITION_PREFIX)) partitions.push(itemToPartition(item));
+  }
+  partitions.sort((a, b) => a.partitionId - b.partitionId);
+  return { scaler, tasks, partitions };
+}
+
+// ---------------------------------------------------------------- the store
+
+export class DynamoDbStateStore implements StateStore {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
+
+  async readApp(appId: string): Promise<AppItems> {
+    const pk = appPk(appId);
+    const items: Item[] = [];
+    let exclusiveStartKey: Item | undefined;
+    do {
+      const out = await callAws(`DynamoDB Query ${this.tableName} ${pk}`, () =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            ConsistentRead: true,
+            KeyConditionExpression: '#pk = :pk AND #sk > :afterDecisions',
+            ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+            ExpressionAttributeValues: { ':pk': { S: pk }, ':afterDecisions': { S: AFTER_DECISIONS } },
+            ExclusiveStartKey: exclusiveStartKey,
+          }),
+        ),
+      );
+      items.push(...(out.Items ?? []));
+      exclusiveStartKey = out.LastEvaluatedKey;
+    } while (exclusiveStartKey !== undefined);
+    return itemsToAppItems(items);
+  }
+
+  async commitScaler(
+    appId: string,
+    expectedVersion: number,
+    next: Omit<ScalerState, 'version'>,
+  ): Promise<boolean> {
+    if (!Number.isInteger(expectedVersion) || expectedVersion < 0) {
+      throw new ValidationError(`expectedVersion must be a non-negative integer, got ${expectedVersion}`);
+    }
+    const condition =
+      expectedVersion === 0
+        ? { ConditionExpression: `attribute_not_exists(${PK})` }
+        : {
+            ConditionExpression: '#v = :expected',
+            ExpressionAttributeNames: { '#v': 'version' },
+            ExpressionAttributeValues: { ':expected': { N: String(expectedVersion) } },
+          };
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: scalerToItem(appId, expectedVersion + 1, next),
+          ...condition,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw toDependencyError(`DynamoDB PutItem ${this.tableName} ${appPk(appId)} ${SCALER_SK}`, error);
+    }
+  }
+
+  async clearPending(appId: string, decisionId: string): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: itemKey(appPk(appId), SCALER_SK),
+          UpdateExpression: 'REMOVE #p',
+          ConditionExpression: '#p.#d = :id',
+          ExpressionAttributeNames: { '#p': 'pending', '#d': 'decisionId' },
+          ExpressionAttributeValues: { ':id': { S: decisionId } },
+        }),
+      );
+    } catch (error) {
+      // Another decision is pending now (or none is): nothing to clear.
+      if (error instanceof ConditionalCheckFailedException) return;
+      throw toDependencyError(`DynamoDB UpdateItem ${this.tableName} ${appPk(appId)} ${SCALER_SK}`, error);
+    }
+  }
+
+  async putDecision(appId: string, decision: DecisionRecord, ttlEpochSeconds: number): Promise<void> {
+    const item = decisionToItem(appId, decision, ttlEpochSeconds);
+    await callAws(`DynamoDB PutItem ${this.tableName} ${appPk(appId)} decision ${decision.decisionId}`, () =>
+      this.client.send(new PutItemCommand({ TableName: this.tableName, Item: item })),
+    );
+  }
+
+  async listDecisions(appId: string, limit: number): Promise<DecisionRecord[]> {
+    if (!Number.isInteger(limit) || limit < 1) {
+      throw new ValidationError(`limit must be a positive integer, got ${limit}`);
+    }
+    const pk = appPk(appId);
+    const decisions: DecisionRecord[] = [];
+    let exclusiveStartKey: Item | undefined;
+    do {
+      const out = await callAws(`DynamoDB Query ${this.tableName} ${pk} decisions`, () =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+            ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+            ExpressionAttributeValues: { ':pk': { S: pk }, ':prefix': { S: DECISION_PREFIX } },
+            ScanIndexForward: false,
+            Limit: limit - decisions.length,
+            ExclusiveStartKey: exclusiveStartKey,
+          }),
+        ),
+      );
+      decisions.push(...(out.Items ?? []).map(itemToDecision));
+      exclusiveStartKey = out.LastEvaluatedKey;
+    } while (exclusiveStartKey !== undefined && decisions.length < limit);
+    return decisions.slice(0, limit);
+  }
+}
