@@ -40,6 +40,12 @@ export interface AwsClientsOptions {
    * @default a NodeHttpHandler per client with the timeouts below
    */
   readonly requestHandler?: AwsRequestHandler;
+  /** A request handler for one service only (wins over `requestHandler`), e.g. the local cloud's in-process one. */
+  readonly requestHandlers?: {
+    readonly ecs?: AwsRequestHandler;
+    readonly cloudwatch?: AwsRequestHandler;
+    readonly dynamodb?: AwsRequestHandler;
+  };
   /** @default the SDK's default credential chain */
   readonly credentials?: AwsCredentials;
   /**
@@ -84,17 +90,17 @@ export function createAwsClients(opts: AwsClientsOptions = {}): AwsClients {
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
     throw new ConfigError(`maxAttempts: must be an integer >= 1, got ${maxAttempts}`);
   }
-  const common = (endpoint: string | undefined) => ({
+  const common = (endpoint: string | undefined, handler?: AwsRequestHandler) => ({
     region,
     maxAttempts,
     retryMode: 'standard',
-    requestHandler: opts.requestHandler ?? createRequestHandler(opts),
+    requestHandler: handler ?? opts.requestHandler ?? createRequestHandler(opts),
     ...(opts.credentials !== undefined ? { credentials: opts.credentials } : {}),
     ...(endpoint !== undefined ? { endpoint } : {}),
   });
   return {
-    ecs: new ECSClient(common(opts.endpoints?.ecs)),
-    cloudwatch: new CloudWatchClient(common(opts.endpoints?.cloudwatch)),
-    dynamodb: new DynamoDBClient(common(opts.endpoints?.dynamodb)),
+    ecs: new ECSClient(common(opts.endpoints?.ecs, opts.requestHandlers?.ecs)),
+    cloudwatch: new CloudWatchClient(common(opts.endpoints?.cloudwatch, opts.requestHandlers?.cloudwatch)),
+    dynamodb: new DynamoDBClient(common(opts.endpoints?.dynamodb, opts.requestHandlers?.dynamodb)),
   };
 }

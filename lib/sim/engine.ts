@@ -4,11 +4,12 @@
  * driving a simulated Flink-on-ECS cluster on a simulated clock.
  */
 import { createScalerHandler, type ScalerHandler } from '../../functions/scaler';
-import { createAwsClients } from '../aws/clients';
+import { type AwsRequestHandler, createAwsClients } from '../aws/clients';
 import { createTable } from '../aws/table';
 import type { AppConfigInput, PolicyMode } from '../core/config';
 import { loadScalerRuntime } from '../runtime';
 import { type LocalCloud, startLocalCloud } from './cloud/local-cloud';
+import { localCloudRequestHandler } from './cloud/request-handler';
 import { startDynalite } from './dynalite';
 import { FlinkJobModel, type FlinkStepResult, physicalMinimum } from './flink-model';
 import {
@@ -31,8 +32,13 @@ export const SIM_TABLE = 'flink-ecs-autoscaler';
 export const INGESTION_DELAY_SECONDS = 30;
 const SCHEDULE_SECONDS = 60;
 
+/** How the SDK clients reach the local cloud: HTTP on loopback, or its in-process request handler. */
+export type Transport = 'http' | 'in-process';
+
 export interface SimulateOptions {
   readonly timeline?: boolean;
+  /** @default 'in-process' */
+  readonly transport?: Transport;
   /** Called with the fraction done (0..1), at most every 1% of simulated time. */
   readonly onProgress?: (policy: string, fraction: number) => void;
 }
@@ -168,7 +174,12 @@ interface Harness {
   close(): Promise<void>;
 }
 
-async function startHarness(scenario: Scenario, mode: PolicyMode, clock: { ms: number }): Promise<Harness> {
+async function startHarness(
+  scenario: Scenario,
+  mode: PolicyMode,
+  clock: { ms: number },
+  transport: Transport,
+): Promise<Harness> {
   const dynamo = await startDynalite();
   const cloud = await startLocalCloud({
     clock: () => clock.ms,
@@ -184,9 +195,14 @@ async function startHarness(scenario: Scenario, mode: PolicyMode, clock: { ms: n
       startupSeconds: scenario.cluster.startupSeconds,
       initialTasksRunning: true,
     });
+    // ECS and CloudWatch: the real SDK clients, serializers and wire protocol, served in process
+    // (no socket: ~4x faster); DynamoDB: dynalite over HTTP.
+    const inProcess =
+      transport === 'in-process' ? (localCloudRequestHandler(cloud) as AwsRequestHandler) : undefined;
     const clients = createAwsClients({
       region: 'us-east-1',
       endpoints: { ecs: cloud.endpoint, cloudwatch: cloud.endpoint, dynamodb: dynamo.endpoint },
+      ...(inProcess ? { requestHandlers: { ecs: inProcess, cloudwatch: inProcess } } : {}),
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
     await createTable(clients.dynamodb, SIM_TABLE);
@@ -225,7 +241,7 @@ export async function simulatePolicy(
 ): Promise<{ run: PolicyRun; physicalMinimumHours: number; requests: Record<string, number> }> {
   const { scenario, trace } = loaded;
   const clock = { ms: SIM_EPOCH_MS };
-  const harness = await startHarness(scenario, mode, clock);
+  const harness = await startHarness(scenario, mode, clock, options.transport ?? 'in-process');
   const { cloud, handler } = harness;
   try {
     const model = new FlinkJobModel(scenario.cluster, {
