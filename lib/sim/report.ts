@@ -28,6 +28,9 @@ const REASON_COLORS: Readonly<Record<string, string>> = {
   AtMax: '#d62728',
 };
 
+/** Reasons marked on the TaskManager chart when a scheduled tick produced them. */
+const MARKED_REASONS: ReadonlySet<string> = new Set(['Applied', 'ApplyFailed', 'DryRun']);
+
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
@@ -129,11 +132,18 @@ const pts = (tl: readonly TimelinePoint[], f: (p: TimelinePoint) => number) =>
 
 function policySection(out: SimulationOutput, run: PolicyRun): string {
   const tl = run.timeline;
-  const markers: Marker[] = run.events.map((e) => ({
-    t: e.t,
-    label: `${clock(e.t)} ${e.trigger} ${e.reason}${e.desired !== undefined ? ` → ${e.desired}` : ''}`,
-    color: REASON_COLORS[e.reason] ?? '#999',
-  }));
+  // Only what changed something, or came from outside (alarms, operators), is marked; every
+  // reason is still counted in the legend below the chart.
+  const markers: Marker[] = run.events
+    .filter((e) => MARKED_REASONS.has(e.reason) || e.trigger !== 'schedule')
+    .map((e) => ({
+      t: e.t,
+      label: `${clock(e.t)} ${e.trigger} ${e.reason}${e.desired !== undefined ? ` → ${e.desired}` : ''}`,
+      color: REASON_COLORS[e.reason] ?? '#999',
+    }));
+  for (const f of run.result.failover.events) {
+    markers.push({ t: f.atSeconds, label: `${clock(f.atSeconds)} fault: ${f.kind}`, color: '#000' });
+  }
   const reasons = Object.entries(run.result.decisions)
     .sort((a, b) => b[1] - a[1])
     .map(
@@ -168,7 +178,7 @@ ${lineChart(
   out.durationSeconds,
 )}
 ${lineChart(
-  'TaskManagers: desired and running vs the physical minimum (lines mark decisions, coloured by reason)',
+  'TaskManagers: desired and running vs the physical minimum (lines: rescales, alarms and manual invocations by reason colour; black: faults)',
   'TaskManagers',
   [
     { name: 'desired', color: COLORS.desired, points: pts(tl, (p) => p.desired), step: true },
@@ -182,7 +192,7 @@ ${lineChart(
     },
   ],
   out.durationSeconds,
-  markers.filter((m) => !m.label.endsWith('NoChange') && !m.label.includes(' NoChange')),
+  markers,
 )}
 <div class="legend">${reasons}</div>
 ${lineChart(
