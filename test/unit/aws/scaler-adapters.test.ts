@@ -118,14 +118,12 @@ describe('Scaler with mocked SDK clients', () => {
 
   it('throttling on DescribeServices → Throttled, desired unchanged, nothing written', async () => {
     idleMetrics(() => 'Complete');
-    ecsMock
-      .on(DescribeServicesCommand)
-      .rejects(
-        Object.assign(new Error('Rate exceeded'), {
-          name: 'ThrottlingException',
-          $retryable: { throttling: true },
-        }),
-      );
+    ecsMock.on(DescribeServicesCommand).rejects(
+      Object.assign(new Error('Rate exceeded'), {
+        name: 'ThrottlingException',
+        $retryable: { throttling: true },
+      }),
+    );
     const { scaler: s, store } = scaler();
     const d = await s.handle({ kind: 'schedule', eventTime: new Date(T0) });
     expect(d.reason).toBe('Throttled');
