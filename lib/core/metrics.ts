@@ -117,6 +117,19 @@ const INPUT_RATE_PRESETS: Readonly<
   },
 };
 
+/** A job-level metric: the preset's names unless the config overrides them. */
+function jobMetricRef(
+  configured: { namespace?: string; metricName?: string; stat?: string; dimensions: Record<string, string> },
+  preset: { namespace: string; metricName: string; stat: string },
+): MetricRef {
+  return {
+    namespace: configured.namespace ?? preset.namespace,
+    metricName: configured.metricName ?? preset.metricName,
+    dimensions: configured.dimensions,
+    stat: configured.stat ?? preset.stat,
+  };
+}
+
 /** Applies the preset, then the config's overrides. */
 export function resolveMetrics(metrics: MetricsConfig): ResolvedMetrics {
   const preset = PRESETS[metrics.preset];
@@ -143,12 +156,7 @@ export function resolveMetrics(metrics: MetricsConfig): ResolvedMetrics {
     ...(backlog && backlogPreset
       ? {
           backlog: {
-            ref: {
-              namespace: backlog.namespace ?? backlogPreset.namespace,
-              metricName: backlog.metricName ?? backlogPreset.metricName,
-              dimensions: backlog.dimensions,
-              stat: backlog.stat ?? backlogPreset.stat,
-            },
+            ref: jobMetricRef(backlog, backlogPreset),
             unit: backlogPreset.unit,
             scale: backlogPreset.scale,
           },
@@ -157,12 +165,7 @@ export function resolveMetrics(metrics: MetricsConfig): ResolvedMetrics {
     ...(input && inputPreset
       ? {
           inputRate: {
-            ref: {
-              namespace: input.namespace ?? inputPreset.namespace,
-              metricName: input.metricName ?? inputPreset.metricName,
-              dimensions: input.dimensions,
-              stat: input.stat ?? inputPreset.stat,
-            },
+            ref: jobMetricRef(input, inputPreset),
             perPeriod: inputPreset.perPeriod,
           },
         }
