@@ -15,15 +15,17 @@ import {
   ConditionalCheckFailedException,
   type DynamoDBClient,
   PutItemCommand,
+  type PutItemCommandInput,
   QueryCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DependencyError, ValidationError } from '../core/errors';
 import type {
   AppItems,
   DecisionRecord,
+  PartitionChange,
   PartitionItem,
   ReasonCode,
   ScalerState,
@@ -112,12 +114,18 @@ const TaskItemSchema = z.object({
   misses: z.number().int().nonnegative(),
   lastSeen: finite,
   startedAt: finite.optional(),
+  stopRequestedAt: finite.optional(),
+  protectedUntil: finite.optional(),
   version: z.number().int().nonnegative(),
 });
 
 const PartitionItemSchema = z.object({
   partitionId: z.number().int().nonnegative(),
-  owner: z.string().nullable(),
+  // Absent while unowned (docs/ownership.md); an explicit NULL is read the same way.
+  owner: z
+    .string()
+    .nullish()
+    .transform((owner) => owner ?? null),
   epoch: z.number().int().nonnegative(),
   state: z.enum(['ASSIGNED', 'REVOKING']),
   previousOwner: z.string().optional(),
@@ -195,11 +203,98 @@ export function itemToTask(item: Item): TaskHealthItem {
   return parseItem(TaskItemSchema, item, TASK_PREFIX);
 }
 
+/** The PARTITION item; `owner` is left out (not stored as NULL) while the partition is unowned. */
 export function partitionToItem(appId: string, partition: PartitionItem): Item {
+  const { owner, ...rest } = partition;
   return toItem(
-    { [PK]: appPk(appId), [SK]: partitionSk(partition.partitionId), ...partition },
+    {
+      [PK]: appPk(appId),
+      [SK]: partitionSk(partition.partitionId),
+      ...rest,
+      ...(owner === null ? {} : { owner }),
+    },
     `partition ${partition.partitionId}`,
   );
+}
+
+/**
+ * Checks that a PartitionChange is one of the two writes the ownership protocol allows and
+ * returns the item it stores: an owner change (to ≠ from, epoch + 1, ASSIGNED, previousOwner
+ * = from) or a revoke (to = from, same epoch, REVOKING, previousOwner as read).
+ */
+export function partitionChangeToItem(appId: string, change: PartitionChange): Item {
+  const { partitionId, from, to, expectedEpoch, newEpoch, state } = change;
+  const where = `partition ${partitionId}`;
+  if (!Number.isInteger(expectedEpoch) || expectedEpoch < 0) {
+    throw new ValidationError(`${where}: expectedEpoch must be a non-negative integer, got ${expectedEpoch}`);
+  }
+  if (to.trim() === '') throw new ValidationError(`${where}: the new owner must not be empty`);
+  if (to === from) {
+    if (state !== 'REVOKING' || newEpoch !== expectedEpoch) {
+      throw new ValidationError(
+        `${where}: a write that keeps the owner must be a revoke (state REVOKING, epoch unchanged)`,
+      );
+    }
+  } else if (state !== 'ASSIGNED' || newEpoch !== expectedEpoch + 1) {
+    throw new ValidationError(
+      `${where}: an owner change must be ASSIGNED at epoch ${expectedEpoch + 1}, got ${state} at ${newEpoch}`,
+    );
+  }
+  const previousOwner = to === from ? change.previousOwner : (from ?? undefined);
+  return partitionToItem(appId, {
+    partitionId,
+    owner: to,
+    epoch: newEpoch,
+    state,
+    ...(previousOwner === undefined ? {} : { previousOwner }),
+    updatedAt: change.updatedAt,
+  });
+}
+
+type Condition = Pick<
+  PutItemCommandInput,
+  'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+>;
+
+/**
+ * The condition of a PARTITION write: the item still has the owner and epoch that were read.
+ * Epoch 0 means it was read as absent (or stored unowned at epoch 0, which is the same thing).
+ */
+export function partitionCondition(from: string | null, expectedEpoch: number): Condition {
+  const epoch = { ':epoch': { N: String(expectedEpoch) } };
+  if (expectedEpoch === 0) {
+    return {
+      ConditionExpression: `attribute_not_exists(${PK}) OR (#epoch = :epoch AND attribute_not_exists(#owner))`,
+      ExpressionAttributeNames: { '#epoch': 'epoch', '#owner': 'owner' },
+      ExpressionAttributeValues: epoch,
+    };
+  }
+  if (from === null) {
+    return {
+      ConditionExpression: '#epoch = :epoch AND attribute_not_exists(#owner)',
+      ExpressionAttributeNames: { '#epoch': 'epoch', '#owner': 'owner' },
+      ExpressionAttributeValues: epoch,
+    };
+  }
+  return {
+    ConditionExpression: '#epoch = :epoch AND #owner = :from',
+    ExpressionAttributeNames: { '#epoch': 'epoch', '#owner': 'owner' },
+    ExpressionAttributeValues: { ...epoch, ':from': { S: from } },
+  };
+}
+
+/** The condition of a versioned write: the stored version is still `expected` (0: no item yet). */
+export function versionCondition(expectedVersion: number): Condition {
+  if (!Number.isInteger(expectedVersion) || expectedVersion < 0) {
+    throw new ValidationError(`expectedVersion must be a non-negative integer, got ${expectedVersion}`);
+  }
+  return expectedVersion === 0
+    ? { ConditionExpression: `attribute_not_exists(${PK})` }
+    : {
+        ConditionExpression: '#v = :expected',
+        ExpressionAttributeNames: { '#v': 'version' },
+        ExpressionAttributeValues: { ':expected': { N: String(expectedVersion) } },
+      };
 }
 
 export function itemToPartition(item: Item): PartitionItem {
@@ -362,5 +457,32 @@ export class DynamoDbStateStore implements StateStore {
       exclusiveStartKey = out.LastEvaluatedKey;
     } while (exclusiveStartKey !== undefined && decisions.length < limit);
     return decisions.slice(0, limit);
+  }
+
+  async commitTask(
+    appId: string,
+    expectedVersion: number,
+    next: Omit<TaskHealthItem, 'version'>,
+  ): Promise<boolean> {
+    const condition = versionCondition(expectedVersion);
+    const item = taskToItem(appId, { ...next, version: expectedVersion + 1 });
+    return this.conditionalPut(item, condition, `${appPk(appId)} ${taskSk(next.taskId)}`);
+  }
+
+  async writePartition(appId: string, change: PartitionChange): Promise<boolean> {
+    const item = partitionChangeToItem(appId, change);
+    const condition = partitionCondition(change.from, change.expectedEpoch);
+    return this.conditionalPut(item, condition, `${appPk(appId)} ${partitionSk(change.partitionId)}`);
+  }
+
+  /** One conditional PutItem; false when the condition failed. */
+  private async conditionalPut(item: Item, condition: Condition, what: string): Promise<boolean> {
+    try {
+      await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: item, ...condition }));
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw toDependencyError(`DynamoDB PutItem ${this.tableName} ${what}`, error);
+    }
   }
 }

@@ -3,7 +3,7 @@
  * Lambda functions (read once at cold start from an environment variable) and the CDK
  * app (validated at synth). Pure: no I/O.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from './errors';
 
 const name = z.string().trim().min(1, 'must not be empty');

@@ -3,7 +3,7 @@
  * change, or an alarm's direct Lambda action), or an operator's manual payload. Pure
  * parsing; an invalid payload throws a ValidationError whose message names the field.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatIssues, type PolicyConfig } from './config';
 import { ValidationError } from './errors';
 

@@ -16,7 +16,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AutoscalerError } from '../core/errors';
 import { Rng } from './rng';
 

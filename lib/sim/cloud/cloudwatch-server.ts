@@ -4,7 +4,7 @@
  * the x-amzn-query-error header). PutMetricData and GetMetricData, validated the way
  * CloudWatch validates them. Errors are thrown as CloudWatchApiError.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   type CloudWatchStore,
   isSupportedStatistic,

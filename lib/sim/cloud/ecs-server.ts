@@ -3,7 +3,7 @@
  * parse the JSON input, call the model, shape the output as ECS does (timestamps as epoch
  * seconds). Errors are thrown as EcsApiError; local-cloud.ts writes them to the wire.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { EcsModel, EcsService, EcsTask, TaskProtection } from './ecs-model';
 import { EcsApiError } from './errors';
 import {
