@@ -6,8 +6,10 @@
  *
  *   npx tsx scripts/bundle-sizes.ts            # every function
  *   npx tsx scripts/bundle-sizes.ts scaler     # only the named ones
+ *   npx tsx scripts/bundle-sizes.ts --out dist # also write dist/<name>/index.mjs(.map): `npm run build`
  */
 import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
@@ -36,7 +38,7 @@ function isFunctionName(name: string): name is FunctionName {
 }
 
 /** Bundles one function in memory with NodejsFunction's esbuild options. */
-export async function bundleSize(name: FunctionName): Promise<BundleSize> {
+export async function bundleSize(name: FunctionName, outDir?: string): Promise<BundleSize> {
   const entry = join(PROJECT_ROOT, FUNCTION_ENTRIES[name]);
   if (!existsSync(entry)) throw new Error(`${FUNCTION_ENTRIES[name]}: entry file does not exist`);
   const result = await build({
@@ -59,6 +61,12 @@ export async function bundleSize(name: FunctionName): Promise<BundleSize> {
   const code = result.outputFiles.find((f) => f.path.endsWith('.mjs'));
   const map = result.outputFiles.find((f) => f.path.endsWith('.map'));
   if (code === undefined) throw new Error(`${FUNCTION_ENTRIES[name]}: esbuild produced no index.mjs`);
+  if (outDir !== undefined) {
+    const dir = join(PROJECT_ROOT, outDir, name);
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'index.mjs'), code.contents);
+    if (map) await writeFile(join(dir, 'index.mjs.map'), map.contents);
+  }
   return {
     name,
     entry: FUNCTION_ENTRIES[name],
@@ -69,7 +77,14 @@ export async function bundleSize(name: FunctionName): Promise<BundleSize> {
 
 const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`;
 
-export async function main(args: readonly string[]): Promise<number> {
+export async function main(argv: readonly string[]): Promise<number> {
+  const outAt = argv.indexOf('--out');
+  const outDir = outAt >= 0 ? argv[outAt + 1] : undefined;
+  if (outAt >= 0 && (outDir === undefined || outDir.startsWith('--'))) {
+    console.error('--out: a directory is required');
+    return 1;
+  }
+  const args = outAt >= 0 ? argv.filter((_, i) => i !== outAt && i !== outAt + 1) : argv;
   const unknown = args.filter((a) => !isFunctionName(a));
   if (unknown.length > 0) {
     console.error(
@@ -82,7 +97,7 @@ export async function main(args: readonly string[]): Promise<number> {
   let failed = false;
   for (const name of names) {
     try {
-      const size = await bundleSize(name);
+      const size = await bundleSize(name, outDir);
       const over = size.codeBytes > MAX_BUNDLE_BYTES;
       failed ||= over;
       console.log(
