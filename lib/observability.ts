@@ -5,6 +5,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { AUTOSCALER_METRICS } from './core/schema';
 import type { DecisionRecord } from './ports';
 
 export interface Observability {
@@ -12,7 +13,7 @@ export interface Observability {
   readonly metrics: Metrics;
 }
 
-export const METRICS_NAMESPACE = 'FlinkEcsAutoscaler';
+export const METRICS_NAMESPACE = AUTOSCALER_METRICS.namespace;
 
 export function createObservability(serviceName: string, appId: string): Observability {
   const logger = new Logger({ serviceName, persistentKeys: { appId } });
@@ -24,12 +25,12 @@ export function createObservability(serviceName: string, appId: string): Observa
 export function publishDecision(obs: Observability, decision: DecisionRecord): void {
   obs.logger.info('decision', { decision });
   const { metrics } = obs;
-  metrics.addMetric('DesiredTaskManagers', MetricUnit.Count, decision.desired);
-  metrics.addMetric('RecommendedTaskManagers', MetricUnit.Count, decision.recommended);
+  metrics.addMetric(AUTOSCALER_METRICS.desiredTaskManagers, MetricUnit.Count, decision.desired);
+  metrics.addMetric(AUTOSCALER_METRICS.recommendedTaskManagers, MetricUnit.Count, decision.recommended);
   const load = decision.inputs?.averageLoad;
-  if (typeof load === 'number') metrics.addMetric('AverageLoad', MetricUnit.NoUnit, load);
+  if (typeof load === 'number') metrics.addMetric(AUTOSCALER_METRICS.averageLoad, MetricUnit.NoUnit, load);
   const byReason = metrics.singleMetric();
   byReason.addDimension('Reason', decision.reason);
-  byReason.addMetric('Decisions', MetricUnit.Count, 1);
+  byReason.addMetric(AUTOSCALER_METRICS.decisions, MetricUnit.Count, 1);
   metrics.publishStoredMetrics();
 }

@@ -6,16 +6,10 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
+import { TABLE_KEY } from '../../lib/core/schema';
 
-/** The key schema the functions use (mirrors lib/aws/table.ts, which infra must not import). */
-export const TABLE_KEYS = {
-  /** `APP#<appId>` */
-  partitionKey: 'pk',
-  /** `SCALER`, `DECISION#…`, `TASK#…`, `PARTITION#…` */
-  sortKey: 'sk',
-  /** Epoch seconds; set on decision items only. */
-  ttlAttribute: 'ttl',
-} as const;
+/** The key schema the functions use (lib/core/schema.ts: one definition for both). */
+export const TABLE_KEYS = TABLE_KEY;
 
 export interface AutoscalerTableProps {
   /**

@@ -10,21 +10,10 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { AUTOSCALER_METRICS } from '../../lib/core/schema';
 
-/**
- * The EMF metrics the functions publish (lib/observability.ts): namespace, names, and the
- * dimensions Powertools adds to each (`service` = POWERTOOLS_SERVICE_NAME, `appId`).
- */
-export const AUTOSCALER_METRICS = {
-  namespace: 'FlinkEcsAutoscaler',
-  desiredTaskManagers: 'DesiredTaskManagers',
-  recommendedTaskManagers: 'RecommendedTaskManagers',
-  averageLoad: 'AverageLoad',
-  /** One datapoint per decision, with the extra dimension `Reason`. */
-  decisions: 'Decisions',
-  failovers: 'Failovers',
-  partitionsMoved: 'PartitionsMoved',
-} as const;
+/** The EMF metrics the functions publish (one definition, lib/core/schema.ts). */
+export { AUTOSCALER_METRICS };
 
 /** ECS Container Insights service metrics (present when Container Insights is on for the cluster). */
 const CONTAINER_INSIGHTS_NAMESPACE = 'ECS/ContainerInsights';

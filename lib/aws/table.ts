@@ -8,16 +8,10 @@ import {
   ResourceInUseException,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
+import { TABLE_KEY } from '../core/schema';
 import { callAws, toDependencyError } from './errors';
 
-export const TABLE_KEY = {
-  /** `APP#<appId>` */
-  partitionKey: 'pk',
-  /** `SCALER`, `DECISION#<iso time>#<id>`, `TASK#<taskId>`, `PARTITION#<000000>` */
-  sortKey: 'sk',
-  /** Epoch seconds; set on decision items only. */
-  ttlAttribute: 'ttl',
-} as const;
+export { TABLE_KEY };
 
 /**
  * Creates the table (on-demand capacity) and waits until it is ACTIVE. A table that already
