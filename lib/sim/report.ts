@@ -110,12 +110,15 @@ export function lineChart(
   for (const s of series) {
     if (s.points.length === 0) continue;
     const d: string[] = [];
+    const last = s.points.length - 1;
     s.points.forEach(([t, v], i) => {
       const px = x(t).toFixed(1);
       const py = y(v).toFixed(1);
       if (i === 0) d.push(`M${px},${py}`);
-      else if (s.step) d.push(`H${px}V${py}`);
-      else d.push(`L${px},${py}`);
+      else if (s.step) {
+        // A step line needs a point only where the value changes (and at the end).
+        if (v !== s.points[i - 1]?.[1] || i === last) d.push(`H${px}V${py}`);
+      } else d.push(`L${px},${py}`);
     });
     parts.push(
       `<path d="${d.join('')}" fill="none" stroke="${s.color}" stroke-width="1.6"${s.dashed ? ' stroke-dasharray="5,4"' : ''}><title>${escapeHtml(s.name)}</title></path>`,
