@@ -6,6 +6,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { AUTOSCALER_METRICS } from './core/schema';
+import type { FailoverResult } from './failover';
 import type { DecisionRecord } from './ports';
 
 export interface Observability {
@@ -32,5 +33,26 @@ export function publishDecision(obs: Observability, decision: DecisionRecord): v
   const byReason = metrics.singleMetric();
   byReason.addDimension('Reason', decision.reason);
   byReason.addMetric(AUTOSCALER_METRICS.decisions, MetricUnit.Count, 1);
+  metrics.publishStoredMetrics();
+}
+
+/**
+ * Logs a failover invocation as one line (at debug level when nothing happened, so a quiet
+ * reconcile every minute does not fill the log) and flushes its metrics: Failovers (DEAD
+ * TaskManagers whose partitions were handed over) and PartitionsMoved (owner changes).
+ */
+export function publishFailover(obs: Observability, result: FailoverResult): void {
+  const eventful =
+    result.partitionsMoved > 0 ||
+    result.healthChanges.length > 0 ||
+    result.stopped.length > 0 ||
+    result.protectionDropped.length > 0 ||
+    result.outcome !== 'Converged' ||
+    result.problems.length > 0;
+  if (eventful) obs.logger.info('failover', { failover: result });
+  else obs.logger.debug('failover', { failover: result });
+  const { metrics } = obs;
+  metrics.addMetric('Failovers', MetricUnit.Count, result.failedOver.length);
+  metrics.addMetric('PartitionsMoved', MetricUnit.Count, result.partitionsMoved);
   metrics.publishStoredMetrics();
 }

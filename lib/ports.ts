@@ -170,6 +170,16 @@ export interface TaskHealthItem {
   readonly misses: number;
   readonly lastSeen: number; // epoch ms
   readonly startedAt?: number;
+  /**
+   * When the failover function stopped this task with StopTask because it was hung (epoch ms).
+   * Stops of the last 60 s count against `health.maxStopsPerMinute`.
+   */
+  readonly stopRequestedAt?: number;
+  /**
+   * Expiry of the ECS scale-in protection the failover function set on the task (epoch ms);
+   * absent when it set none or has dropped it (a scale-in victim).
+   */
+  readonly protectedUntil?: number;
   readonly version: number;
 }
 
@@ -199,4 +209,41 @@ export interface StateStore {
   putDecision(appId: string, decision: DecisionRecord, ttlEpochSeconds: number): Promise<void>;
   /** Decisions newest first. */
   listDecisions(appId: string, limit: number): Promise<DecisionRecord[]>;
+  /**
+   * Writes `next` as the TASK#<taskId> item if its stored version is still `expectedVersion`
+   * (0: the item must not exist). The stored version becomes expectedVersion + 1.
+   * Returns false when the condition fails (another invocation wrote it first).
+   */
+  commitTask(appId: string, expectedVersion: number, next: Omit<TaskHealthItem, 'version'>): Promise<boolean>;
+  /**
+   * Writes one PARTITION#<id> item if it still has the owner and epoch that were read (a
+   * partition that has no item yet is read as unowned at epoch 0: the write creates it with
+   * attribute_not_exists). Returns false when the condition fails.
+   */
+  writePartition(appId: string, change: PartitionChange): Promise<boolean>;
+  /**
+   * Deletes TASK#<taskId> if its stored version is still `expectedVersion` (the clean-up of
+   * TaskManagers that are long gone). Returns false when the condition fails.
+   */
+  deleteTask(appId: string, taskId: string, expectedVersion: number): Promise<boolean>;
+}
+
+/**
+ * One single-item conditional write of a PARTITION item. Either an owner change (`to` differs
+ * from `from`, newEpoch = expectedEpoch + 1, state ASSIGNED, previousOwner = from) or, for a
+ * graceful handover, the revoke that precedes it (`to` = `from`, same epoch, state REVOKING).
+ */
+export interface PartitionChange {
+  readonly partitionId: number;
+  /** The owner that was read; null when unowned (or no item exists). */
+  readonly from: string | null;
+  /** The epoch that was read; 0 when no item exists. */
+  readonly expectedEpoch: number;
+  readonly to: string;
+  readonly newEpoch: number;
+  readonly state: PartitionState;
+  /** Stored as previousOwner on an owner change; kept as read on a revoke. */
+  readonly previousOwner?: string;
+  /** Epoch ms stored as updatedAt. */
+  readonly updatedAt: number;
 }

@@ -9,6 +9,7 @@ import { DynamoDbStateStore } from './aws/dynamodb-store';
 import { EcsServiceController } from './aws/ecs-service';
 import { type AppConfig, parseConfigJson } from './core/config';
 import { type Env, requireEnv } from './env';
+import { Failover } from './failover';
 import { createObservability, type Observability } from './observability';
 import { type Clock, systemClock } from './ports';
 import { Scaler } from './scaler';
@@ -40,6 +41,34 @@ export function loadScalerRuntime(env: Env, overrides: RuntimeOverrides = {}): S
   return {
     config,
     scaler,
+    obs: createObservability(env.POWERTOOLS_SERVICE_NAME ?? 'flink-ecs-autoscaler', config.appId),
+  };
+}
+
+export interface FailoverRuntime {
+  readonly config: AppConfig;
+  readonly failover: Failover;
+  readonly obs: Observability;
+}
+
+/** The failover function's runtime: the same environment (AUTOSCALER_CONFIG, TABLE_NAME) as the scaler. */
+export function loadFailoverRuntime(
+  env: Env,
+  overrides: Omit<RuntimeOverrides, 'newId'> = {},
+): FailoverRuntime {
+  const config = parseConfigJson(env.AUTOSCALER_CONFIG);
+  const tableName = requireEnv(env, 'TABLE_NAME');
+  const clients = overrides.clients ?? createAwsClients();
+  const failover = new Failover({
+    config,
+    store: new DynamoDbStateStore(clients.dynamodb, tableName),
+    ecs: new EcsServiceController(clients.ecs, config.ecs.cluster, config.ecs.service),
+    metrics: new CloudWatchMetricsSource(clients.cloudwatch),
+    clock: overrides.clock ?? systemClock,
+  });
+  return {
+    config,
+    failover,
     obs: createObservability(env.POWERTOOLS_SERVICE_NAME ?? 'flink-ecs-autoscaler', config.appId),
   };
 }

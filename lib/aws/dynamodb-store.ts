@@ -13,7 +13,9 @@
 import {
   type AttributeValue,
   ConditionalCheckFailedException,
+  DeleteItemCommand,
   type DynamoDBClient,
+  GetItemCommand,
   PutItemCommand,
   type PutItemCommandInput,
   QueryCommand,
@@ -375,6 +377,44 @@ export class DynamoDbStateStore implements StateStore {
     return itemsToAppItems(items);
   }
 
+  /**
+   * The PARTITION items only, by partition id: one strongly consistent Query (paged) with
+   * begins_with(sk, "PARTITION#"), for consumers (lib/client).
+   */
+  async readPartitions(appId: string): Promise<PartitionItem[]> {
+    const pk = appPk(appId);
+    const partitions: PartitionItem[] = [];
+    let exclusiveStartKey: Item | undefined;
+    do {
+      const out = await callAws(`DynamoDB Query ${this.tableName} ${pk} partitions`, () =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            ConsistentRead: true,
+            KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+            ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+            ExpressionAttributeValues: { ':pk': { S: pk }, ':prefix': { S: PARTITION_PREFIX } },
+            ExclusiveStartKey: exclusiveStartKey,
+          }),
+        ),
+      );
+      partitions.push(...(out.Items ?? []).map(itemToPartition));
+      exclusiveStartKey = out.LastEvaluatedKey;
+    } while (exclusiveStartKey !== undefined);
+    return partitions.sort((a, b) => a.partitionId - b.partitionId);
+  }
+
+  /** One PARTITION item (strongly consistent GetItem), or undefined when it does not exist. */
+  async readPartition(appId: string, partitionId: number): Promise<PartitionItem | undefined> {
+    const key = itemKey(appPk(appId), partitionSk(partitionId));
+    const out = await callAws(
+      `DynamoDB GetItem ${this.tableName} ${appPk(appId)} partition ${partitionId}`,
+      () =>
+        this.client.send(new GetItemCommand({ TableName: this.tableName, Key: key, ConsistentRead: true })),
+    );
+    return out.Item === undefined ? undefined : itemToPartition(out.Item);
+  }
+
   async commitScaler(
     appId: string,
     expectedVersion: number,
@@ -473,6 +513,28 @@ export class DynamoDbStateStore implements StateStore {
     const item = partitionChangeToItem(appId, change);
     const condition = partitionCondition(change.from, change.expectedEpoch);
     return this.conditionalPut(item, condition, `${appPk(appId)} ${partitionSk(change.partitionId)}`);
+  }
+
+  async deleteTask(appId: string, taskId: string, expectedVersion: number): Promise<boolean> {
+    if (!Number.isInteger(expectedVersion) || expectedVersion < 1) {
+      throw new ValidationError(`expectedVersion must be a positive integer, got ${expectedVersion}`);
+    }
+    try {
+      await this.client.send(
+        new DeleteItemCommand({
+          TableName: this.tableName,
+          Key: itemKey(appPk(appId), taskSk(taskId)),
+          ...versionCondition(expectedVersion),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw toDependencyError(
+        `DynamoDB DeleteItem ${this.tableName} ${appPk(appId)} ${taskSk(taskId)}`,
+        error,
+      );
+    }
   }
 
   /** One conditional PutItem; false when the condition failed. */

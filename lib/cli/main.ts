@@ -3,6 +3,9 @@
  * exit code, never a stack trace.
  */
 import { Command, CommanderError, Option } from 'commander';
+import { EXIT_FAILURE, exitCodeFor, oneLine } from './errors';
+import { registerLocalCommands } from './local';
+import { PROGRAM_EXAMPLES, registerOperatorCommands } from './operator';
 import { POLICY_CHOICES, runSimulate } from './simulate';
 
 export function buildProgram(): Command {
@@ -11,14 +14,21 @@ export function buildProgram(): Command {
       'Autoscaler and partition-ownership control plane for Apache Flink TaskManagers on Amazon ECS',
     )
     .exitOverride()
-    .showHelpAfterError(false);
+    .showHelpAfterError(false)
+    // Commander's own errors (unknown command, bad option value) as one line too.
+    .configureOutput({ outputError: (text, write) => write(`${oneLine(text)}\n`) })
+    .addHelpText('after', PROGRAM_EXAMPLES);
 
   program
     .command('simulate')
     .description('Run a scenario through the real functions against the embedded local cloud')
     .option('--scenario <file>', 'scenario JSON file')
     .option('--demo', 'run the built-in demo scenario (a compressed day with faults and a manual rescale)')
-    .addOption(new Option('--policy <policy>', 'policy to simulate').choices(POLICY_CHOICES).default('rate'))
+    .addOption(
+      new Option('--policy <policy>', 'policy to simulate; all = rate, threshold and every baseline')
+        .choices(POLICY_CHOICES)
+        .default('rate'),
+    )
     .option('--json', 'print exactly one JSON document on stdout')
     .option('--timeline', 'add a timeline sampled every 60 simulated seconds to each result')
     .option('--report <file>', 'write an HTML report with charts')
@@ -29,17 +39,21 @@ export function buildProgram(): Command {
     .action(async (opts) => {
       await runSimulate(opts);
     });
+  registerOperatorCommands(program);
+  registerLocalCommands(program);
   return program;
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
+  // The SDK's multi-line Node.js support notice would break the one-line output (Node 20: DESIGN.md §7).
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   try {
     await buildProgram().parseAsync([...argv], { from: 'user' });
     return 0;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode;
-    process.stderr.write(`error: ${(error as Error).message}\n`);
-    return 1;
+    if (error instanceof CommanderError) return exitCodeFor(error);
+    process.stderr.write(`error: ${oneLine(error instanceof Error ? error.message : String(error))}\n`);
+    return error instanceof Error ? exitCodeFor(error) : EXIT_FAILURE;
   }
 }
 

@@ -5,7 +5,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { PolicyMode } from '../core/config';
+import { isPolicyName, POLICY_NAMES, type PolicyName } from '../sim/baselines/controller';
 import { simulate } from '../sim/engine';
 import { renderReport } from '../sim/report';
 import type { PolicyResult, SimulationOutput } from '../sim/results';
@@ -22,11 +22,12 @@ export interface SimulateCommandOptions {
   readonly report?: string;
 }
 
-export const POLICY_CHOICES = ['rate', 'threshold', 'all'] as const;
+export const POLICY_CHOICES = [...POLICY_NAMES, 'all'] as const;
 
-export function policiesFor(choice: string): PolicyMode[] {
-  if (choice === 'all') return ['rate', 'threshold'];
-  if (choice === 'rate' || choice === 'threshold') return [choice];
+/** `all`: the scaler's policies and every baseline (lib/sim/baselines), in POLICY_NAMES order. */
+export function policiesFor(choice: string): PolicyName[] {
+  if (choice === 'all') return [...POLICY_NAMES];
+  if (isPolicyName(choice)) return [choice];
   throw new Error(`--policy: must be one of ${POLICY_CHOICES.join(', ')} (got "${choice}")`);
 }
 

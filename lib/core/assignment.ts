@@ -223,6 +223,35 @@ export function hotTaskManagers(loads: Readonly<Record<string, number>>, loadFac
   return [...seedThreshold(known, loadFactor).hot].sort(compareIds);
 }
 
+/**
+ * The hot TaskManagers whose heat is not just one partition too many: hot by the seed rule
+ * (load > average × loadFactor), and still above that threshold with one partition fewer
+ * (load × (owned − 1) / owned). Taking a partition off such a TaskManager cannot make it cold,
+ * and a receiver that was not hot is not made hot by this test through the one partition it
+ * gains, so preferring these for the smaller share settles after at most two rounds for a
+ * hot key (one partition much busier than the rest). With a wide spread of partition rates
+ * the larger shares can keep rotating; lib/failover.ts therefore re-measures only a full
+ * metric window after the last owner change. `owned` counts the partitions each owns now;
+ * sorted ids.
+ */
+export function persistentlyHot(
+  loads: Readonly<Record<string, number>>,
+  owned: Readonly<Record<string, number>>,
+  loadFactor: number,
+): string[] {
+  const known = Object.entries(loads)
+    .filter(([, load]) => Number.isFinite(load))
+    .map(([taskId, load]) => ({ taskId, load }));
+  const { threshold, hot } = seedThreshold(known, loadFactor);
+  const loadOf = new Map(known.map((k) => [k.taskId, k.load]));
+  return hot
+    .filter((taskId) => {
+      const n = owned[taskId] ?? 0;
+      return n > 1 && ((loadOf.get(taskId) ?? 0) * (n - 1)) / n > threshold;
+    })
+    .sort(compareIds);
+}
+
 /** The roles the planner needs, from the TASK items: HEALTHY live, SUSPECT frozen, DRAINING draining. */
 export function rolesFromHealth(
   tasks: readonly { readonly taskId: string; readonly status: HealthStatus }[],

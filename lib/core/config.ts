@@ -103,10 +103,21 @@ const PolicySchema = z
     maxTaskManagers: count.min(1).default(10),
     /** Seed rule: threshold = load_average * load_factor. */
     loadFactor: z.number().finite().min(1).max(10).default(1.2),
-    /** Rate model: size the cluster so that the input keeps it this busy. */
-    targetUtilization: z.number().finite().gt(0).lte(1).default(0.7),
+    /**
+     * Rate model: size the cluster so that the input keeps it this busy. 0.8 rather than the
+     * customary 0.7: the minimum rescale step already adds at least 40% capacity on every
+     * scale-out, so the headroom is there where it is needed (docs/benchmarks.md).
+     */
+    targetUtilization: z.number().finite().gt(0).lte(1).default(0.8),
     /** Utilization band around the target inside which no rescale happens. */
     utilizationTolerance: z.number().finite().min(0).lt(1).default(0.1),
+    /**
+     * Rate model: every rescale restarts the job (downtime + replay), so a change of capacity
+     * smaller than this fraction is not worth one. A scale-out takes at least this much more
+     * capacity (headroom for a rising input: fewer scale-outs); a scale-in waits until it can
+     * shed at least this much (with the target 0.8: once utilization is at most 0.48). 0 disables.
+     */
+    minRescaleStep: z.number().finite().min(0).lt(1).default(0.4),
     /** Backlog must be drained within this time after a decision. */
     catchUpSeconds: positive.default(300),
     /** Flink restart time on a rescale (reactive mode), counted as records to replay. */
@@ -116,8 +127,8 @@ const PolicySchema = z
     backlogToleranceSeconds: nonNegative.default(30),
     /** After a rescale, metrics of this long (task startup + job restart) are not used. */
     settleSeconds: nonNegative.default(120),
-    maxScaleOutStep: count.min(1).default(8),
-    maxScaleInStep: count.min(1).default(4),
+    maxScaleOutStep: count.min(1).default(16),
+    maxScaleInStep: count.min(1).default(16),
     scaleOutCooldownSeconds: nonNegative.default(120),
     scaleInCooldownSeconds: nonNegative.default(300),
     scaleInStabilizationSeconds: nonNegative.default(600),
@@ -127,15 +138,16 @@ const PolicySchema = z
     minTaskManagers: 1,
     maxTaskManagers: 10,
     loadFactor: 1.2,
-    targetUtilization: 0.7,
+    targetUtilization: 0.8,
     utilizationTolerance: 0.1,
+    minRescaleStep: 0.4,
     catchUpSeconds: 300,
     restartSeconds: 30,
     checkpointIntervalSeconds: 60,
     backlogToleranceSeconds: 30,
     settleSeconds: 120,
-    maxScaleOutStep: 8,
-    maxScaleInStep: 4,
+    maxScaleOutStep: 16,
+    maxScaleInStep: 16,
     scaleOutCooldownSeconds: 120,
     scaleInCooldownSeconds: 300,
     scaleInStabilizationSeconds: 600,
@@ -143,14 +155,22 @@ const PolicySchema = z
 
 const HealthSchema = z
   .strictObject({
-    /** No metric datapoint for this long → SUSPECT. */
-    heartbeatTimeoutSeconds: z.number().int().min(10).default(120),
-    /** Consecutive reconcile ticks a SUSPECT TaskManager may miss before it is DEAD. */
+    /**
+     * A TaskManager whose newest metric datapoint (the end of its period) is older than this
+     * misses a heartbeat at each reconcile. Must exceed period + CloudWatch ingestion delay
+     * (60 + 30 s for per-minute metrics); a hung TaskManager is handed over within this plus
+     * one reconcile period (150 s with the defaults). See lib/core/health.ts.
+     */
+    heartbeatTimeoutSeconds: z.number().int().min(10).default(90),
+    /**
+     * Reconcile misses that make a TaskManager DEAD; the first stale reconcile is the first
+     * miss (fewer misses: SUSPECT, keeps its partitions, receives none).
+     */
     missesToDead: z.number().int().min(1).default(1),
     /** At most this many hung TaskManagers are stopped per minute (a metrics outage cannot stop the fleet). */
     maxStopsPerMinute: z.number().int().min(0).default(1),
   })
-  .default({ heartbeatTimeoutSeconds: 120, missesToDead: 1, maxStopsPerMinute: 1 });
+  .default({ heartbeatTimeoutSeconds: 90, missesToDead: 1, maxStopsPerMinute: 1 });
 
 export const AppConfigSchema = z
   .strictObject({

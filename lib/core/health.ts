@@ -11,6 +11,17 @@
  * - DEAD:     its partitions move at once; if ECS still runs it, it is hung and is stopped.
  * DEAD and DRAINING are final: ECS never restarts a stopped task, and a TaskManager that
  * was declared dead must not get partitions back (it has been fenced and will be stopped).
+ *
+ * How fast a hung TaskManager is found (the metrics path; ECS's own container health check
+ * usually finds it sooner and sends an UNHEALTHY event). A hung TaskManager publishes no
+ * datapoint for the period it hangs in, so its last evidence of life, the end of its last
+ * published period, is no later than the moment it hung. The first reconcile that finds that
+ * evidence older than heartbeatTimeoutSeconds counts as the first miss, so with missesToDead
+ * 1 the TaskManager is DEAD, stopped and its partitions handed over at most
+ * heartbeatTimeoutSeconds + one reconcile period after it hung: 90 + 60 = 150 s with the
+ * defaults. The timeout must stay above the age a healthy TaskManager's newest visible
+ * datapoint can reach, period + ingestion delay (60 + 30 = 90 s for per-minute metrics that
+ * CloudWatch shows 30 s after the minute); raise it for metrics that arrive later.
  */
 import type { HealthStatus, TaskHealthItem } from '../ports';
 import type { AppConfig } from './config';
@@ -44,8 +55,13 @@ export interface HealthObservation {
    * its newest metric datapoint. Absent when no datapoint was returned.
    */
   readonly lastDatapointAt?: number;
-  /** True on the scheduled reconcile. Only reconcile ticks count misses (events are irregular). */
+  /**
+   * True on the scheduled reconcile, which has read the metrics: only it judges staleness
+   * and counts misses. An event-driven evaluation has no metric information.
+   */
   readonly reconcile: boolean;
+  /** The reconcile period (the schedule), in which misses are counted. @default 60 */
+  readonly reconcileSeconds?: number;
 }
 
 export type HealthReason =
@@ -56,6 +72,7 @@ export type HealthReason =
   | 'NotRunning'
   | 'HeartbeatFresh'
   | 'HeartbeatMissing'
+  | 'HeartbeatNotChecked'
   | 'MissesExceeded';
 
 export interface HealthVerdict {
@@ -76,9 +93,13 @@ export interface HealthContext {
   /** Newest evidence of life (datapoint, task start, or the recorded lastSeen), epoch ms. */
   readonly lastSeen: number;
   readonly reconcile: boolean;
+  /** Seconds between reconciles. */
+  readonly reconcileSeconds: number;
   readonly config: HealthConfig;
   readonly nowMs: number;
 }
+
+export const DEFAULT_RECONCILE_SECONDS = 60;
 
 /** A health rule decides (returns a verdict) or passes (returns undefined) to the next rule. */
 export type HealthRule = (ctx: HealthContext) => HealthVerdict | undefined;
@@ -138,9 +159,16 @@ export const notRunningRule: HealthRule = (ctx) =>
     : undefined;
 
 /**
- * Metric freshness. A datapoint within heartbeatTimeoutSeconds → HEALTHY, misses reset.
- * Otherwise SUSPECT; every further reconcile tick that finds it still stale while SUSPECT
- * is a miss, and missesToDead consecutive misses make it DEAD.
+ * Metric freshness. Evidence of life within heartbeatTimeoutSeconds → HEALTHY, misses reset.
+ * A reconcile that finds it older counts misses: the number of reconcile periods the heartbeat
+ * is overdue, ceil((age − timeout) / period), so the first stale reconcile is the first miss.
+ * missesToDead misses make it DEAD; fewer make it SUSPECT. Counting by age rather than by
+ * invocation makes duplicated or concurrent reconciles count each period once.
+ *
+ * A task that was starting (or unknown) at the last evaluation gets one reconcile before
+ * misses count. An event-driven evaluation has not read the metrics: it keeps the heartbeat
+ * verdict it finds (HEALTHY stays HEALTHY, anything else SUSPECT), unless the evidence it
+ * has (e.g. the task's start) is fresh.
  */
 export const heartbeatRule: HealthRule = (ctx) => {
   const ageSeconds = (ctx.nowMs - ctx.lastSeen) / 1000;
@@ -148,14 +176,25 @@ export const heartbeatRule: HealthRule = (ctx) => {
   if (ageSeconds <= timeout) {
     return verdict('HEALTHY', 'HeartbeatFresh', `last heartbeat ${Math.max(0, Math.round(ageSeconds))}s ago`);
   }
+  if (!ctx.reconcile) {
+    return verdict(
+      ctx.prev.status === 'HEALTHY' ? 'HEALTHY' : 'SUSPECT',
+      'HeartbeatNotChecked',
+      'metrics not read (ECS event): the last reconcile’s heartbeat verdict stands',
+      ctx.prev.misses,
+    );
+  }
   const stale = `no metric datapoint for ${Math.round(ageSeconds)}s (timeout ${timeout}s)`;
-  // Misses count only from a running SUSPECT: a task that just left PENDING gets one tick first.
-  const wasRunningSuspect =
-    ctx.prev.status === 'SUSPECT' && !ECS_STARTING_STATUSES.includes(ctx.prev.ecsStatus);
-  if (!wasRunningSuspect) return verdict('SUSPECT', 'HeartbeatMissing', stale);
-  const misses = ctx.reconcile ? ctx.prev.misses + 1 : ctx.prev.misses;
+  const starting = ctx.prev.ecsStatus === 'UNKNOWN' || ECS_STARTING_STATUSES.includes(ctx.prev.ecsStatus);
+  if (starting) return verdict('SUSPECT', 'HeartbeatMissing', `${stale}; first reconcile since it started`);
+  const misses = Math.max(1, Math.ceil((ageSeconds - timeout) / ctx.reconcileSeconds));
   if (misses >= missesToDead) {
-    return verdict('DEAD', 'MissesExceeded', `${stale}; ${misses} reconcile miss(es) while suspect`, misses);
+    return verdict(
+      'DEAD',
+      'MissesExceeded',
+      `${stale}; ${misses} of ${missesToDead} reconcile misses`,
+      misses,
+    );
   }
   return verdict('SUSPECT', 'HeartbeatMissing', `${stale}; ${misses} of ${missesToDead} misses`, misses);
 };
@@ -207,7 +246,13 @@ export function healthContext(
   nowMs: number,
 ): HealthContext {
   const obs = observation.ecs;
-  const ignored = obs?.version !== undefined && !shouldApplyEcsEvent(prev.ecsVersion, obs.version);
+  // A versioned event applies only if newer; a versionless snapshot (DescribeTasks) never
+  // brings back a task that ECS reported gone: it can only be older than that report.
+  const ignored =
+    obs !== undefined &&
+    (obs.version !== undefined
+      ? !shouldApplyEcsEvent(prev.ecsVersion, obs.version)
+      : ECS_GONE_STATUSES.includes(prev.ecsStatus) && !ECS_GONE_STATUSES.includes(obs.lastStatus));
   const ecs = ignored ? undefined : obs;
   const startedAt = ecs?.startedAt ?? prev.startedAt;
   const lastSeen = Math.max(
@@ -221,6 +266,7 @@ export function healthContext(
     ecsStatus: ecs?.lastStatus ?? prev.ecsStatus,
     lastSeen,
     reconcile: observation.reconcile,
+    reconcileSeconds: observation.reconcileSeconds ?? DEFAULT_RECONCILE_SECONDS,
     config,
     nowMs,
   };
@@ -249,6 +295,7 @@ export function nextHealth(
   const v = evaluateHealth(ctx);
   const startedAt = ctx.ecs?.startedAt ?? prev.startedAt;
   const next: TaskHealthItem = {
+    ...prev,
     taskId: prev.taskId,
     status: v.status,
     ecsStatus: ctx.ecsStatus,
@@ -300,6 +347,16 @@ export function selectHungToStop(
   const inLastMinute = recentStops.filter((at) => at > nowMs - 60_000 && at <= nowMs).length;
   const budget = Math.max(0, Math.floor(maxStopsPerMinute) - inLastMinute);
   return { stop: hung.slice(0, budget), deferred: hung.slice(budget) };
+}
+
+/**
+ * A metrics outage, not hung TaskManagers: more than half of the running TaskManagers (and at
+ * least two) look stale at once. A reconcile then judges no heartbeat (it evaluates as if it
+ * had no metrics), so a CloudWatch delay cannot declare the fleet dead; real hangs are still
+ * found by ECS's container health checks, and a lone hung TaskManager by its heartbeat.
+ */
+export function isMetricsOutage(staleCount: number, runningCount: number): boolean {
+  return staleCount >= 2 && staleCount * 2 > runningCount;
 }
 
 /** Code-unit order: the same on every machine and locale. */

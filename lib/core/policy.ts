@@ -5,7 +5,8 @@
  *   threshold = load_average * load_factor; a TaskManager above it → add one. Never scales in.
  * - `rate`: sizes the cluster in one step from the processed rate and the busy fraction
  *   (true capacity), the input rate, the backlog to catch up and the replay a restart
- *   costs, at the target utilization, aware of partition skew.
+ *   costs, at the target utilization, aware of partition skew; and only in steps worth the
+ *   restart a rescale costs (minRescaleStep).
  */
 import { jobCapacity, smallestCountFor } from './capacity';
 import type { AppConfig } from './config';
@@ -154,6 +155,31 @@ export function requiredRate(
   );
 }
 
+/**
+ * The minimum rescale step (policy.minRescaleStep): a rescale restarts the job, so it must
+ * be worth one. A scale-out goes to the smallest count (up to maxCount) with at least
+ * (1 + step) × the current capacity, or stays at `desired` when none has; a scale-in
+ * happens only when it sheds at least `step` of the capacity or of the TaskManagers (the
+ * latter frees TaskManagers that add no capacity), else the count stays.
+ */
+export function minimumStep(
+  desired: number,
+  current: number,
+  c: { perSlotRate: number; partitions: number; slots: number; step: number; maxCount: number },
+): number {
+  if (c.step <= 0 || desired === current || current <= 0) return desired;
+  const capacity = (n: number) => jobCapacity(n, c.perSlotRate, c.partitions, c.slots);
+  const now = capacity(current);
+  const EPS = 1e-9;
+  if (desired > current) {
+    for (let n = desired; n <= c.maxCount; n++) if (capacity(n) >= now * (1 + c.step) - EPS) return n;
+    return desired;
+  }
+  const shedsCapacity = capacity(desired) <= now * (1 - c.step) + EPS;
+  const shedsTaskManagers = desired <= current * (1 - c.step) + EPS;
+  return shedsCapacity || shedsTaskManagers ? desired : current;
+}
+
 export function ratePolicy(input: PolicyInput): Recommendation {
   const { config, metrics, current, running } = input;
   const { policy, partitions, slotsPerTaskManager: slots } = config;
@@ -184,8 +210,9 @@ export function ratePolicy(input: PolicyInput): Recommendation {
   // backlog twice: once as growth, once as catch-up.)
   const meanProcessed = samples.reduce((a, s) => a + s.processed, 0) / samples.length;
   if (metrics.inputRate) {
-    // Measured at the source: unaffected by restarts, replays and catch-up.
-    inputRate = metrics.inputRate.mean;
+    // Measured at the source: unaffected by restarts, replays and catch-up. The newest minute
+    // wins when it is higher: a rising input is never underestimated by the window's mean.
+    inputRate = Math.max(metrics.inputRate.mean, metrics.inputRate.latest);
     backlogRecords = (metrics.backlog?.latest ?? 0) * (backlogUnit === 'records' ? 1 : inputRate);
   } else if (backlogUnit === 'records') {
     inputRate = Math.max(0, meanProcessed + backlogSlope);
@@ -228,6 +255,14 @@ export function ratePolicy(input: PolicyInput): Recommendation {
     required = requiredRate(inputRate, backlogRecords, policy, true);
     desired = smallestCountFor(required, perSlotRate, partitions, slots, maxUseful);
   }
+  const sized = desired;
+  desired = minimumStep(desired, current, {
+    perSlotRate,
+    partitions,
+    slots,
+    step: policy.minRescaleStep,
+    maxCount: Math.min(maxUseful, policy.maxTaskManagers),
+  });
   const base_n = Math.max(running, 1);
   const utilization = inputRate / jobCapacity(base_n, perSlotRate, partitions, slots);
   const { targetUtilization: target, utilizationTolerance: tol } = policy;
@@ -247,6 +282,7 @@ export function ratePolicy(input: PolicyInput): Recommendation {
       perSlotRate: round(perSlotRate, 1),
       estimate: measured === undefined ? 'remembered' : 'measured',
       requiredRate: round(required, 1),
+      sizedCount: sized,
       utilization: round(utilization),
       capacityAtDesired: round(jobCapacity(desired, perSlotRate, partitions, slots), 1),
     },

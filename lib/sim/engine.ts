@@ -4,21 +4,17 @@
  * driving a simulated Flink-on-ECS cluster on a simulated clock.
  */
 import { createScalerHandler, type ScalerHandler } from '../../functions/scaler';
-import { type AwsRequestHandler, createAwsClients } from '../aws/clients';
+import { type AwsClients, type AwsRequestHandler, createAwsClients } from '../aws/clients';
 import { createTable } from '../aws/table';
 import type { AppConfigInput, PolicyMode } from '../core/config';
 import { loadScalerRuntime } from '../runtime';
+import { createController, type PolicyName, scalerMode } from './baselines/controller';
 import { type LocalCloud, startLocalCloud } from './cloud/local-cloud';
 import { localCloudRequestHandler } from './cloud/request-handler';
 import { startDynalite } from './dynalite';
+import { FailoverTracker } from './failover-tracker';
 import { FlinkJobModel, type FlinkStepResult, physicalMinimum } from './flink-model';
-import {
-  type FailoverEvent,
-  type PolicyRun,
-  RunAccumulator,
-  type RunEvent,
-  type SimulationOutput,
-} from './results';
+import { type PolicyRun, RunAccumulator, type RunEvent, type SimulationOutput } from './results';
 import { Rng } from './rng';
 import { type AlarmSpec, type LoadedScenario, type Scenario, traceRateAt } from './scenario';
 
@@ -41,6 +37,19 @@ export interface SimulateOptions {
   readonly transport?: Transport;
   /** Called with the fraction done (0..1), at most every 1% of simulated time. */
   readonly onProgress?: (policy: string, fraction: number) => void;
+  /** Live runs (`local up`): awaited once the cluster is up, before the first step, with the real scaler handler. */
+  readonly onStart?: (live: LiveRun) => Promise<void> | void;
+  /** Live runs: awaited after every step with the simulated seconds elapsed (to pace the clock against wall time). */
+  readonly pace?: (simSeconds: number) => Promise<void>;
+  /** Live runs: no further step starts once aborted; the run then ends as usual. */
+  readonly signal?: AbortSignal;
+}
+
+/** What a live run exposes while it runs: the local cloud, the scaler handler and the simulated clock. */
+export interface LiveRun {
+  readonly cloud: LocalCloud;
+  readonly scaler: ScalerHandler;
+  readonly clock: { readonly ms: number };
 }
 
 export interface SimulationRun {
@@ -171,6 +180,8 @@ class AlarmEvaluator {
 interface Harness {
   readonly cloud: LocalCloud;
   readonly handler: ScalerHandler;
+  /** The SDK clients the functions use (the failover tracker builds its runtime on them). */
+  readonly clients: AwsClients;
   close(): Promise<void>;
 }
 
@@ -222,6 +233,7 @@ async function startHarness(
     return {
       cloud,
       handler: createScalerHandler(runtime),
+      clients,
       async close() {
         for (const c of Object.values(clients)) c.destroy();
         await Promise.all([cloud.close(), dynamo.close()]);
@@ -233,16 +245,36 @@ async function startHarness(
   }
 }
 
-/** Runs one policy over the scenario. */
+/** Runs one policy over the scenario: the real scaler handler, or a baseline (lib/sim/baselines), on the same ticks. */
 export async function simulatePolicy(
   loaded: LoadedScenario,
-  mode: PolicyMode,
+  mode: PolicyName,
   options: SimulateOptions = {},
 ): Promise<{ run: PolicyRun; physicalMinimumHours: number; requests: Record<string, number> }> {
   const { scenario, trace } = loaded;
   const clock = { ms: SIM_EPOCH_MS };
-  const harness = await startHarness(scenario, mode, clock, options.transport ?? 'in-process');
-  const { cloud, handler } = harness;
+  const transport = options.transport ?? 'in-process';
+  const harness = await startHarness(scenario, scalerMode(mode), clock, transport);
+  const { cloud } = harness;
+  const controller = createController(mode, {
+    scenario,
+    trace,
+    cloud,
+    scaler: harness.handler,
+    transport,
+    cluster: SIM_CLUSTER,
+    service: SIM_SERVICE,
+  });
+  const handler = (event: unknown) => controller.onTick(clock.ms, event);
+  // The failover function: ECS task events (fast path) and every tick (reconcile); lib/sim/failover-tracker.
+  const failoverTracker = new FailoverTracker({
+    cloud,
+    clients: harness.clients,
+    config: scenarioAppConfig(scenario, scalerMode(mode)),
+    tableName: SIM_TABLE,
+    clock,
+    startMs: SIM_EPOCH_MS,
+  });
   try {
     const model = new FlinkJobModel(scenario.cluster, {
       names: { clusterName: SIM_CLUSTER, jobName: scenario.name, taskDefinitionFamily: SIM_TASK_FAMILY },
@@ -251,7 +283,6 @@ export async function simulatePolicy(
     const acc = new RunAccumulator(mode, scenario.sloLagSeconds);
     const alarms = new AlarmEvaluator(scenario.alarms ?? []);
     const faultRng = new Rng(scenario.seed).fork('faults');
-    const failoverEvents: FailoverEvent[] = [];
     const dt = scenario.stepSeconds;
     const steps = Math.round(scenario.durationSeconds / dt);
     let lastProgress = -1;
@@ -268,7 +299,9 @@ export async function simulatePolicy(
       }
     };
 
-    for (let i = 0; i < steps; i++) {
+    await failoverTracker.reconcile();
+    await options.onStart?.({ cloud, scaler: harness.handler, clock });
+    for (let i = 0; i < steps && !options.signal?.aborted; i++) {
       const t = i * dt;
       clock.ms = SIM_EPOCH_MS + t * 1000;
 
@@ -278,21 +311,16 @@ export async function simulatePolicy(
           .filter((task) => task.lastStatus === 'RUNNING' && !task.hung)
           .map((task) => task.taskId)
           .sort();
-        const loads = new Map(model.taskManagerLoads().map((l) => [l.taskId, l.partitions]));
         for (let k = 0; k < fault.count && candidates.length > 0; k++) {
           const [victim] = candidates.splice(faultRng.int(candidates.length), 1) as [string];
           if (fault.kind === 'kill') cloud.ecs.kill(victim);
           else cloud.ecs.hang(victim);
-          failoverEvents.push({
-            atSeconds: t,
-            kind: fault.kind,
-            partitions: loads.get(victim) ?? 0,
-            reassignedAfterSeconds: null,
-          });
+          await failoverTracker.fault(fault.kind, victim);
         }
       }
 
       cloud.ecs.advanceTo(clock.ms);
+      await failoverTracker.deliver();
       const tms = cloud.ecs
         .tasks({ cluster: SIM_CLUSTER, serviceName: SIM_SERVICE })
         .filter((task) => task.lastStatus === 'RUNNING')
@@ -327,6 +355,7 @@ export async function simulatePolicy(
           await invoke(tEnd, alarmEvent(clock.ms, change.alarm, change.state), 'alarm');
         }
         await invoke(tEnd, scheduledEvent(clock.ms, ++ticks), 'schedule');
+        await failoverTracker.reconcile();
       }
       for (const m of scenario.manual.filter((x) => x.atSeconds > t && x.atSeconds <= tEnd)) {
         const before = desiredNow();
@@ -340,6 +369,7 @@ export async function simulatePolicy(
           acc.desiredChanged(tEnd, before, desiredNow());
         }
       }
+      await failoverTracker.stepEnd(dt);
 
       const all = cloud.ecs.tasks({ cluster: SIM_CLUSTER, serviceName: SIM_SERVICE });
       acc.step({
@@ -359,13 +389,10 @@ export async function simulatePolicy(
         lastProgress = pct;
         options.onProgress(mode, (i + 1) / steps);
       }
+      await options.pace?.(tEnd);
     }
-    const failover = {
-      events: failoverEvents,
-      maxUnownedSeconds: 0,
-      partitionsMoved: 0,
-      doubleOwnedPartitionSeconds: 0,
-    };
+    const failover = failoverTracker.summary();
+    failoverTracker.close();
     const requests: Record<string, number> = {};
     for (const r of cloud.requests)
       requests[`${r.service}:${r.operation}`] = (requests[`${r.service}:${r.operation}`] ?? 0) + 1;
@@ -382,7 +409,7 @@ export async function simulatePolicy(
 /** Runs each policy over the scenario, one after the other, and assembles the output contract. */
 export async function simulate(
   loaded: LoadedScenario,
-  policies: readonly PolicyMode[],
+  policies: readonly PolicyName[],
   options: SimulateOptions = {},
 ): Promise<SimulationRun> {
   const runs: PolicyRun[] = [];

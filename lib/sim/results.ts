@@ -10,17 +10,27 @@ export interface ManualOutcome {
   readonly error?: string;
 }
 
+/** One scenario fault (lib/sim/failover-tracker.ts measures it). */
 export interface FailoverEvent {
   readonly atSeconds: number;
+  /** `kill` or `hang`. */
   readonly kind: string;
+  /** Partitions the victim owned in DynamoDB when the fault hit. */
   readonly partitions: number;
+  /** From the fault to the moment all those partitions had a live owner; null if never. */
   readonly reassignedAfterSeconds: number | null;
 }
 
 export interface FailoverSummary {
   readonly events: readonly FailoverEvent[];
+  /** Longest time any partition's owner was not a running, non-hung TaskManager. */
   readonly maxUnownedSeconds: number;
+  /** Owner changes the failover function wrote (bootstrap, failovers, joins, scale-ins, hot moves). */
   readonly partitionsMoved: number;
+  /**
+   * Partition-seconds during which a partition taken from a hung TaskManager after it hung
+   * had a new owner while the hung one still ran (handed over before it was stopped).
+   */
   readonly doubleOwnedPartitionSeconds: number;
 }
 

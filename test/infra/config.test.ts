@@ -124,7 +124,7 @@ describe('Construct: FlinkAutoscaler config validation', () => {
   it('exposes the config with defaults applied', () => {
     const construct = autoscaler({ config: BASE_CONFIG });
     expect(construct.config).toEqual(parseConfig(BASE_CONFIG));
-    expect(construct.config.policy.targetUtilization).toBe(0.7);
+    expect(construct.config.policy.targetUtilization).toBe(0.8);
   });
 });
 

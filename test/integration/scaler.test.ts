@@ -54,7 +54,10 @@ afterAll(async () => {
   await Promise.all([cloud?.close(), dynamo?.close()]);
 });
 
-/** Each test gets a fresh table and a service back at 4 TaskManagers with metrics showing 85% busy. */
+/**
+ * Each test gets a fresh table and a service back at 4 TaskManagers with metrics showing 95% busy
+ * at 950 records/s each (test/unit/core/policy.test.ts: sized 6, the minimum rescale step → 8).
+ */
 async function freshHandler(): Promise<{ handler: ScalerHandler; tableName: string }> {
   const tableName = `scaler-${++table}`;
   await createTable(clients.dynamodb, tableName);
@@ -70,14 +73,14 @@ async function freshHandler(): Promise<{ handler: ScalerHandler; tableName: stri
         metricName: METRIC_NAMES.flink.busyTimeMsPerSecond,
         dimensions: dims,
         timestampMs: at,
-        value: 850,
+        value: 950,
       });
       cloud.cloudwatch.put({
         namespace: METRIC_NAMES.flink.namespace,
         metricName: METRIC_NAMES.flink.numRecordsInPerSecond,
         dimensions: dims,
         timestampMs: at,
-        value: 850,
+        value: 950,
       });
     }
   }
@@ -109,7 +112,7 @@ describe('Integration: scaler on the local cloud and dynalite', () => {
     // Act
     const d = await handler(scheduled());
     // Assess
-    expect(d).toMatchObject({ reason: 'Applied', current: 4, desired: 6, applied: true });
+    expect(d).toMatchObject({ reason: 'Applied', current: 4, desired: 8, applied: true });
     const ops = cloud.requests.slice(since).map((r) => `${r.service}:${r.operation}`);
     expect(ops).toEqual(
       expect.arrayContaining([
@@ -120,7 +123,7 @@ describe('Integration: scaler on the local cloud and dynalite', () => {
         'ecs:UpdateService',
       ]),
     );
-    expect(cloud.ecs.serviceCounts(CLUSTER, SERVICE).desiredCount).toBe(6);
+    expect(cloud.ecs.serviceCounts(CLUSTER, SERVICE).desiredCount).toBe(8);
   });
 
   it('20 concurrent invocations of one tick → exactly one UpdateService and 19 LostRace', async () => {
@@ -160,7 +163,7 @@ describe('Integration: scaler on the local cloud and dynalite', () => {
       times: 10,
     });
     const failed = await handler(scheduled());
-    expect(failed).toMatchObject({ reason: 'ApplyFailed', applied: false, desired: 6 });
+    expect(failed).toMatchObject({ reason: 'ApplyFailed', applied: false, desired: 8 });
     expect(cloud.ecs.serviceCounts(CLUSTER, SERVICE).desiredCount).toBe(4);
     cloud.clearFaults();
     clock.ms += 60_000;
@@ -168,10 +171,10 @@ describe('Integration: scaler on the local cloud and dynalite', () => {
     expect(retried).toMatchObject({
       reason: 'Applied',
       applied: true,
-      desired: 6,
+      desired: 8,
       decisionId: failed.decisionId,
     });
-    expect(cloud.ecs.serviceCounts(CLUSTER, SERVICE).desiredCount).toBe(6);
+    expect(cloud.ecs.serviceCounts(CLUSTER, SERVICE).desiredCount).toBe(8);
   });
 
   it('throttled DescribeServices: the tick ends cleanly with desired unchanged', async () => {

@@ -1,6 +1,7 @@
 /**
  * In-memory implementations of the ports for unit tests, with the same conditional
- * semantics as the DynamoDB adapter (a version check on every SCALER write).
+ * semantics as the DynamoDB adapter (a version check on every SCALER and TASK write, an
+ * owner-and-epoch check on every PARTITION write).
  */
 import { DependencyError } from '../../lib/core/errors';
 import {
@@ -11,20 +12,76 @@ import {
   type MetricQuery,
   type MetricSeries,
   type MetricsSource,
+  type PartitionChange,
+  type PartitionItem,
   type ScalerState,
   type ServiceController,
   type ServiceState,
   type StateStore,
+  type TaskHealthItem,
   type TaskInfo,
 } from '../../lib/ports';
 
 export class MemoryStore implements StateStore {
   scaler: ScalerState = initialScalerState;
   decisions: DecisionRecord[] = [];
+  readonly tasks = new Map<string, TaskHealthItem>();
+  readonly partitions = new Map<number, PartitionItem>();
   writes = 0;
+  /** Conditional TASK and PARTITION writes whose condition failed. */
+  conflicts = 0;
 
   async readApp(): Promise<AppItems> {
-    return { scaler: structuredClone(this.scaler), tasks: [], partitions: [] };
+    return {
+      scaler: structuredClone(this.scaler),
+      tasks: [...this.tasks.values()].map((t) => structuredClone(t)),
+      partitions: [...this.partitions.values()]
+        .map((p) => structuredClone(p))
+        .sort((a, b) => a.partitionId - b.partitionId),
+    };
+  }
+  async commitTask(
+    _appId: string,
+    expectedVersion: number,
+    next: Omit<TaskHealthItem, 'version'>,
+  ): Promise<boolean> {
+    await Promise.resolve();
+    if ((this.tasks.get(next.taskId)?.version ?? 0) !== expectedVersion) {
+      this.conflicts++;
+      return false;
+    }
+    this.writes++;
+    this.tasks.set(next.taskId, { ...structuredClone(next), version: expectedVersion + 1 });
+    return true;
+  }
+  async deleteTask(_appId: string, taskId: string, expectedVersion: number): Promise<boolean> {
+    await Promise.resolve();
+    if ((this.tasks.get(taskId)?.version ?? 0) !== expectedVersion) {
+      this.conflicts++;
+      return false;
+    }
+    this.writes++;
+    this.tasks.delete(taskId);
+    return true;
+  }
+  async writePartition(_appId: string, change: PartitionChange): Promise<boolean> {
+    await Promise.resolve();
+    const stored = this.partitions.get(change.partitionId);
+    if ((stored?.owner ?? null) !== change.from || (stored?.epoch ?? 0) !== change.expectedEpoch) {
+      this.conflicts++;
+      return false;
+    }
+    this.writes++;
+    const previousOwner = change.to === change.from ? change.previousOwner : (change.from ?? undefined);
+    this.partitions.set(change.partitionId, {
+      partitionId: change.partitionId,
+      owner: change.to,
+      epoch: change.newEpoch,
+      state: change.state,
+      ...(previousOwner === undefined ? {} : { previousOwner }),
+      updatedAt: change.updatedAt,
+    });
+    return true;
   }
   async commitScaler(
     _appId: string,

@@ -38,7 +38,7 @@ function setup(opts: { desired?: number; cfg?: AppConfig; metrics?: FakeMetrics 
   const store = new MemoryStore();
   const ecs = new FakeEcs(opts.desired ?? 4);
   const cfg = opts.cfg ?? config({ metrics: { backlog: { preset: 'flink-pending-records' } } });
-  const metrics = opts.metrics ?? metricsAt(0.85, 850);
+  const metrics = opts.metrics ?? metricsAt(0.95, 950);
   let n = 0;
   const scaler = new Scaler({ config: cfg, store, ecs, metrics, clock, newId: () => `d${++n}` });
   return { clock, store, ecs, metrics, scaler, cfg };
@@ -46,7 +46,7 @@ function setup(opts: { desired?: number; cfg?: AppConfig; metrics?: FakeMetrics 
 
 describe('Class: Scaler (scheduled and alarm evaluations)', () => {
   it('sizes an overloaded cluster in one step and sets the absolute desired count', async () => {
-    // Prepare: 4 TMs at 85% busy, 850 rec/s each (see policy.test.ts: → 6)
+    // Prepare: 4 TMs at 95% busy, 950 rec/s each (see policy.test.ts: sized 6, the minimum step → 8)
     const { scaler, ecs, store, clock } = setup();
     // Act
     const d = await scaler.handle(tick(clock));
@@ -54,13 +54,13 @@ describe('Class: Scaler (scheduled and alarm evaluations)', () => {
     expect(d).toMatchObject({
       trigger: 'schedule',
       current: 4,
-      recommended: 6,
-      desired: 6,
+      recommended: 8,
+      desired: 8,
       reason: 'Applied',
       applied: true,
     });
-    expect(ecs.updates).toEqual([6]);
-    expect(store.scaler).toMatchObject({ version: 1, desired: 6, lastScaleOutAt: T0 });
+    expect(ecs.updates).toEqual([8]);
+    expect(store.scaler).toMatchObject({ version: 1, desired: 8, lastScaleOutAt: T0 });
     expect(store.scaler.pending).toBeUndefined();
     expect(store.decisions.map((x) => x.reason)).toEqual(['Applied']);
   });
@@ -94,14 +94,14 @@ describe('Class: Scaler (scheduled and alarm evaluations)', () => {
     clock.advance(60);
     const second = await scaler.handle(tick(clock));
     // Assess
-    expect(first).toMatchObject({ reason: 'ApplyFailed', applied: false, desired: 6 });
+    expect(first).toMatchObject({ reason: 'ApplyFailed', applied: false, desired: 8 });
     expect(second).toMatchObject({
       reason: 'Applied',
       applied: true,
-      desired: 6,
+      desired: 8,
       decisionId: first.decisionId,
     });
-    expect(ecs.updates).toEqual([6]);
+    expect(ecs.updates).toEqual([8]);
     expect(store.scaler.pending).toBeUndefined();
   });
 
@@ -111,18 +111,18 @@ describe('Class: Scaler (scheduled and alarm evaluations)', () => {
     const reasons = results.map((r) => r.reason);
     expect(reasons.filter((r) => r === 'Applied')).toHaveLength(1);
     expect(reasons.filter((r) => r === 'LostRace')).toHaveLength(19);
-    expect(ecs.updates).toEqual([6]);
+    expect(ecs.updates).toEqual([8]);
   });
 
   it('an alarm scales out at once but never in', async () => {
-    const busy = setup({ metrics: metricsAt(0.85, 850) });
+    const busy = setup({ metrics: metricsAt(0.95, 950) });
     const out = await busy.scaler.handle({
       kind: 'alarm',
       eventTime: busy.clock.now(),
       alarmName: 'lag',
       state: 'ALARM',
     });
-    expect(out).toMatchObject({ reason: 'Applied', desired: 6, triggerDetail: 'lag:ALARM' });
+    expect(out).toMatchObject({ reason: 'Applied', desired: 8, triggerDetail: 'lag:ALARM' });
 
     const idle = setup({ desired: 8, metrics: metricsAt(0.125, 125) });
     const stay = await idle.scaler.handle({
@@ -156,15 +156,16 @@ describe('Class: Scaler (scheduled and alarm evaluations)', () => {
       clock.advance(60);
     }
     expect(reasons.slice(0, -2).every((r) => r === 'Stabilizing')).toBe(true);
-    // maxScaleInStep (4) limits the first step: 8 → 4
-    expect(ecs.updates).toEqual([4]);
+    // 8 TMs at 12.5% busy: sized 2 (policy.test.ts, 'idle'); maxScaleInStep (16) does not
+    // limit it: 8 → 2 in one step
+    expect(ecs.updates).toEqual([2]);
   });
 });
 
 describe('Class: Scaler (manual commands)', () => {
   it('rescale sets the count within bounds, bypasses cooldowns and holds the autoscaler off', async () => {
     const { scaler, ecs, store, clock } = setup();
-    await scaler.handle(tick(clock)); // 4 → 6, starts the cooldown
+    await scaler.handle(tick(clock)); // 4 → 8, starts the cooldown
     const d = await scaler.handle({
       kind: 'manual',
       command: { action: 'rescale', desiredCount: 12, reason: 'sale', holdMinutes: 30, dryRun: false },
@@ -175,7 +176,7 @@ describe('Class: Scaler (manual commands)', () => {
     expect((await scaler.handle(tick(clock))).reason).toBe('Held');
     clock.advance(1200);
     expect((await scaler.handle(tick(clock))).reason).not.toBe('Held');
-    expect(ecs.updates.slice(0, 2)).toEqual([6, 12]);
+    expect(ecs.updates.slice(0, 2)).toEqual([8, 12]);
   });
 
   it('a manual dry run changes nothing', async () => {
@@ -195,7 +196,7 @@ describe('Class: Scaler (manual commands)', () => {
     await scaler.handle({ kind: 'manual', command: { action: 'resume' } });
     clock.advance(60);
     expect((await scaler.handle(tick(clock))).reason).toBe('Applied');
-    expect(ecs.updates).toEqual([6]);
+    expect(ecs.updates).toEqual([8]);
   });
 
   it('status returns the state and the decisions newest first', async () => {
@@ -206,7 +207,7 @@ describe('Class: Scaler (manual commands)', () => {
     const s = await scaler.handle({ kind: 'manual', command: { action: 'status', limit: 10 } });
     expect(s.reason).toBe('Status');
     expect(s.status?.decisions.map((d) => d.reason)).toEqual(['Settling', 'Applied']);
-    expect(s.status?.state.desired).toBe(6);
+    expect(s.status?.state.desired).toBe(8);
   });
 });
 

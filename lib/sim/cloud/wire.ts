@@ -2,7 +2,7 @@
  * Small helpers shared by the ECS and CloudWatch wire handlers: awsJson timestamps, opaque
  * pagination tokens, and turning zod issues into one readable sentence.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /** awsJson timestamps are epoch seconds (fractional), as numbers. */
 export function epochSeconds(ms: number): number {

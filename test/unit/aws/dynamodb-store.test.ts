@@ -1,6 +1,8 @@
 import {
   ConditionalCheckFailedException,
+  DeleteItemCommand,
   DynamoDBClient,
+  GetItemCommand,
   PutItemCommand,
   QueryCommand,
   UpdateItemCommand,
@@ -16,7 +18,9 @@ import {
   decisionToItem,
   type Item,
   itemToDecision,
+  itemToPartition,
   itemToScaler,
+  itemToTask,
   partitionSk,
   partitionToItem,
   scalerToItem,
@@ -465,5 +469,217 @@ describe('Function: scalerToItem / itemToScaler (exhaustive)', () => {
       perSlotRate: 512.5,
     };
     expect(itemToScaler(scalerToItem('orders', 4, full))).toEqual({ ...full, version: 4 });
+  });
+});
+
+describe('Class: DynamoDbStateStore (failover writes)', () => {
+  const client = new DynamoDBClient({ region: 'us-east-1' });
+  const ddb = mockClient(client);
+  const store = new DynamoDbStateStore(client, TABLE);
+  const { version: _v, ...taskState } = task;
+
+  beforeEach(() => {
+    ddb.reset();
+  });
+
+  describe('commitTask', () => {
+    it('creates a TASK item at version 1 only if it does not exist yet', async () => {
+      // Prepare
+      ddb.on(PutItemCommand).resolves({});
+      // Act
+      const won = await store.commitTask(APP, 0, taskState);
+      // Assess
+      expect(won).toBe(true);
+      expect(ddb).toHaveReceivedCommandWith(PutItemCommand, {
+        TableName: TABLE,
+        ConditionExpression: 'attribute_not_exists(pk)',
+      });
+      const item = ddb.commandCalls(PutItemCommand)[0]?.args[0].input.Item ?? {};
+      expect(unmarshall(item)).toEqual({ pk: `APP#${APP}`, sk: 'TASK#abc', ...taskState, version: 1 });
+    });
+
+    it('overwrites it only at the expected version, bumps the version, and keeps the stop and protection records', async () => {
+      // Prepare
+      ddb.on(PutItemCommand).resolves({});
+      const next = { ...taskState, status: 'DEAD' as const, stopRequestedAt: 7, protectedUntil: 9 };
+      // Act
+      await store.commitTask(APP, 2, next);
+      // Assess
+      expect(ddb).toHaveReceivedCommandWith(PutItemCommand, {
+        ConditionExpression: '#v = :expected',
+        ExpressionAttributeNames: { '#v': 'version' },
+        ExpressionAttributeValues: { ':expected': { N: '2' } },
+      });
+      const item = ddb.commandCalls(PutItemCommand)[0]?.args[0].input.Item ?? {};
+      expect(itemToTask(item)).toEqual({ ...next, version: 3 });
+    });
+
+    it('returns false when another invocation wrote first', async () => {
+      ddb.on(PutItemCommand).rejects(conditionFailed());
+      expect(await store.commitTask(APP, 2, taskState)).toBe(false);
+    });
+
+    it('maps other failures to a DependencyError', async () => {
+      ddb.on(PutItemCommand).rejects(sdkError('ThrottlingException'));
+      const failure = await store.commitTask(APP, 2, taskState).catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(DependencyError);
+      expect((failure as DependencyError).throttled).toBe(true);
+    });
+
+    it('rejects a negative expected version before calling DynamoDB', async () => {
+      const failure = await store.commitTask(APP, -1, taskState).catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(ValidationError);
+      expect(ddb).not.toHaveReceivedAnyCommand();
+    });
+  });
+
+  describe('deleteTask', () => {
+    it('deletes the TASK item only at the expected version', async () => {
+      ddb.on(DeleteItemCommand).resolves({});
+      expect(await store.deleteTask(APP, 'abc', 4)).toBe(true);
+      expect(ddb).toHaveReceivedCommandWith(DeleteItemCommand, {
+        TableName: TABLE,
+        Key: { pk: { S: `APP#${APP}` }, sk: { S: 'TASK#abc' } },
+        ConditionExpression: '#v = :expected',
+        ExpressionAttributeValues: { ':expected': { N: '4' } },
+      });
+    });
+
+    it('returns false when the item changed', async () => {
+      ddb.on(DeleteItemCommand).rejects(conditionFailed());
+      expect(await store.deleteTask(APP, 'abc', 4)).toBe(false);
+    });
+  });
+
+  describe('writePartition', () => {
+    const move = {
+      partitionId: 42,
+      from: 'abc',
+      expectedEpoch: 5,
+      to: 'xyz',
+      newEpoch: 6,
+      state: 'ASSIGNED' as const,
+      updatedAt: 1_700_000_100_000,
+    };
+
+    it('moves a partition conditional on the owner and epoch read: epoch + 1, new owner, previous owner', async () => {
+      // Prepare
+      ddb.on(PutItemCommand).resolves({});
+      // Act
+      const won = await store.writePartition(APP, move);
+      // Assess
+      expect(won).toBe(true);
+      expect(ddb).toHaveReceivedCommandWith(PutItemCommand, {
+        TableName: TABLE,
+        ConditionExpression: '#epoch = :epoch AND #owner = :from',
+        ExpressionAttributeNames: { '#epoch': 'epoch', '#owner': 'owner' },
+        ExpressionAttributeValues: { ':epoch': { N: '5' }, ':from': { S: 'abc' } },
+      });
+      const item = ddb.commandCalls(PutItemCommand)[0]?.args[0].input.Item ?? {};
+      expect(unmarshall(item)).toEqual({
+        pk: `APP#${APP}`,
+        sk: 'PARTITION#000042',
+        partitionId: 42,
+        owner: 'xyz',
+        epoch: 6,
+        state: 'ASSIGNED',
+        previousOwner: 'abc',
+        updatedAt: 1_700_000_100_000,
+      });
+    });
+
+    it('creates a missing partition item (read as unowned at epoch 0) with attribute_not_exists', async () => {
+      ddb.on(PutItemCommand).resolves({});
+      await store.writePartition(APP, { ...move, from: null, expectedEpoch: 0, newEpoch: 1 });
+      const input = ddb.commandCalls(PutItemCommand)[0]?.args[0].input;
+      expect(input?.ConditionExpression).toBe(
+        'attribute_not_exists(pk) OR (#epoch = :epoch AND attribute_not_exists(#owner))',
+      );
+      expect(input?.ExpressionAttributeValues).toEqual({ ':epoch': { N: '0' } });
+      expect(unmarshall(input?.Item ?? {})).not.toHaveProperty('previousOwner');
+    });
+
+    it('takes an unowned partition (epoch > 0) only while it has no owner', async () => {
+      ddb.on(PutItemCommand).resolves({});
+      await store.writePartition(APP, { ...move, from: null });
+      expect(ddb).toHaveReceivedCommandWith(PutItemCommand, {
+        ConditionExpression: '#epoch = :epoch AND attribute_not_exists(#owner)',
+      });
+    });
+
+    it('revokes from the owner in place: same owner and epoch, REVOKING, previous owner kept', async () => {
+      ddb.on(PutItemCommand).resolves({});
+      await store.writePartition(APP, {
+        ...move,
+        to: 'abc',
+        newEpoch: 5,
+        state: 'REVOKING',
+        previousOwner: 'def',
+        updatedAt: 1_700_000_000_000,
+      });
+      const item = unmarshall(ddb.commandCalls(PutItemCommand)[0]?.args[0].input.Item ?? {});
+      expect(item).toMatchObject({ owner: 'abc', epoch: 5, state: 'REVOKING', previousOwner: 'def' });
+    });
+
+    it('returns false when the owner or epoch changed since the read', async () => {
+      ddb.on(PutItemCommand).rejects(conditionFailed());
+      expect(await store.writePartition(APP, move)).toBe(false);
+    });
+
+    it.each([
+      { name: 'an owner change that does not raise the epoch by one', change: { newEpoch: 7 } },
+      { name: 'an owner change left REVOKING', change: { state: 'REVOKING' as const } },
+      { name: 'a write that keeps the owner but is not a revoke', change: { to: 'abc' } },
+      { name: 'an empty new owner', change: { to: ' ' } },
+      { name: 'a negative expected epoch', change: { expectedEpoch: -1, newEpoch: 0 } },
+    ])('rejects $name before calling DynamoDB', async ({ change }) => {
+      const failure = await store.writePartition(APP, { ...move, ...change }).catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(ValidationError);
+      expect(ddb).not.toHaveReceivedAnyCommand();
+    });
+  });
+
+  describe('readPartitions / readPartition', () => {
+    it('reads only the PARTITION items, strongly consistent, by id', async () => {
+      // Prepare
+      const other = { ...partition, partitionId: 3, owner: null, previousOwner: undefined };
+      ddb
+        .on(QueryCommand)
+        .resolves({ Items: [partitionToItem(APP, partition), partitionToItem(APP, other)] });
+      // Act
+      const items = await store.readPartitions(APP);
+      // Assess
+      expect(ddb).toHaveReceivedCommandWith(QueryCommand, {
+        ConsistentRead: true,
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': { S: `APP#${APP}` }, ':prefix': { S: 'PARTITION#' } },
+      });
+      expect(items.map((p) => [p.partitionId, p.owner])).toEqual([
+        [3, null],
+        [42, 'abc'],
+      ]);
+    });
+
+    it('reads one partition with a consistent GetItem; no item is undefined', async () => {
+      ddb
+        .on(GetItemCommand)
+        .resolvesOnce({ Item: partitionToItem(APP, partition) })
+        .resolvesOnce({});
+      expect(await store.readPartition(APP, 42)).toEqual(partition);
+      expect(await store.readPartition(APP, 43)).toBeUndefined();
+      expect(ddb).toHaveReceivedCommandWith(GetItemCommand, {
+        ConsistentRead: true,
+        Key: { pk: { S: `APP#${APP}` }, sk: { S: 'PARTITION#000042' } },
+      });
+    });
+  });
+});
+
+describe('Function: partitionToItem', () => {
+  it('leaves the owner out while the partition is unowned, and reads that back as null', () => {
+    const unowned: PartitionItem = { partitionId: 1, owner: null, epoch: 3, state: 'ASSIGNED', updatedAt: 5 };
+    const item = partitionToItem(APP, unowned);
+    expect(item).not.toHaveProperty('owner');
+    expect(itemToPartition(item)).toEqual(unowned);
   });
 });

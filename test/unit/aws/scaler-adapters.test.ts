@@ -109,10 +109,12 @@ describe('Scaler with mocked SDK clients', () => {
       await s.handle({ kind: 'schedule', eventTime: clock.now() });
       clock.advance(60);
     }
+    // 8 × 125 = 1000 rec/s: 1000/0.8 = 1250 → 2 TaskManagers (2000), shedding 75% (≥ the
+    // minimum step), in one step (maxScaleInStep 16); see policy.test.ts, 'idle'.
     expect(ecsMock).toHaveReceivedCommandWith(UpdateServiceCommand, {
       cluster: 'flink',
       service: 'taskmanager',
-      desiredCount: 4,
+      desiredCount: 2,
     });
   });
 

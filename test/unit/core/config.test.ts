@@ -10,7 +10,8 @@ describe('Function: parseConfig', () => {
     const c = parseConfig(valid);
     expect(c.policy).toMatchObject({
       mode: 'rate',
-      targetUtilization: 0.7,
+      targetUtilization: 0.8,
+      minRescaleStep: 0.4,
       minTaskManagers: 1,
       maxTaskManagers: 10,
     });

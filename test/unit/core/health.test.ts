@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../lib/core/config';
 import {
   containerUnhealthyRule,
   deadIsFinalRule,
@@ -9,6 +10,7 @@ import {
   type HealthRule,
   healthContext,
   heartbeatRule,
+  isMetricsOutage,
   newTaskHealth,
   nextHealth,
   notRunningRule,
@@ -21,7 +23,15 @@ import type { HealthStatus, TaskHealthItem } from '../../../lib/ports';
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 const S = 1000;
-const DEFAULTS: HealthConfig = { heartbeatTimeoutSeconds: 120, missesToDead: 1, maxStopsPerMinute: 1 };
+/** The config defaults (checked below): a 90 s heartbeat timeout, DEAD on the first stale reconcile. */
+const DEFAULTS: HealthConfig = { heartbeatTimeoutSeconds: 90, missesToDead: 1, maxStopsPerMinute: 1 };
+
+describe('Constant: health defaults', () => {
+  it('are the config schema defaults', () => {
+    const config = parseConfig({ appId: 'a', ecs: { cluster: 'c', service: 's' }, partitions: 1 });
+    expect(config.health).toEqual(DEFAULTS);
+  });
+});
 
 function item(over: Partial<TaskHealthItem> = {}): TaskHealthItem {
   return {
@@ -192,69 +202,100 @@ describe('Rule: not running yet', () => {
 });
 
 describe('Rule: heartbeat', () => {
-  const stale = { lastSeen: T0 - 200 * S };
+  // With the 90 s timeout and 60 s reconciles: 91..150 s without a datapoint is 1 miss,
+  // 151..210 s is 2, 211..270 s is 3.
+  const stale = (ageSeconds: number) => ({ lastSeen: T0 - ageSeconds * S });
   checkRule(heartbeatRule, [
     {
       name: 'a fresh datapoint is HEALTHY',
-      prev: stale,
+      prev: stale(200),
       obs: { lastDatapointAt: T0 - 10 * S },
       expect: { status: 'HEALTHY', reason: 'HeartbeatFresh', misses: 0 },
     },
     {
       name: 'a datapoint exactly heartbeatTimeoutSeconds old is still fresh',
-      prev: stale,
-      obs: { lastDatapointAt: T0 - 120 * S },
+      prev: stale(200),
+      obs: { lastDatapointAt: T0 - 90 * S },
       expect: { status: 'HEALTHY', reason: 'HeartbeatFresh' },
     },
     {
       name: 'a fresh datapoint while SUSPECT resets the misses',
-      prev: { ...stale, status: 'SUSPECT', misses: 2 },
+      prev: { ...stale(200), status: 'SUSPECT', misses: 2 },
       obs: { lastDatapointAt: T0 },
       config: { missesToDead: 3 },
       expect: { status: 'HEALTHY', reason: 'HeartbeatFresh', misses: 0 },
     },
     {
-      name: 'no datapoint for longer than the timeout: HEALTHY becomes SUSPECT, no miss yet',
-      prev: stale,
-      expect: { status: 'SUSPECT', reason: 'HeartbeatMissing', misses: 0 },
-    },
-    {
-      name: 'one reconcile miss while SUSPECT is DEAD with missesToDead 1',
-      prev: { ...stale, status: 'SUSPECT' },
+      // The first stale reconcile is the first miss: with missesToDead 1 a HEALTHY TaskManager
+      // is DEAD at once, which keeps a hang's handover within timeout + one tick.
+      name: 'the first stale reconcile is a miss: DEAD at once with missesToDead 1',
+      prev: stale(100),
       expect: { status: 'DEAD', reason: 'MissesExceeded', misses: 1 },
     },
     {
-      name: 'one reconcile miss of three stays SUSPECT',
-      prev: { ...stale, status: 'SUSPECT' },
+      name: 'the first stale reconcile of three misses is SUSPECT',
+      prev: stale(100),
       config: { missesToDead: 3 },
       expect: { status: 'SUSPECT', reason: 'HeartbeatMissing', misses: 1 },
     },
     {
-      name: 'the third consecutive reconcile miss is DEAD',
-      prev: { ...stale, status: 'SUSPECT', misses: 2 },
+      name: 'the second period overdue is the second miss',
+      prev: { ...stale(180), status: 'SUSPECT', misses: 1 },
+      config: { missesToDead: 3 },
+      expect: { status: 'SUSPECT', reason: 'HeartbeatMissing', misses: 2 },
+    },
+    {
+      name: 'the third period overdue is DEAD with missesToDead 3',
+      prev: { ...stale(240), status: 'SUSPECT', misses: 2 },
       config: { missesToDead: 3 },
       expect: { status: 'DEAD', reason: 'MissesExceeded', misses: 3 },
     },
     {
-      name: 'an event-driven evaluation counts no miss',
-      prev: { ...stale, status: 'SUSPECT' },
+      // Misses come from the age, not from counting invocations: a duplicated or concurrent
+      // reconcile of the same period cannot count it twice.
+      name: 'a second reconcile in the same period counts no extra miss',
+      prev: { ...stale(100), status: 'SUSPECT', misses: 1 },
+      config: { missesToDead: 2 },
+      expect: { status: 'SUSPECT', reason: 'HeartbeatMissing', misses: 1 },
+    },
+    {
+      name: 'misses count in the reconcile period given',
+      prev: stale(200),
+      obs: { reconcileSeconds: 30 },
+      config: { missesToDead: 5 },
+      expect: { status: 'SUSPECT', reason: 'HeartbeatMissing', misses: 4 },
+    },
+    {
+      name: 'an event-driven evaluation (no metrics read) keeps a SUSPECT TaskManager SUSPECT',
+      prev: { ...stale(200), status: 'SUSPECT' },
       obs: { reconcile: false },
-      expect: { status: 'SUSPECT', reason: 'HeartbeatMissing', misses: 0 },
+      expect: { status: 'SUSPECT', reason: 'HeartbeatNotChecked', misses: 0 },
+    },
+    {
+      name: 'an event-driven evaluation keeps a HEALTHY TaskManager HEALTHY whatever its recorded lastSeen',
+      prev: stale(600),
+      obs: { reconcile: false },
+      expect: { status: 'HEALTHY', reason: 'HeartbeatNotChecked', misses: 0 },
     },
     {
       name: 'a task just out of PENDING gets one tick before misses count',
-      prev: { ...stale, status: 'SUSPECT', ecsStatus: 'PENDING' },
+      prev: { ...stale(200), status: 'SUSPECT', ecsStatus: 'PENDING' },
+      expect: { status: 'SUSPECT', reason: 'HeartbeatMissing', misses: 0 },
+    },
+    {
+      name: 'a task seen for the first time gets one tick before misses count',
+      prev: { ...stale(200), status: 'SUSPECT', ecsStatus: 'UNKNOWN' },
       expect: { status: 'SUSPECT', reason: 'HeartbeatMissing', misses: 0 },
     },
     {
       name: 'a recent task start counts as a heartbeat',
-      prev: { ...stale, startedAt: undefined, status: 'SUSPECT', ecsStatus: 'PENDING' },
+      prev: { ...stale(200), startedAt: undefined, status: 'SUSPECT', ecsStatus: 'PENDING' },
       obs: { ecs: ecs({ version: 4, startedAt: T0 - 5 * S }) },
       expect: { status: 'HEALTHY', reason: 'HeartbeatFresh' },
     },
     {
       name: 'a longer heartbeat timeout keeps it HEALTHY',
-      prev: stale,
+      prev: stale(200),
       config: { heartbeatTimeoutSeconds: 300 },
       expect: { status: 'HEALTHY', reason: 'HeartbeatFresh' },
     },
@@ -370,17 +411,54 @@ describe('Function: nextHealth', () => {
     expect(t.ecsEventIgnored).toBe(c.expect.ecsEventIgnored ?? false);
   });
 
-  it('declares a hung TaskManager DEAD on the second stale reconcile tick (defaults)', () => {
-    // Prepare: last datapoint at T0, reconcile every 60 s, no datapoint after.
-    let h: TaskHealthItem = item({ lastSeen: T0 });
-    const seen: HealthStatus[] = [];
-    // Act
-    for (let tick = 1; tick <= 4; tick++) {
-      h = nextHealth(h, { reconcile: true }, DEFAULTS, T0 + tick * 60 * S).next;
-      seen.push(h.status);
+  it('declares a hung TaskManager DEAD within heartbeat timeout + one tick (defaults)', () => {
+    // Prepare: it hangs at T0; its last published period ended at T0 (the worst case: the
+    // period it hangs in is never published). Reconciles every 60 s, starting at any offset.
+    for (const offset of [0, 1, 30, 59]) {
+      let h: TaskHealthItem = item({ lastSeen: T0 });
+      let deadAt: number | undefined;
+      // Act
+      for (let t = T0 + offset * S; deadAt === undefined && t < T0 + 600 * S; t += 60 * S) {
+        h = nextHealth(h, { reconcile: true, lastDatapointAt: T0 }, DEFAULTS, t).next;
+        if (h.status === 'DEAD') deadAt = t;
+      }
+      // Assess: healthy ages (≤ 90 s) never trip it; 90 + 60 = 150 s bounds the hand-over.
+      expect(deadAt).toBeDefined();
+      expect(((deadAt as number) - T0) / S).toBeGreaterThan(90);
+      expect(((deadAt as number) - T0) / S).toBeLessThanOrEqual(150);
     }
-    // Assess: 60 s fresh, 120 s fresh (== timeout), 180 s SUSPECT, 240 s DEAD.
-    expect(seen).toEqual(['HEALTHY', 'HEALTHY', 'SUSPECT', 'DEAD']);
+  });
+
+  it('keeps a healthy TaskManager HEALTHY at every reconcile offset (newest datapoint 30..90 s old)', () => {
+    // Per-minute datapoints visible 30 s after their minute: the newest period ends 30..90 s ago.
+    for (let offset = 0; offset < 60; offset += 5) {
+      const now = T0 + offset * S;
+      const newestEnd = Math.floor((now - 30 * S) / (60 * S)) * 60 * S;
+      const t = nextHealth(
+        item({ lastSeen: T0 - 3600 * S }),
+        { reconcile: true, lastDatapointAt: newestEnd },
+        DEFAULTS,
+        now,
+      );
+      expect(t.next.status).toBe('HEALTHY');
+    }
+  });
+
+  it('never lets a versionless snapshot revive a task ECS reported gone', () => {
+    // Prepare: the record says STOPPED (from an event); a ListTasks snapshot taken earlier says RUNNING.
+    const prev = item({ status: 'DEAD', ecsStatus: 'STOPPED', ecsVersion: 9 });
+    // Act
+    const t = nextHealth(prev, { reconcile: true, ecs: ecs(), lastDatapointAt: T0 }, DEFAULTS, T0);
+    // Assess
+    expect(t.next).toMatchObject({ status: 'DEAD', ecsStatus: 'STOPPED' });
+    expect(t.ecsEventIgnored).toBe(true);
+    expect(t.mustWrite).toBe(false);
+  });
+
+  it('carries the stop and protection records over', () => {
+    const prev = item({ stopRequestedAt: T0 - 5 * S, protectedUntil: T0 + 3600 * S });
+    const t = nextHealth(prev, { reconcile: true, lastDatapointAt: T0 }, DEFAULTS, T0);
+    expect(t.next).toMatchObject({ stopRequestedAt: T0 - 5 * S, protectedUntil: T0 + 3600 * S });
   });
 
   it('brings a new task from first sight to HEALTHY on its RUNNING event', () => {
@@ -496,5 +574,19 @@ describe('Function: selectHungToStop', () => {
     const sel = selectHungToStop(c.tasks, c.max, c.recent ?? [], T0);
     // Assess
     expect(sel).toEqual({ stop: c.stop, deferred: c.deferred });
+  });
+});
+
+describe('Function: isMetricsOutage', () => {
+  it.each([
+    { stale: 0, running: 5, outage: false },
+    { stale: 1, running: 1, outage: false },
+    { stale: 1, running: 2, outage: false },
+    { stale: 2, running: 2, outage: true },
+    { stale: 2, running: 4, outage: false },
+    { stale: 3, running: 4, outage: true },
+    { stale: 2, running: 3, outage: true },
+  ])('$stale stale of $running running → $outage', ({ stale, running, outage }) => {
+    expect(isMetricsOutage(stale, running)).toBe(outage);
   });
 });

@@ -3,6 +3,7 @@ import { jobCapacity, smallestCountFor } from '../../../lib/core/capacity';
 import {
   estimatePerSlotRate,
   jobSamples,
+  minimumStep,
   ratePolicy,
   requiredRate,
   seedThreshold,
@@ -11,7 +12,9 @@ import {
 import { config, snapshot } from '../../support/fixtures';
 
 // All cases: 32 partitions, 2 slots per TaskManager, a true per-slot rate of 500 records/s,
-// target utilization 0.7, catch-up 300 s, restart 30 s + half a 60 s checkpoint interval.
+// target utilization 0.8 ± 0.1, catch-up 300 s, restart 30 s + half a 60 s checkpoint interval,
+// minimum rescale step 0.4. Capacity by count (jobCapacity): 1 → 1000, 2 → 2000, 3 → 2667,
+// 4 and 5 → 4000, 6 and 7 → 5333, 8 to 15 → 8000, 16 → 16000.
 
 describe('Function: jobCapacity', () => {
   it.each([
@@ -85,48 +88,71 @@ describe('Policy: rate', () => {
 
   it.each([
     {
-      // input 3400: max(3400/0.7 = 4857, 3400 + restart 3400*60/300 = 4080) = 4857 → 6 TMs (5333; 5 adds nothing).
-      name: 'overload: one step to the skew-aligned count',
+      // input 3800 (4 × 950; per-slot estimate 3800*4/(32*0.95) = 500):
+      // max(3800/0.8 = 4750, 3800 + restart 3800*60/300 = 4560) = 4750 → 6 TMs (5333; 5 adds nothing);
+      // the minimum step wants ≥ 1.4 × 4000 = 5600: 6 and 7 give 5333 → 8 TMs (8000).
+      // Utilization 3800/4000 = 0.95 > 0.8 + 0.1: not tolerated.
+      name: 'overload: one step, skew-aligned and at least the minimum step',
       current: 4,
-      tms: Array.from({ length: 4 }, () => ({ load: 0.85, rate: 850 })),
+      tms: Array.from({ length: 4 }, () => ({ load: 0.95, rate: 950 })),
       backlog: undefined,
-      desired: 6,
+      sized: 6,
+      desired: 8,
       withinTolerance: false,
       backlogPresent: false,
     },
     {
-      // input 3000 on 4 TMs: utilization 3000/4000 = 0.75 ≤ 0.7 + 0.1 → tolerated.
+      // input 3400 on 4 TMs: sized 6 (3400/0.8 = 4250 > 4000), stepped to 8 as above;
+      // utilization 3400/4000 = 0.85 ≤ 0.8 + 0.1 → tolerated.
       name: 'slightly above target is within tolerance',
       current: 4,
-      tms: Array.from({ length: 4 }, () => ({ load: 0.75, rate: 750 })),
+      tms: Array.from({ length: 4 }, () => ({ load: 0.85, rate: 850 })),
       backlog: undefined,
-      desired: 6,
+      sized: 6,
+      desired: 8,
       withinTolerance: true,
       backlogPresent: false,
     },
     {
       // processed 4000 at 100% busy, backlog 600,000 growing 1000/s → input 5000;
-      // max(5000/0.7 = 7143, 5000 + (600000 + restart 5000*60)/300 = 8000) = 8000 → 8 TMs (8000).
+      // max(5000/0.8 = 6250, 5000 + (600000 + restart 5000*60)/300 = 8000) = 8000 → 8 TMs (8000),
+      // already ≥ 1.4 × 4000.
       name: 'backlog: catch-up and restart sized in one step',
       current: 4,
       tms: Array.from({ length: 4 }, () => ({ load: 1, rate: 1000 })),
       backlog: { latest: 600_000, unit: 'records' as const, slopePerSecond: 1000 },
+      sized: 8,
       desired: 8,
       withinTolerance: false,
       backlogPresent: true,
     },
     {
       // 8 TMs process 1000 rec/s, busiest slot has 2 partitions: busy 62.5/500 = 0.125.
-      // max(1000/0.7 = 1429, 1000 + restart 1000*60/300 = 1200) = 1429 → 2 TMs (2000).
+      // max(1000/0.8 = 1250, 1000 + restart 1000*60/300 = 1200) = 1250 → 2 TMs (2000);
+      // it sheds 6000 of 8000 (≥ 40%).
       name: 'idle: scale in to the smallest count that still holds the target',
       current: 8,
       tms: Array.from({ length: 8 }, () => ({ load: 0.125, rate: 125 })),
       backlog: undefined,
+      sized: 2,
       desired: 2,
       withinTolerance: false,
       backlogPresent: false,
     },
-  ])('$name', ({ current, tms, backlog, desired, withinTolerance, backlogPresent }) => {
+    {
+      // 8 TMs process 4000 rec/s (busy 4000/32*2/500 = 0.5): max(4000/0.8 = 5000,
+      // 4000 + restart 4000*60/300 = 4800) = 5000 → 6 TMs (5333). That sheds 2667 of 8000
+      // (33%) and 2 of 8 TaskManagers (25%), both below 40%: not worth a restart, stay at 8.
+      name: 'a scale-in smaller than the minimum step waits',
+      current: 8,
+      tms: Array.from({ length: 8 }, () => ({ load: 0.5, rate: 500 })),
+      backlog: undefined,
+      sized: 6,
+      desired: 8,
+      withinTolerance: false,
+      backlogPresent: false,
+    },
+  ])('$name', ({ current, tms, backlog, sized, desired, withinTolerance, backlogPresent }) => {
     // Act
     const r = ratePolicy({
       config: cfg,
@@ -136,15 +162,39 @@ describe('Policy: rate', () => {
     });
     // Assess
     expect({
+      sized: r.inputs.sizedCount,
       desired: r.desired,
       withinTolerance: r.withinTolerance,
       backlogPresent: r.backlogPresent,
     }).toEqual({
+      sized,
       desired,
       withinTolerance,
       backlogPresent,
     });
     expect(r.perSlotRate).toBeCloseTo(500, 6);
+  });
+
+  it.each([
+    // 4 TMs at 75% busy, 750 rec/s each (per-slot estimate 500). Rising: the newest minute
+    // (3700) rules: 3700/0.8 = 4625 → 6, stepped to 8; utilization 3700/4000 = 0.925 > 0.9.
+    { name: 'a rising input: the newest minute wins', mean: 3000, latest: 3700, input: 3700, desired: 8 },
+    // Falling: the window mean (3000) rules: 3000/0.8 = 3750 ≤ 4000 → stay at 4.
+    { name: 'a falling input: the window mean wins', mean: 3000, latest: 2000, input: 3000, desired: 4 },
+  ])('source input rate: $name', ({ mean, latest, input, desired }) => {
+    // Prepare
+    const metrics = {
+      ...snapshot(Array.from({ length: 4 }, () => ({ load: 0.75, rate: 750 }))),
+      inputRate: { mean, latest },
+    };
+    // Act
+    const r = ratePolicy({ config: cfg, current: 4, running: 4, metrics });
+    // Assess
+    expect({ input: r.inputs.inputRate, source: r.inputs.inputSource, desired: r.desired }).toEqual({
+      input,
+      source: 'source',
+      desired,
+    });
   });
 
   it('names hot TaskManagers with the seed threshold in its inputs', () => {
@@ -203,13 +253,35 @@ describe('Policy: rate', () => {
   });
 });
 
-describe('Function: requiredRate', () => {
-  const policy = config().policy; // target 0.7, catch-up 300 s, restart 30 s, checkpoint 60 s
+describe('Function: minimumStep', () => {
+  // 32 partitions, 2 slots, 500 rec/s per slot (capacities in the header), step 0.4.
+  const c = { perSlotRate: 500, partitions: 32, slots: 2, step: 0.4, maxCount: 16 };
   it.each([
-    { input: 700, backlog: 0, restart: false, expected: 1000 }, // headroom rules
+    { desired: 6, current: 4, expected: 8, why: '5333 < 1.4 × 4000 = 5600 ≤ 8000' },
+    { desired: 8, current: 4, expected: 8, why: '8000 ≥ 5600 already' },
+    { desired: 3, current: 2, expected: 4, why: '2667 < 1.4 × 2000 = 2800 ≤ 4000' },
+    { desired: 6, current: 4, maxCount: 7, expected: 6, why: 'no count up to 7 reaches 5600: as sized' },
+    { desired: 6, current: 8, expected: 8, why: 'sheds 33% of capacity and 25% of TMs: wait' },
+    { desired: 4, current: 8, expected: 4, why: 'sheds 50% of capacity' },
+    { desired: 2, current: 3, expected: 3, why: 'sheds 25% of capacity and 33% of TMs: wait' },
+    { desired: 1, current: 2, expected: 1, why: 'sheds 50%' },
+    { desired: 8, current: 20, expected: 8, why: 'no capacity lost, but 60% of the TMs: idle slots go' },
+    { desired: 3, current: 2, step: 0, expected: 3, why: 'step 0: as sized' },
+    { desired: 4, current: 4, expected: 4, why: 'no change' },
+  ])('$desired (from $current) → $expected: $why', ({ desired, current, expected, ...rest }) => {
+    const { why: _why, ...overrides } = rest;
+    expect(minimumStep(desired, current, { ...c, ...overrides })).toBe(expected);
+  });
+});
+
+describe('Function: requiredRate', () => {
+  const policy = config().policy; // target 0.8, catch-up 300 s, restart 30 s, checkpoint 60 s
+  it.each([
+    { input: 700, backlog: 0, restart: false, expected: 875 }, // headroom rules: 700/0.8
     { input: 700, backlog: 300_000, restart: false, expected: 1700 }, // catch-up rules: 700 + 1000
-    { input: 700, backlog: 0, restart: true, expected: 1000 }, // 700 + 700*60/300 = 840 < 1000
-    { input: 3000, backlog: 150_000, restart: true, expected: 4286 }, // 3000 + (150000 + 180000)/300 = 4100 < 4286
+    { input: 700, backlog: 0, restart: true, expected: 875 }, // 700 + 700*60/300 = 840 < 875
+    { input: 3000, backlog: 150_000, restart: true, expected: 4100 }, // 3000 + (150000 + 180000)/300 = 4100 > 3750
+    { input: 3000, backlog: 30_000, restart: true, expected: 3750 }, // 3000 + (30000 + 180000)/300 = 3700 < 3000/0.8
     { input: 3000, backlog: 300_000, restart: true, expected: 4600 }, // 3000 + (300000 + 180000)/300
     { input: 0, backlog: 0, restart: true, expected: 0 },
   ])(

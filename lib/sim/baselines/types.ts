@@ -1,0 +1,106 @@
+/**
+ * What every baseline autoscaler sees and returns. The baselines are the autoscalers users
+ * would pick instead of this project's `rate` policy; each one's decision rule is a pure
+ * function (one small file each, with the public rule it follows cited in its header) and
+ * the glue that reads CloudWatch and writes ECS is shared (./controller.ts), so every
+ * baseline sees the same metrics with the same ingestion delay and acts through the same
+ * UpdateService call as the real scaler handler.
+ */
+
+/** One visible minute of the job's per-TaskManager metrics, aggregated over the TaskManagers that reported. */
+export interface JobMinute {
+  /** Start of the minute (epoch ms). */
+  readonly at: number;
+  /** Mean busy fraction over the reporting TaskManagers (≈ the ECS service's average CPU). */
+  readonly avgBusy: number;
+  /** The busiest TaskManager's busy fraction (≈ maximum CPU; Flink busy time aggregated by MAX). */
+  readonly maxBusy: number;
+  /** Records/s processed, summed over the reporting TaskManagers. */
+  readonly processedRate: number;
+  /** TaskManagers with a datapoint in this minute. */
+  readonly reporting: number;
+  /** The job's pending records (average over the minute), when that datapoint is visible. */
+  readonly backlog?: number;
+}
+
+/** What a baseline knows at a scheduled tick. */
+export interface Observation {
+  readonly nowMs: number;
+  /** Visible minutes, oldest first, at most the rule's lookback; a gap is a missing datapoint. */
+  readonly minutes: readonly JobMinute[];
+  /** The ECS service's desired count. */
+  readonly desired: number;
+  /** The ECS service's running count. */
+  readonly running: number;
+  /** When the set of RUNNING TaskManagers last changed (the job restarted then, in reactive mode). */
+  readonly lastRestartMs: number;
+}
+
+/** The cluster facts a baseline is configured with (what its user would have set up). */
+export interface BaselineSetup {
+  readonly minTaskManagers: number;
+  readonly maxTaskManagers: number;
+  /** The service's count at deployment (Managed Flink's `Parallelism` setting). */
+  readonly initialTaskManagers: number;
+  readonly partitions: number;
+  readonly slotsPerTaskManager: number;
+  readonly recordsPerSecondPerSlot: number;
+  /** The trace's highest input rate (records/s): only the static baseline may use it. */
+  readonly peakInputRate: number;
+}
+
+/** One decision: the absolute desired count to set, and one reason code. */
+export interface Decision<S> {
+  readonly desired: number;
+  readonly reason: string;
+  readonly state: S;
+}
+
+/** A baseline's decision rule with its state; `decide` is pure. */
+export interface BaselineRule<S> {
+  /** How much minute history the rule reads (the glue keeps at least this much). */
+  readonly lookbackSeconds: number;
+  readonly initialState: S;
+  decide(state: S, observation: Observation): Decision<S>;
+}
+
+export const MINUTE_MS = 60_000;
+
+/**
+ * The newest datapoint must be at most this old (minute start to now). With per-minute
+ * metrics visible 30 s after their minute ends, the newest visible minute started 120 s
+ * before a tick on the minute; older than this means the newest datapoint is missing.
+ */
+export const MAX_DATAPOINT_AGE_SECONDS = 180;
+
+/** True when the newest minute is recent enough to act on. */
+export function isFresh(minutes: readonly JobMinute[], nowMs: number): boolean {
+  const newest = minutes.at(-1);
+  return newest !== undefined && nowMs - newest.at <= MAX_DATAPOINT_AGE_SECONDS * 1000;
+}
+
+/**
+ * How many of the newest minutes, consecutive (one per minute, no gap) and ending at the
+ * newest one, satisfy `test`: a CloudWatch alarm's "N datapoints in a row".
+ */
+export function trailingRun(minutes: readonly JobMinute[], test: (m: JobMinute) => boolean): number {
+  let run = 0;
+  let next: number | undefined;
+  for (let i = minutes.length - 1; i >= 0; i--) {
+    const m = minutes[i] as JobMinute;
+    if (next !== undefined && next - m.at !== MINUTE_MS) break;
+    if (!test(m)) break;
+    run++;
+    next = m.at;
+  }
+  return run;
+}
+
+/** ceil() that ignores floating-point dust (4 × 0.7 / 0.7 is 4, not 5). */
+export function ceilCount(value: number): number {
+  return Math.ceil(value - 1e-9);
+}
+
+export function clamp(value: number, min: number, max: number): number {
+  return Math.min(max, Math.max(min, value));
+}

@@ -1,0 +1,39 @@
+/**
+ * The baselines run on the engine's ticks through the same SDK clients as the scaler: they
+ * read CloudWatch with GetMetricData and set the absolute count with UpdateService.
+ */
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { baselineSetup } from '../../lib/sim/baselines/controller';
+import { staticPeakCount } from '../../lib/sim/baselines/static-peak';
+import { simulate } from '../../lib/sim/engine';
+import { loadScenario } from '../../lib/sim/scenario';
+
+const SCENARIO = fileURLToPath(new URL('../fixtures/short.json', import.meta.url));
+
+beforeAll(() => {
+  vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
+  vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
+});
+
+describe('Integration: baselines on the engine', () => {
+  it('read CloudWatch and write ECS through the SDK, one UpdateService per rescale', async () => {
+    // Prepare
+    const loaded = await loadScenario(SCENARIO);
+    // Act
+    const { output, runs, requestCounts } = await simulate(loaded, ['aas-target-tracking', 'static-peak']);
+    // Assess
+    const [aas, peak] = output.results;
+    const aasCalls = requestCounts['aas-target-tracking'] ?? {};
+    const peakCalls = requestCounts['static-peak'] ?? {};
+    expect(aasCalls['cloudwatch:GetMetricData']).toBeGreaterThanOrEqual(7200 / 60 - 1);
+    expect(aasCalls['ecs:UpdateService'] ?? 0).toBe(aas?.rescales);
+    expect(aas?.rescales).toBeGreaterThan(0);
+    // static-peak: set once, to the count that covers the peak at 70%.
+    expect(peak?.rescales).toBe(1);
+    expect(peakCalls['ecs:UpdateService']).toBe(1);
+    const expected = staticPeakCount(baselineSetup(loaded.scenario, loaded.trace));
+    expect(expected).toBeGreaterThan(loaded.scenario.cluster.initialTaskManagers);
+    expect(runs[1]?.timeline.at(-1)?.desired).toBe(expected);
+  }, 120_000);
+});

@@ -1,0 +1,117 @@
+/**
+ * Fakes of the ECS service and the TaskManager metrics for the failover use case's unit
+ * tests: a service whose tasks, desired count and deployment state the test sets, which
+ * records StopTask and UpdateTaskProtection calls; and metrics whose newest datapoint per
+ * TaskManager the test sets.
+ */
+import { DependencyError } from '../../lib/core/errors';
+import type {
+  MetricQuery,
+  MetricSeries,
+  MetricsSource,
+  ServiceController,
+  ServiceState,
+  TaskInfo,
+} from '../../lib/ports';
+
+export interface FakeTask {
+  taskId: string;
+  lastStatus: string;
+  desiredStatus: string;
+  healthStatus: string;
+  startedAt: number;
+}
+
+export class FakeService implements ServiceController {
+  readonly tasks: FakeTask[] = [];
+  desiredCount: number;
+  deploymentInProgress = false;
+  readonly stops: { taskId: string; reason: string }[] = [];
+  readonly protection = new Map<string, boolean>();
+  readonly protectionCalls: { taskIds: string[]; enabled: boolean }[] = [];
+  failStops = false;
+  failReads = false;
+
+  constructor(ids: readonly string[], startedAt: number) {
+    for (const taskId of ids) {
+      this.tasks.push({
+        taskId,
+        lastStatus: 'RUNNING',
+        desiredStatus: 'RUNNING',
+        healthStatus: 'HEALTHY',
+        startedAt,
+      });
+    }
+    this.desiredCount = ids.length;
+  }
+
+  task(taskId: string): FakeTask {
+    const t = this.tasks.find((x) => x.taskId === taskId);
+    if (t === undefined) throw new Error(`no task ${taskId}`);
+    return t;
+  }
+
+  async describeService(): Promise<ServiceState> {
+    if (this.failReads) throw new DependencyError('DescribeServices: Rate exceeded', true);
+    const running = this.tasks.filter(
+      (t) => t.lastStatus === 'RUNNING' && t.desiredStatus === 'RUNNING',
+    ).length;
+    return {
+      desiredCount: this.desiredCount,
+      runningCount: running,
+      pendingCount: 0,
+      deploymentInProgress: this.deploymentInProgress,
+      status: 'ACTIVE',
+    };
+  }
+  async setDesiredCount(n: number): Promise<void> {
+    this.desiredCount = n;
+  }
+  /** Like ListTasks: only tasks whose desired status is RUNNING. */
+  async listTasks(): Promise<TaskInfo[]> {
+    if (this.failReads) throw new DependencyError('ListTasks: Rate exceeded', true);
+    return this.tasks
+      .filter((t) => t.desiredStatus === 'RUNNING')
+      .map((t) => ({
+        taskArn: `arn:aws:ecs:eu-west-1:123456789012:task/flink/${t.taskId}`,
+        taskId: t.taskId,
+        lastStatus: t.lastStatus,
+        desiredStatus: t.desiredStatus,
+        healthStatus: t.healthStatus,
+        startedAt: new Date(t.startedAt),
+      }));
+  }
+  async stopTask(taskId: string, reason: string): Promise<void> {
+    if (this.failStops) throw new DependencyError('StopTask: Rate exceeded', true);
+    this.stops.push({ taskId, reason });
+    const t = this.task(taskId);
+    t.desiredStatus = 'STOPPED';
+    t.lastStatus = 'STOPPED';
+  }
+  async setTaskProtection(taskIds: readonly string[], enabled: boolean): Promise<void> {
+    this.protectionCalls.push({ taskIds: [...taskIds], enabled });
+    for (const id of taskIds) this.protection.set(id, enabled);
+  }
+}
+
+/** Per-minute load datapoints of each TaskManager up to (and excluding) `until[taskId]`. */
+export class FakeHeartbeats implements MetricsSource {
+  readonly until = new Map<string, number>();
+  readonly load = new Map<string, number>();
+  fail = false;
+  calls = 0;
+
+  async getMetricData(queries: readonly MetricQuery[], start: Date, end: Date): Promise<MetricSeries[]> {
+    this.calls++;
+    if (this.fail) throw new DependencyError('GetMetricData: Throttling', true);
+    return queries.map((q) => {
+      const taskId = q.dimensions.TaskId ?? '';
+      const last = Math.min(this.until.get(taskId) ?? end.getTime(), end.getTime());
+      const timestamps: number[] = [];
+      for (let t = Math.ceil(start.getTime() / 60_000) * 60_000; t + 60_000 <= last; t += 60_000)
+        timestamps.push(t);
+      const value = (this.load.get(taskId) ?? 0.5) * 1000;
+      return { id: q.id, timestamps, values: timestamps.map(() => value), status: 'Complete' };
+    });
+  }
+}

@@ -1,0 +1,352 @@
+import { describe, expect, it } from 'vitest';
+import { type AppConfig, parseConfig } from '../../lib/core/config';
+import { Failover, type FailoverTrigger, MAX_ATTEMPTS, PRUNE_AFTER_SECONDS } from '../../lib/failover';
+import type { PartitionChange, PartitionItem } from '../../lib/ports';
+import { FakeHeartbeats, FakeService } from '../support/failover-fakes';
+import { ManualClock, MemoryStore } from '../support/fakes';
+
+const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
+const IDS = ['tm-a', 'tm-b', 'tm-c', 'tm-d'];
+
+function config(over: Record<string, unknown> = {}): AppConfig {
+  return parseConfig({
+    appId: 'orders',
+    ecs: { cluster: 'flink', service: 'taskmanager' },
+    partitions: 16,
+    ...over,
+  });
+}
+
+interface World {
+  readonly failover: Failover;
+  readonly store: MemoryStore;
+  readonly ecs: FakeService;
+  readonly metrics: FakeHeartbeats;
+  readonly clock: ManualClock;
+}
+
+function world(
+  ids: readonly string[] = IDS,
+  over: Record<string, unknown> = {},
+  store = new MemoryStore(),
+): World {
+  const clock = new ManualClock(T0);
+  const ecs = new FakeService(ids, T0 - 3_600_000);
+  const metrics = new FakeHeartbeats();
+  const failover = new Failover({ config: config(over), store, ecs, metrics, clock });
+  return { failover, store, ecs, metrics, clock };
+}
+
+const schedule = (w: World): FailoverTrigger => ({
+  kind: 'schedule',
+  eventTime: w.clock.now(),
+  id: `t${w.clock.ms}`,
+});
+
+function taskEvent(
+  taskId: string,
+  ecs: {
+    lastStatus: string;
+    desiredStatus?: string;
+    healthStatus?: string;
+    version: number;
+    startedAt?: number;
+  },
+  over: { group?: string; clusterArn?: string } = {},
+): FailoverTrigger {
+  return {
+    kind: 'task-event',
+    eventId: `e-${taskId}-${ecs.version}`,
+    eventTime: new Date(T0),
+    taskId,
+    clusterArn: over.clusterArn ?? 'arn:aws:ecs:eu-west-1:123456789012:cluster/flink',
+    group: over.group ?? 'service:taskmanager',
+    ecs: {
+      lastStatus: ecs.lastStatus,
+      desiredStatus: ecs.desiredStatus ?? (ecs.lastStatus === 'STOPPED' ? 'STOPPED' : 'RUNNING'),
+      healthStatus: ecs.healthStatus ?? 'HEALTHY',
+      version: ecs.version,
+      ...(ecs.startedAt === undefined ? {} : { startedAt: ecs.startedAt }),
+    },
+  };
+}
+
+/** One minute passes; every TaskManager not listed in `silent` publishes. */
+async function tick(w: World, silent: readonly string[] = []) {
+  w.clock.advance(60);
+  for (const t of w.ecs.tasks) if (!silent.includes(t.taskId)) w.metrics.until.set(t.taskId, w.clock.ms);
+  return w.failover.handle(schedule(w));
+}
+
+function owners(store: MemoryStore): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const p of store.partitions.values()) if (p.owner !== null) out[p.owner] = (out[p.owner] ?? 0) + 1;
+  return out;
+}
+
+describe('Class: Failover', () => {
+  it('bootstraps on the first reconcile: every partition owned, balanced, every TaskManager protected', async () => {
+    // Prepare
+    const w = world();
+    // Act
+    const r = await tick(w);
+    // Assess
+    expect(r).toMatchObject({ outcome: 'Converged', partitionsMoved: 16, conflicts: 0, attempts: 1 });
+    expect(owners(w.store)).toEqual({ 'tm-a': 4, 'tm-b': 4, 'tm-c': 4, 'tm-d': 4 });
+    expect(
+      [...w.ecs.protection.entries()]
+        .filter(([, on]) => on)
+        .map(([id]) => id)
+        .sort(),
+    ).toEqual(IDS);
+    expect(
+      [...w.store.tasks.values()].every((t) => t.status === 'HEALTHY' && t.protectedUntil !== undefined),
+    ).toBe(true);
+  });
+
+  it('writes nothing when nothing changed', async () => {
+    const w = world();
+    await tick(w);
+    const writes = w.store.writes;
+    const r = await tick(w);
+    expect(r).toMatchObject({ partitionsMoved: 0, healthChanges: [], protectionSet: [] });
+    expect(w.store.writes).toBe(writes);
+  });
+
+  it('moves a stopped TaskManager’s partitions on its event, and only those', async () => {
+    // Prepare
+    const w = world();
+    await tick(w);
+    const before = new Map([...w.store.partitions.entries()].map(([id, p]) => [id, { ...p }]));
+    // Act
+    w.ecs.task('tm-b').lastStatus = 'STOPPED';
+    const r = await w.failover.handle(taskEvent('tm-b', { lastStatus: 'STOPPED', version: 5 }));
+    // Assess
+    expect(r).toMatchObject({ outcome: 'Converged', failedOver: ['tm-b'], partitionsMoved: 4 });
+    expect(r.healthChanges).toEqual([{ taskId: 'tm-b', from: 'HEALTHY', to: 'DEAD', reason: 'TaskStopped' }]);
+    for (const [id, p] of w.store.partitions) {
+      const old = before.get(id) as PartitionItem;
+      if (old.owner === 'tm-b') expect(p).toMatchObject({ epoch: old.epoch + 1, previousOwner: 'tm-b' });
+      else expect(p).toEqual(old);
+    }
+    expect(Object.values(owners(w.store)).sort()).toEqual([5, 5, 6]);
+    // A late duplicate is ignored.
+    expect(await w.failover.handle(taskEvent('tm-b', { lastStatus: 'STOPPED', version: 5 }))).toMatchObject({
+      partitionsMoved: 0,
+      healthChanges: [],
+    });
+  });
+
+  it('lets a new RUNNING TaskManager join on its event and take its share', async () => {
+    const w = world(['tm-a', 'tm-b']);
+    await tick(w);
+    const r = await w.failover.handle(
+      taskEvent('tm-c', { lastStatus: 'RUNNING', version: 3, startedAt: T0 + 60_000 }),
+    );
+    expect(r.partitionsMoved).toBe(5);
+    expect(Object.values(owners(w.store)).sort()).toEqual([5, 5, 6]);
+  });
+
+  it('ignores an event of another service without reading or writing', async () => {
+    const w = world();
+    const reads = w.store.writes;
+    const r = await w.failover.handle(
+      taskEvent('x', { lastStatus: 'STOPPED', version: 2 }, { group: 'service:other' }),
+    );
+    expect(r.outcome).toBe('Ignored');
+    expect(w.store.writes).toBe(reads);
+  });
+
+  it('stops a hung TaskManager (no heartbeat) before handing its partitions over, at most one a minute', async () => {
+    // Prepare: two TaskManagers stop publishing at the same moment.
+    const w = world(['tm-a', 'tm-b', 'tm-c', 'tm-d', 'tm-e']);
+    await tick(w);
+    w.metrics.until.set('tm-b', w.clock.ms - 10_000);
+    w.metrics.until.set('tm-c', w.clock.ms);
+    // Act: the first minute they still look fresh; the second they are DEAD.
+    const first = await tick(w, ['tm-b', 'tm-c']);
+    const second = await tick(w, ['tm-b', 'tm-c']);
+    // Assess: the longer silent one is stopped and handed over; the other keeps its partitions.
+    expect(first.healthChanges).toEqual([]);
+    expect(second.stopped).toEqual(['tm-b']);
+    expect(second.stopsDeferred).toEqual(['tm-c']);
+    expect(second.failedOver).toEqual(['tm-b']);
+    expect(w.ecs.stops.map((s) => s.taskId)).toEqual(['tm-b']);
+    expect(w.ecs.stops[0]?.reason).toMatch(/hung \(no metric datapoint for \d+s\)/);
+    expect(owners(w.store)['tm-b']).toBeUndefined();
+    expect(owners(w.store)['tm-c']).toBeGreaterThan(0);
+    // A minute later the rate limit lets the second one go.
+    const third = await tick(w, ['tm-b', 'tm-c']);
+    expect(third.stopped).toEqual(['tm-c']);
+    expect(owners(w.store)['tm-c']).toBeUndefined();
+  });
+
+  it('stops a container-unhealthy TaskManager at once, whatever the rate limit', async () => {
+    const w = world(['tm-a', 'tm-b', 'tm-c'], { health: { maxStopsPerMinute: 0 } });
+    await tick(w);
+    w.ecs.task('tm-a').healthStatus = 'UNHEALTHY';
+    const r = await w.failover.handle(
+      taskEvent('tm-a', { lastStatus: 'RUNNING', healthStatus: 'UNHEALTHY', version: 4 }),
+    );
+    expect(r).toMatchObject({ stopped: ['tm-a'], failedOver: ['tm-a'] });
+    expect(w.ecs.stops[0]?.reason).toContain('unhealthy');
+  });
+
+  it('keeps a hung TaskManager’s partitions while StopTask fails', async () => {
+    const w = world(['tm-a', 'tm-b', 'tm-c']);
+    await tick(w);
+    w.ecs.failStops = true;
+    w.metrics.until.set('tm-a', w.clock.ms);
+    await tick(w, ['tm-a']);
+    const r = await tick(w, ['tm-a']);
+    expect(r.stopped).toEqual([]);
+    expect(r.stopsDeferred).toEqual(['tm-a']);
+    expect(owners(w.store)['tm-a']).toBeGreaterThan(0);
+    expect(r.problems.join(' ')).toContain('StopTask tm-a failed');
+  });
+
+  it('treats most TaskManagers going silent at once as a metrics outage: nobody is declared dead', async () => {
+    const w = world();
+    await tick(w);
+    for (const id of ['tm-a', 'tm-b', 'tm-c']) w.metrics.until.set(id, w.clock.ms);
+    await tick(w, ['tm-a', 'tm-b', 'tm-c']);
+    const r = await tick(w, ['tm-a', 'tm-b', 'tm-c']);
+    expect(r.healthChanges).toEqual([]);
+    expect(r.stopped).toEqual([]);
+    expect(r.problems.join(' ')).toContain('metrics outage');
+  });
+
+  it('judges no heartbeat when the metrics cannot be read', async () => {
+    const w = world();
+    await tick(w);
+    w.metrics.fail = true;
+    w.clock.advance(600);
+    const r = await w.failover.handle(schedule(w));
+    expect(r).toMatchObject({ outcome: 'Converged', healthChanges: [], stopped: [] });
+    expect(r.problems.join(' ')).toContain('metrics read failed');
+  });
+
+  it('reconciles from the table only when ECS cannot be read, and says so', async () => {
+    const w = world();
+    await tick(w);
+    w.ecs.failReads = true;
+    const r = await tick(w);
+    expect(r).toMatchObject({ outcome: 'Converged', partitionsMoved: 0, healthChanges: [] });
+    expect(r.problems.join(' ')).toContain('ECS read failed');
+  });
+
+  it('scale-in: drains the victim (fewest partitions, then youngest) with REVOKING first, then drops its protection', async () => {
+    // Prepare: 3 TaskManagers own 6, 5, 5; tm-c started last.
+    const w = world(['tm-a', 'tm-b', 'tm-c']);
+    w.ecs.task('tm-c').startedAt = T0 - 60_000;
+    await tick(w);
+    const revokes: PartitionChange[] = [];
+    const write = w.store.writePartition.bind(w.store);
+    w.store.writePartition = async (appId, change) => {
+      if (change.state === 'REVOKING') revokes.push(change);
+      return write(appId, change);
+    };
+    const owned = owners(w.store);
+    // Act
+    w.ecs.desiredCount = 2;
+    const r = await tick(w);
+    // Assess
+    const victim =
+      owned['tm-b'] === owned['tm-c'] ? 'tm-c' : Object.entries(owned).sort((x, y) => x[1] - y[1])[0]?.[0];
+    expect(r.scaleInVictims).toEqual([victim]);
+    expect(revokes.map((c) => c.from)).toEqual(Array(owned[victim as string]).fill(victim));
+    expect(owners(w.store)[victim as string]).toBeUndefined();
+    expect(r.protectionDropped).toEqual([victim]);
+    expect(w.ecs.protection.get(victim as string)).toBe(false);
+    expect(w.store.tasks.get(victim as string)?.status).toBe('DRAINING');
+  });
+
+  it('stops a drained victim ECS no longer needs to stop (the count went back up)', async () => {
+    const w = world(['tm-a', 'tm-b', 'tm-c']);
+    await tick(w);
+    w.ecs.desiredCount = 2;
+    const drained = await tick(w);
+    const victim = drained.scaleInVictims[0] as string;
+    // ECS did not stop it yet, and the scaler raises the count again.
+    w.ecs.desiredCount = 3;
+    const r = await tick(w);
+    expect(r.stopped).toEqual([victim]);
+    expect(w.ecs.stops.at(-1)?.reason).toContain('drained');
+  });
+
+  it('drops all protection during a deployment and chooses no victims', async () => {
+    const w = world();
+    await tick(w);
+    w.ecs.deploymentInProgress = true;
+    w.ecs.desiredCount = 3;
+    const r = await tick(w);
+    expect(r.protectionDropped).toEqual(IDS);
+    expect(r.scaleInVictims).toEqual([]);
+    // Once it is over, they are protected again.
+    w.ecs.deploymentInProgress = false;
+    w.ecs.desiredCount = 4;
+    expect((await tick(w)).protectionSet).toEqual(IDS);
+  });
+
+  it('marks a known task ECS no longer lists as leaving, and prunes its item once it is long gone', async () => {
+    const w = world();
+    await tick(w);
+    w.ecs.task('tm-d').desiredStatus = 'STOPPED';
+    const r = await tick(w);
+    expect(r.healthChanges).toEqual([
+      { taskId: 'tm-d', from: 'HEALTHY', to: 'DRAINING', reason: 'StopRequested' },
+    ]);
+    expect(owners(w.store)['tm-d']).toBeUndefined();
+    w.clock.advance(PRUNE_AFTER_SECONDS);
+    const later = await tick(w);
+    expect(later.pruned).toEqual(['tm-d']);
+    expect(w.store.tasks.has('tm-d')).toBe(false);
+  });
+
+  it('gives a persistently hot TaskManager the smaller share, once a metric window has passed since the last move', async () => {
+    // Prepare: 16 partitions on 5 → tm-a holds the larger share (4) and is far busier.
+    const w = world(['tm-a', 'tm-b', 'tm-c', 'tm-d', 'tm-e']);
+    await tick(w);
+    expect(owners(w.store)['tm-a']).toBe(4);
+    w.metrics.load.set('tm-a', 0.95);
+    for (const id of ['tm-b', 'tm-c', 'tm-d', 'tm-e']) w.metrics.load.set(id, 0.3);
+    // Act: within the window nothing moves; after it, one partition leaves tm-a, then it is stable.
+    const early = [await tick(w), await tick(w), await tick(w)];
+    const settled = await tick(w); // 240 s (the metric window) after the bootstrap's moves
+    const after = [await tick(w), await tick(w)];
+    // Assess
+    expect(early.map((r) => r.partitionsMoved)).toEqual([0, 0, 0]);
+    expect(settled).toMatchObject({ partitionsMoved: 1, movesByReason: { Hot: 1 } });
+    expect(owners(w.store)['tm-a']).toBe(3);
+    expect(after.map((r) => r.partitionsMoved)).toEqual([0, 0]);
+  });
+
+  it('re-reads and re-plans after a lost race, and gives up after MAX_ATTEMPTS', async () => {
+    // Prepare: a store on which every partition write loses.
+    const store = new MemoryStore();
+    store.writePartition = async () => {
+      store.conflicts++;
+      return false;
+    };
+    const w = world(IDS, {}, store);
+    // Act
+    const r = await tick(w);
+    // Assess
+    expect(r.outcome).toBe('Unconverged');
+    expect(r.attempts).toBe(MAX_ATTEMPTS);
+    expect(r.conflicts).toBeGreaterThanOrEqual(MAX_ATTEMPTS);
+  });
+
+  it('converges when concurrent invocations race on the same event', async () => {
+    const w = world();
+    await tick(w);
+    w.ecs.task('tm-a').lastStatus = 'STOPPED';
+    const event = taskEvent('tm-a', { lastStatus: 'STOPPED', version: 9 });
+    const results = await Promise.all(Array.from({ length: 5 }, () => w.failover.handle(event)));
+    expect(results.every((r) => r.outcome === 'Converged')).toBe(true);
+    expect(results.reduce((n, r) => n + r.partitionsMoved, 0)).toBe(4);
+    expect(
+      [...w.store.partitions.values()].filter((p) => p.previousOwner === 'tm-a').every((p) => p.epoch === 2),
+    ).toBe(true);
+  });
+});
