@@ -213,7 +213,15 @@ async function startHarness(
     const clients = createAwsClients({
       region: 'us-east-1',
       endpoints: { ecs: cloud.endpoint, cloudwatch: cloud.endpoint, dynamodb: dynamo.endpoint },
-      ...(inProcess ? { requestHandlers: { ecs: inProcess, cloudwatch: inProcess } } : {}),
+      ...(inProcess
+        ? {
+            requestHandlers: {
+              ecs: inProcess,
+              cloudwatch: inProcess,
+              dynamodb: localCloudRequestHandler(dynamo) as AwsRequestHandler,
+            },
+          }
+        : {}),
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
     await createTable(clients.dynamodb, SIM_TABLE);
