@@ -26,23 +26,28 @@ export interface RuntimeOverrides {
   readonly newId?: () => string;
 }
 
-export function loadScalerRuntime(env: Env, overrides: RuntimeOverrides = {}): ScalerRuntime {
+/** What both functions are built from: the validated config, the adapters on one set of clients, observability. */
+function loadCommon(env: Env, overrides: RuntimeOverrides) {
   const config = parseConfigJson(env.AUTOSCALER_CONFIG);
   const tableName = requireEnv(env, 'TABLE_NAME');
   const clients = overrides.clients ?? createAwsClients();
-  const scaler = new Scaler({
-    config,
-    store: new DynamoDbStateStore(clients.dynamodb, tableName),
-    ecs: new EcsServiceController(clients.ecs, config.ecs.cluster, config.ecs.service),
-    metrics: new CloudWatchMetricsSource(clients.cloudwatch),
-    clock: overrides.clock ?? systemClock,
-    ...(overrides.newId ? { newId: overrides.newId } : {}),
-  });
   return {
     config,
-    scaler,
+    ports: {
+      config,
+      store: new DynamoDbStateStore(clients.dynamodb, tableName),
+      ecs: new EcsServiceController(clients.ecs, config.ecs.cluster, config.ecs.service),
+      metrics: new CloudWatchMetricsSource(clients.cloudwatch),
+      clock: overrides.clock ?? systemClock,
+    },
     obs: createObservability(env.POWERTOOLS_SERVICE_NAME ?? 'flink-ecs-autoscaler', config.appId),
   };
+}
+
+export function loadScalerRuntime(env: Env, overrides: RuntimeOverrides = {}): ScalerRuntime {
+  const { config, ports, obs } = loadCommon(env, overrides);
+  const scaler = new Scaler({ ...ports, ...(overrides.newId ? { newId: overrides.newId } : {}) });
+  return { config, scaler, obs };
 }
 
 export interface FailoverRuntime {
@@ -56,19 +61,6 @@ export function loadFailoverRuntime(
   env: Env,
   overrides: Omit<RuntimeOverrides, 'newId'> = {},
 ): FailoverRuntime {
-  const config = parseConfigJson(env.AUTOSCALER_CONFIG);
-  const tableName = requireEnv(env, 'TABLE_NAME');
-  const clients = overrides.clients ?? createAwsClients();
-  const failover = new Failover({
-    config,
-    store: new DynamoDbStateStore(clients.dynamodb, tableName),
-    ecs: new EcsServiceController(clients.ecs, config.ecs.cluster, config.ecs.service),
-    metrics: new CloudWatchMetricsSource(clients.cloudwatch),
-    clock: overrides.clock ?? systemClock,
-  });
-  return {
-    config,
-    failover,
-    obs: createObservability(env.POWERTOOLS_SERVICE_NAME ?? 'flink-ecs-autoscaler', config.appId),
-  };
+  const { config, ports, obs } = loadCommon(env, overrides);
+  return { config, failover: new Failover(ports), obs };
 }
