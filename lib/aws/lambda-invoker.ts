@@ -2,17 +2,21 @@
  * Invokes the deployed scaler function (the operator CLI's way in): the Lambda Invoke API
  * with short connect timeouts and bounded retries, so that a missing or unreachable function
  * fails within seconds. Also finds the function's name in the control-plane stack's
- * outputs. The errors are one-line sentences: `FunctionError` when the function ran and
+ * outputs, and reads the policy bounds from the function's configuration (its
+ * AUTOSCALER_CONFIG environment variable) so the CLI can reject a count out of bounds
+ * before invoking. The errors are one-line sentences: `FunctionError` when the function ran and
  * threw, `InvokeError` when the invoke never reached it.
  */
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import {
+  GetFunctionConfigurationCommand,
   InvokeCommand,
   LambdaClient,
   ResourceNotFoundException,
   TooManyRequestsException,
 } from '@aws-sdk/client-lambda';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { parseConfigJson } from '../core/config';
 import { AutoscalerError } from '../core/errors';
 import type { AwsCredentials } from './clients';
 
@@ -218,6 +222,19 @@ export function toFunctionError(functionName: string, kind: string, payloadText:
   return new FunctionError(functionName, errorType, raw.replace(/\s*\n\s*/g, ' ').trim());
 }
 
+/** The scaler's bounds on the TaskManager count, as its AUTOSCALER_CONFIG sets them. */
+export interface FunctionBounds {
+  readonly minTaskManagers: number;
+  readonly maxTaskManagers: number;
+}
+
+/**
+ * Failures of GetFunctionConfiguration that say nothing about the invoke (no
+ * lambda:GetFunctionConfiguration permission, an endpoint that does not serve the call, a
+ * throttled control plane): the CLI then lets the function validate.
+ */
+const BOUNDS_FALLBACK: ReadonlySet<InvokeFailure> = new Set(['denied', 'throttled', 'other']);
+
 /** Invokes one function synchronously (RequestResponse) with a JSON payload and returns its JSON result. */
 export class LambdaInvoker {
   readonly functionName: string;
@@ -269,6 +286,43 @@ export class LambdaInvoker {
         'other',
         { cause },
       );
+    }
+  }
+
+  /**
+   * The policy bounds (minTaskManagers, maxTaskManagers) of the function's AUTOSCALER_CONFIG,
+   * read with GetFunctionConfiguration. Undefined when the call is denied or not supported, or
+   * the variable is absent or unreadable; a function that is not found or an endpoint that
+   * cannot be reached throws the InvokeError an invoke would.
+   */
+  async bounds(): Promise<FunctionBounds | undefined> {
+    let configJson: string | undefined;
+    const deadline = AbortSignal.timeout(this.deadlineMs);
+    try {
+      const out = await this.client.send(
+        new GetFunctionConfigurationCommand({ FunctionName: this.functionName }),
+        { abortSignal: deadline },
+      );
+      configJson = out.Environment?.Variables?.AUTOSCALER_CONFIG;
+    } catch (error) {
+      if (deadline.aborted) {
+        throw new InvokeError(
+          `no answer about function "${this.functionName}" from ${this.where} within ${this.deadlineMs / 1000} s`,
+          'unreachable',
+          { cause: error },
+        );
+      }
+      const failure = toInvokeError(this.functionName, this.where, error);
+      if (BOUNDS_FALLBACK.has(failure.failure)) return undefined;
+      throw failure;
+    }
+    if (configJson === undefined || configJson.trim() === '') return undefined;
+    try {
+      const { minTaskManagers, maxTaskManagers } = parseConfigJson(configJson).policy;
+      return { minTaskManagers, maxTaskManagers };
+    } catch {
+      // A config the CLI cannot read: the function is the judge of it.
+      return undefined;
     }
   }
 

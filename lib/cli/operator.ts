@@ -2,7 +2,8 @@
  * The operator commands: `status`, `rescale`, `pause`, `resume`, `history`. Each invokes
  * the scaler function (deployed, or `local up`'s through `--endpoint`) with a manual payload
  * and prints a table or sentence, or one JSON document with `--json`. Arguments are checked
- * before anything is invoked; errors are one line (lib/cli/errors).
+ * before anything is invoked (`rescale --to` also against the function's configured bounds);
+ * errors are one line (lib/cli/errors).
  */
 import { hostname, userInfo } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -43,13 +44,31 @@ export interface Output {
   readonly isTTY?: boolean;
 }
 
+/** The function's bounds on the TaskManager count (its config's policy.min/maxTaskManagers). */
+export interface Bounds {
+  readonly minTaskManagers: number;
+  readonly maxTaskManagers: number;
+}
+
+/** A connection to the target function. */
+export interface Connection {
+  readonly invoke: Invoke;
+  /**
+   * The function's configured bounds, read without invoking it; undefined when they cannot be
+   * read (no permission, not supported), and then the function validates. Throws as an invoke
+   * would for a function that is missing or unreachable.
+   */
+  readonly bounds?: () => Promise<Bounds | undefined>;
+  close(): void;
+}
+
 /** What the commands need from the outside: ports, so tests can pass fakes. */
 export interface OperatorDeps {
   readonly out: Output;
   readonly err: Output;
   readonly env: NodeJS.ProcessEnv;
-  /** An invoke function for the target, and its clean-up. */
-  connect(target: Target): Promise<{ invoke: Invoke; close(): void }>;
+  /** An invoke function (and a bounds reader) for the target, and its clean-up. */
+  connect(target: Target): Promise<Connection>;
   /** The value of a CloudFormation stack output. */
   stackOutput(stack: string, key: string, region: string | undefined): Promise<string>;
 }
@@ -62,7 +81,11 @@ export const defaultDeps: OperatorDeps = {
   async connect(target) {
     const { LambdaInvoker } = await import('../aws/lambda-invoker');
     const invoker = new LambdaInvoker(target);
-    return { invoke: (payload) => invoker.invoke(payload), close: () => invoker.destroy() };
+    return {
+      invoke: (payload) => invoker.invoke(payload),
+      bounds: () => invoker.bounds(),
+      close: () => invoker.destroy(),
+    };
   },
   async stackOutput(stack, key, region) {
     const { stackOutput } = await import('../aws/lambda-invoker');
@@ -98,12 +121,12 @@ export async function resolveTarget(opts: ConnectionOptions, deps: OperatorDeps)
 async function withClient<T>(
   opts: ConnectionOptions,
   deps: OperatorDeps,
-  use: (client: ScalerClient) => Promise<T>,
+  use: (client: ScalerClient, connection: Connection) => Promise<T>,
 ): Promise<T> {
   const target = await resolveTarget(opts, deps);
   const connection = await deps.connect(target);
   try {
-    return await use(new ScalerClient(connection.invoke, target.functionName));
+    return await use(new ScalerClient(connection.invoke, target.functionName), connection);
   } finally {
     connection.close();
   }
@@ -239,11 +262,24 @@ function notApplied(action: 'rescale' | 'pause' | 'resume', d: Decision): NotApp
   return new NotAppliedError(decisionSentence(action, d));
 }
 
+/** A UsageError when `to` is outside the function's bounds (when they are known). */
+export function checkBounds(to: number, bounds: Bounds | undefined): void {
+  if (bounds === undefined) return;
+  if (to > bounds.maxTaskManagers) {
+    throw new UsageError(`--to: ${to} is above the function's maxTaskManagers (${bounds.maxTaskManagers})`);
+  }
+  if (to < bounds.minTaskManagers) {
+    throw new UsageError(`--to: ${to} is below the function's minTaskManagers (${bounds.minTaskManagers})`);
+  }
+}
+
 export async function runRescale(
   opts: RescaleCommandOptions,
   deps: OperatorDeps = defaultDeps,
 ): Promise<void> {
-  await withClient(opts, deps, async (client) => {
+  await withClient(opts, deps, async (client, connection) => {
+    // Out of bounds is bad usage, dry run or not: nothing is invoked.
+    checkBounds(opts.to, await connection.bounds?.());
     const decision = await client.rescale({
       desiredCount: opts.to,
       reason: opts.reason ?? `rescale to ${opts.to} from the CLI by ${operator(deps.env)}`,
@@ -365,7 +401,7 @@ export function registerOperatorCommands(program: Command, deps: OperatorDeps = 
       .addOption(
         new Option(
           '--to <count>',
-          'required: the desired TaskManager count (the function checks it against its bounds)',
+          "required: the desired TaskManager count, within the function's minTaskManagers..maxTaskManagers",
         )
           .argParser(wholeNumberArg(0))
           .makeOptionMandatory(),

@@ -1,9 +1,10 @@
 /**
  * A Lambda-compatible invoke endpoint on 127.0.0.1, so that the AWS SDK's Lambda client (and
  * so the operator CLI, with `--endpoint`) invokes local handlers exactly as it invokes
- * deployed functions. It serves the Invoke REST API:
+ * deployed functions. It serves the Invoke and GetFunctionConfiguration REST APIs:
  *
  *   POST /2015-03-31/functions/{FunctionName}/invocations[?Qualifier=$LATEST]
+ *   GET  /2015-03-31/functions/{FunctionName}/configuration[?Qualifier=$LATEST]
  *
  * - RequestResponse (default): 200 with the handler's JSON result. A handler that throws
  *   gives 200 with `X-Amz-Function-Error: Unhandled` and `{errorType, errorMessage, trace}`,
@@ -13,7 +14,10 @@
  *   a body that is not JSON: 400 InvalidRequestContentException; over 6 MB: 413
  *   RequestTooLargeException; any other path: 404 UnknownOperationException.
  *
- * Every request is logged (function, invocation type, status, function error) for tests.
+ * GetFunctionConfiguration answers FunctionName, FunctionArn, Runtime, Handler and the
+ * function's Environment (as given in `environments`).
+ *
+ * Every request is logged (operation, function, invocation type, status, function error) for tests.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -24,6 +28,8 @@ export type LambdaHandler = (event: unknown) => Promise<unknown>;
 export interface LambdaEndpointOptions {
   /** Function name → handler. */
   readonly functions: Readonly<Record<string, LambdaHandler>>;
+  /** Function name → its environment variables, for GetFunctionConfiguration. @default none */
+  readonly environments?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /** @default 0 (any free port) */
   readonly port?: number;
   /** Used in the ARNs of error messages. @default 'us-east-1' */
@@ -32,11 +38,16 @@ export interface LambdaEndpointOptions {
   readonly accountId?: string;
 }
 
+/** The API operation of a request; `Unknown` for a path the endpoint does not serve. */
+export type LambdaOperation = 'Invoke' | 'GetFunctionConfiguration' | 'Unknown';
+
 export interface LambdaRequestLogEntry {
+  readonly operation: LambdaOperation;
   readonly method: string;
   readonly path: string;
-  /** The function named in the path, as given (name or ARN); '' when the path is not an invoke. */
+  /** The function named in the path, as given (name or ARN); '' when the path is not an API call. */
   readonly functionName: string;
+  /** The invocation type of an Invoke; '' for other operations. */
   readonly invocationType: string;
   readonly status: number;
   /** The error code of a rejected request (e.g. ResourceNotFoundException). */
@@ -59,8 +70,10 @@ export interface LambdaEndpoint {
 /** Lambda's synchronous invocation payload limit. */
 const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/;
+const CONFIGURATION_PATH = /^\/2015-03-31\/functions\/([^/]+)\/configuration\/?$/;
 
 interface Reply {
+  readonly operation?: LambdaOperation;
   readonly status: number;
   readonly headers: Record<string, string>;
   readonly body: string;
@@ -110,6 +123,42 @@ export async function startLambdaEndpoint(options: LambdaEndpointOptions): Promi
   const arnOf = (name: string, qualifier?: string) =>
     `arn:aws:lambda:${region}:${accountId}:function:${name}${qualifier ? `:${qualifier}` : ''}`;
 
+  const notFound = (name: string, qualifier: string | undefined) =>
+    errorReply(404, 'ResourceNotFoundException', `Function not found: ${arnOf(name, qualifier)}`);
+
+  /** GetFunctionConfiguration: the function's identity and environment, as Lambda answers it. */
+  const configuration = (
+    ref: string,
+    query: URLSearchParams,
+  ): Reply & { functionName: string; invocationType: string } => {
+    const base = { operation: 'GetFunctionConfiguration' as const, functionName: ref, invocationType: '' };
+    const parsed = parseFunctionRef(ref);
+    const qualifier = query.get('Qualifier') ?? parsed.qualifier;
+    if (
+      !Object.hasOwn(options.functions, parsed.name) ||
+      (qualifier !== undefined && qualifier !== '$LATEST')
+    ) {
+      return { ...notFound(parsed.name, qualifier), ...base };
+    }
+    const variables = options.environments?.[parsed.name] ?? {};
+    return {
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        FunctionName: parsed.name,
+        FunctionArn: arnOf(parsed.name),
+        Runtime: 'nodejs22.x',
+        Handler: 'index.handler',
+        Version: '$LATEST',
+        State: 'Active',
+        LastUpdateStatus: 'Successful',
+        PackageType: 'Zip',
+        Environment: { Variables: { ...variables } },
+      }),
+      ...base,
+    };
+  };
+
   const invoke = async (
     method: string,
     path: string,
@@ -117,31 +166,27 @@ export async function startLambdaEndpoint(options: LambdaEndpointOptions): Promi
     headers: IncomingMessage['headers'],
     body: string | undefined,
   ): Promise<Reply & { functionName: string; invocationType: string }> => {
+    const config = CONFIGURATION_PATH.exec(path);
+    if (config && method === 'GET') return configuration(decodeURIComponent(config[1] ?? ''), query);
     const match = INVOKE_PATH.exec(path);
     const invocationType = String(headers['x-amz-invocation-type'] ?? 'RequestResponse');
     if (!match || method !== 'POST') {
       return {
         ...errorReply(404, 'UnknownOperationException', `Unknown operation ${method} ${path}`),
+        operation: 'Unknown',
         functionName: '',
         invocationType,
       };
     }
     const ref = decodeURIComponent(match[1] ?? '');
-    const base = { functionName: ref, invocationType };
+    const base = { operation: 'Invoke' as const, functionName: ref, invocationType };
     const parsed = parseFunctionRef(ref);
     const qualifier = query.get('Qualifier') ?? parsed.qualifier;
     const handler = Object.hasOwn(options.functions, parsed.name)
       ? options.functions[parsed.name]
       : undefined;
     if (!handler || (qualifier !== undefined && qualifier !== '$LATEST')) {
-      return {
-        ...errorReply(
-          404,
-          'ResourceNotFoundException',
-          `Function not found: ${arnOf(parsed.name, qualifier)}`,
-        ),
-        ...base,
-      };
+      return { ...notFound(parsed.name, qualifier), ...base };
     }
     if (body === undefined) {
       return {
@@ -215,11 +260,13 @@ export async function startLambdaEndpoint(options: LambdaEndpointOptions): Promi
     } catch (error) {
       reply = {
         ...errorReply(500, 'ServiceException', error instanceof Error ? error.message : String(error)),
+        operation: 'Unknown',
         functionName: '',
         invocationType: '',
       };
     }
     requests.push({
+      operation: reply.operation ?? 'Unknown',
       method,
       path: url.pathname,
       functionName: reply.functionName,

@@ -8,8 +8,17 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AutoscalerError } from '../core/errors';
+import { scalerMode } from './baselines/controller';
 import type { LocalCloud } from './cloud/local-cloud';
-import { type LiveRun, SIM_CLUSTER, SIM_EPOCH_MS, SIM_SERVICE, simulatePolicy } from './engine';
+import {
+  type LiveRun,
+  SIM_CLUSTER,
+  SIM_EPOCH_MS,
+  SIM_SERVICE,
+  SIM_TABLE,
+  scenarioAppConfig,
+  simulatePolicy,
+} from './engine';
 import { type LambdaEndpoint, startLambdaEndpoint } from './lambda-endpoint';
 import {
   type LoadedScenario,
@@ -133,6 +142,12 @@ export async function startLocalUp(options: LocalUpOptions = {}): Promise<LocalU
   const loaded = options.scenario ?? playgroundScenario();
   const functionName = options.functionName ?? LOCAL_FUNCTION_NAME;
   const reportEvery = options.reportEverySeconds ?? 600;
+  const policy = options.policy ?? 'rate';
+  // What GetFunctionConfiguration reports: the environment the engine gives the scaler handler.
+  const environment = {
+    AUTOSCALER_CONFIG: JSON.stringify(scenarioAppConfig(loaded.scenario, scalerMode(policy))),
+    TABLE_NAME: SIM_TABLE,
+  };
   // The functions' structured logs and EMF metrics would drown the playground's output.
   process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
@@ -158,13 +173,14 @@ export async function startLocalUp(options: LocalUpOptions = {}): Promise<LocalU
   const started = new Promise<void>((resolve) => {
     ready = resolve;
   });
-  const run = simulatePolicy(loaded, options.policy ?? 'rate', {
+  const run = simulatePolicy(loaded, policy, {
     signal: abort.signal,
     onStart: async (l) => {
       live = l;
       try {
         lambda = await startLambdaEndpoint({
           functions: { [functionName]: l.scaler },
+          environments: { [functionName]: environment },
           port,
           region: LOCAL_REGION,
         });

@@ -1,11 +1,14 @@
 /**
  * The Lambda-compatible endpoint of `local up` (lib/sim/lambda-endpoint) against the real
  * AWS SDK Lambda client (lib/aws/lambda-invoker) and raw HTTP: results, function errors,
- * unknown functions, invocation types and bad payloads, as the Lambda Invoke API answers them.
+ * unknown functions, invocation types and bad payloads, as the Lambda Invoke API answers them;
+ * and GetFunctionConfiguration, which the CLI reads the scaler's bounds with.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FunctionError, InvokeError, LambdaInvoker } from '../../lib/aws/lambda-invoker';
+import { scenarioAppConfig } from '../../lib/sim/engine';
 import { type LambdaEndpoint, parseFunctionRef, startLambdaEndpoint } from '../../lib/sim/lambda-endpoint';
+import { playgroundScenario } from '../../lib/sim/local-up';
 
 class BoomError extends Error {
   constructor(message: string) {
@@ -31,6 +34,12 @@ describe('Function: startLambdaEndpoint', () => {
           throw new BoomError('invalid manual payload: desiredCount: must be between 1 and 24');
         },
         hang: () => never,
+      },
+      environments: {
+        echo: {
+          AUTOSCALER_CONFIG: JSON.stringify(scenarioAppConfig(playgroundScenario().scenario, 'rate')),
+          TABLE_NAME: 'flink-ecs-autoscaler',
+        },
       },
     });
   });
@@ -128,6 +137,61 @@ describe('Function: startLambdaEndpoint', () => {
     expect(bad.headers.get('x-amzn-errortype')).toBe('InvalidRequestContentException');
     const other = await fetch(`${endpoint.endpoint}/2015-03-31/functions`, { method: 'GET' });
     expect(other.status).toBe(404);
+  });
+
+  it('serves GetFunctionConfiguration with the function’s environment, logged apart from invocations', async () => {
+    // Act
+    const res = await fetch(`${endpoint.endpoint}/2015-03-31/functions/echo/configuration`);
+    const body = (await res.json()) as {
+      FunctionName: string;
+      FunctionArn: string;
+      Runtime: string;
+      Handler: string;
+      Environment: { Variables: Record<string, string> };
+    };
+    const bounds = await invoker('echo').bounds();
+    // Assess
+    expect(res.status).toBe(200);
+    expect(body).toMatchObject({
+      FunctionName: 'echo',
+      FunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:echo',
+      Runtime: expect.stringMatching(/^nodejs/),
+      Handler: expect.any(String),
+      Environment: { Variables: { TABLE_NAME: 'flink-ecs-autoscaler' } },
+    });
+    expect(JSON.parse(body.Environment.Variables.AUTOSCALER_CONFIG ?? '')).toMatchObject({
+      policy: { minTaskManagers: 1, maxTaskManagers: 24 },
+    });
+    expect(bounds).toEqual({ minTaskManagers: 1, maxTaskManagers: 24 });
+    expect(endpoint.requests.at(-1)).toMatchObject({
+      operation: 'GetFunctionConfiguration',
+      method: 'GET',
+      functionName: 'echo',
+      invocationType: '',
+      status: 200,
+    });
+  });
+
+  it('GetFunctionConfiguration: no environment gives no bounds; an unknown function is 404 ResourceNotFoundException', async () => {
+    // Act
+    const none = await invoker('boom').bounds();
+    const missing = await invoker('nope')
+      .bounds()
+      .catch((e: unknown) => e);
+    const qualified = await fetch(`${endpoint.endpoint}/2015-03-31/functions/echo/configuration?Qualifier=7`);
+    // Assess
+    expect(none).toBeUndefined();
+    expect(missing).toBeInstanceOf(InvokeError);
+    expect((missing as Error).message).toBe(
+      `function "nope" not found at ${endpoint.endpoint} (Function not found: arn:aws:lambda:us-east-1:123456789012:function:nope)`,
+    );
+    expect(qualified.status).toBe(404);
+    expect(qualified.headers.get('x-amzn-errortype')).toBe('ResourceNotFoundException');
+    expect(endpoint.requests.at(-1)).toMatchObject({
+      operation: 'GetFunctionConfiguration',
+      status: 404,
+      errorCode: 'ResourceNotFoundException',
+    });
   });
 
   it('gives up on a function that never answers at the invoker’s deadline', async () => {

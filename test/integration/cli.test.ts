@@ -85,7 +85,8 @@ describe('CLI: operator commands against local up', () => {
 
   const ecsWrites = () =>
     up.cloud.requests.filter((r) => r.service === 'ecs' && r.operation === 'UpdateService').length;
-  const invokes = () => up.lambda.requests.length;
+  /** Invocations only: the GetFunctionConfiguration calls `rescale` makes to read the bounds are not counted. */
+  const invokes = () => up.lambda.requests.filter((r) => r.operation === 'Invoke').length;
   /** The status view, read straight from the endpoint (to check what a command did without another CLI process). */
   const statusNow = async () => {
     const res = await fetch(`${up.endpoint}/2015-03-31/functions/${up.functionName}/invocations`, {
@@ -169,20 +170,53 @@ describe('CLI: operator commands against local up', () => {
     expect(ecsWrites()).toBe(writesBefore);
   });
 
-  it('a count above the maximum is rejected by the function: one line, exit code 1, no ECS write', async () => {
+  it('a count outside the function’s bounds is bad usage: one line, exit code 2, no invoke, no ECS write', async () => {
     // Prepare
-    const [invokesBefore, writesBefore] = [invokes(), ecsWrites()];
+    const [invokesBefore, writesBefore, requestsBefore] = [invokes(), ecsWrites(), up.lambda.requests.length];
+    const cases: [string[], string][] = [
+      [['rescale', '--to', '30'], "error: --to: 30 is above the function's maxTaskManagers (24)"],
+      [
+        ['rescale', '--to', '25', '--dry-run'],
+        "error: --to: 25 is above the function's maxTaskManagers (24)",
+      ],
+      [['rescale', '--to', '0', '--json'], "error: --to: 0 is below the function's minTaskManagers (1)"],
+    ];
     // Act
-    const r = await cli(['rescale', '--to', '25', ...target]);
+    const runs = await Promise.all(cases.map(([args]) => cli([...args, ...target])));
     // Assess
-    expect(r.code).toBe(1);
-    expect(lines(r.stderr)).toEqual([
-      'error: function "flink-ecs-autoscaler-local" failed: ValidationError: invalid manual payload: desiredCount: must be between 1 and 24',
-    ]);
-    expect(r.stdout).toBe('');
-    expect(invokes()).toBe(invokesBefore + 1);
-    expect(up.lambda.requests.at(-1)).toMatchObject({ status: 200, functionError: 'Unhandled' });
+    runs.forEach((r, i) => {
+      const [, message] = cases[i] as [string[], string];
+      expect(r.code, r.stderr).toBe(2);
+      expect(lines(r.stderr)).toEqual([message]);
+      expect(r.stdout).toBe('');
+    });
+    expect(invokes()).toBe(invokesBefore);
+    const served = up.lambda.requests.slice(requestsBefore);
+    expect(served).toHaveLength(cases.length);
+    for (const entry of served) {
+      expect(entry).toMatchObject({
+        operation: 'GetFunctionConfiguration',
+        method: 'GET',
+        functionName: up.functionName,
+        status: 200,
+      });
+    }
     expect(ecsWrites()).toBe(writesBefore);
+  });
+
+  it('the function still rejects a count out of bounds when invoked directly (the CLI’s fallback)', async () => {
+    // Act
+    const res = await fetch(`${up.endpoint}/2015-03-31/functions/${up.functionName}/invocations`, {
+      method: 'POST',
+      body: JSON.stringify({ action: 'rescale', desiredCount: 30, reason: 'direct' }),
+    });
+    const body = (await res.json()) as { errorType: string; errorMessage: string };
+    // Assess
+    expect(res.headers.get('x-amz-function-error')).toBe('Unhandled');
+    expect(body).toMatchObject({
+      errorType: 'ValidationError',
+      errorMessage: 'invalid manual payload: desiredCount: must be between 1 and 24',
+    });
   });
 
   it('a dry run says what it would do and writes nothing to ECS', async () => {
@@ -313,6 +347,32 @@ describe('CLI: operator commands against local up', () => {
     expect(r.stdout).toBe('');
     expect(r.ms).toBeLessThan(10_000);
     expect(up.lambda.requests.at(-1)).toMatchObject({ status: 404, errorCode: 'ResourceNotFoundException' });
+  });
+
+  it('rescale of a missing function fails reading its bounds: one line, exit code 1, no invoke', async () => {
+    // Prepare
+    const invokesBefore = invokes();
+    // Act
+    const r = await cli([
+      'rescale',
+      '--to',
+      '3',
+      '--endpoint',
+      up.endpoint,
+      '--function',
+      'no-such-function',
+    ]);
+    // Assess
+    expect(r.code).toBe(1);
+    expect(lines(r.stderr)).toEqual([
+      `error: function "no-such-function" not found at ${up.endpoint} (Function not found: arn:aws:lambda:us-east-1:123456789012:function:no-such-function)`,
+    ]);
+    expect(invokes()).toBe(invokesBefore);
+    expect(up.lambda.requests.at(-1)).toMatchObject({
+      operation: 'GetFunctionConfiguration',
+      status: 404,
+      errorCode: 'ResourceNotFoundException',
+    });
   });
 
   it('an unreachable endpoint: one line, exit code 1, in under 10 s', async () => {

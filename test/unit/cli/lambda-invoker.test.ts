@@ -1,5 +1,6 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import {
+  GetFunctionConfigurationCommand,
   InvokeCommand,
   type InvokeCommandOutput,
   LambdaClient,
@@ -108,6 +109,89 @@ describe('Class: LambdaInvoker', () => {
     await expect(invoker.invoke({})).rejects.toThrow(
       'function "scaler" returned something that is not JSON: <html>',
     );
+  });
+});
+
+describe('Method: LambdaInvoker.bounds', () => {
+  const client = new LambdaClient({ region: 'us-east-1' });
+  const lambda = mockClient(client);
+  const invoker = new LambdaInvoker({ functionName: 'scaler:live', client });
+  const config = {
+    appId: 'app',
+    ecs: { cluster: 'c', service: 's' },
+    partitions: 32,
+    metrics: { preset: 'flink-prometheus', dimensions: { ClusterName: 'c' } },
+    policy: { minTaskManagers: 2, maxTaskManagers: 24 },
+  };
+
+  beforeEach(() => {
+    lambda.reset();
+  });
+
+  it("reads policy.min/maxTaskManagers from the function's AUTOSCALER_CONFIG", async () => {
+    // Prepare
+    lambda.on(GetFunctionConfigurationCommand).resolves({
+      FunctionName: 'scaler',
+      Environment: { Variables: { AUTOSCALER_CONFIG: JSON.stringify(config), TABLE_NAME: 't' } },
+    });
+    // Act
+    const bounds = await invoker.bounds();
+    // Assess
+    expect(bounds).toEqual({ minTaskManagers: 2, maxTaskManagers: 24 });
+    expect(lambda).toReceiveCommandWith(GetFunctionConfigurationCommand, { FunctionName: 'scaler:live' });
+    expect(lambda).not.toReceiveCommand(InvokeCommand);
+  });
+
+  it('is undefined when the variable is absent or unreadable', async () => {
+    lambda
+      .on(GetFunctionConfigurationCommand)
+      .resolvesOnce({ FunctionName: 'scaler' })
+      .resolvesOnce({ Environment: { Variables: { TABLE_NAME: 't' } } })
+      .resolvesOnce({ Environment: { Variables: { AUTOSCALER_CONFIG: '{not json' } } });
+    expect([await invoker.bounds(), await invoker.bounds(), await invoker.bounds()]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
+  });
+
+  it('is undefined when the call is denied or not supported', async () => {
+    lambda
+      .on(GetFunctionConfigurationCommand)
+      .rejectsOnce(
+        Object.assign(new Error('not authorized to perform: lambda:GetFunctionConfiguration'), {
+          name: 'AccessDeniedException',
+          $metadata: { httpStatusCode: 403 },
+        }),
+      )
+      .rejectsOnce(
+        Object.assign(new Error('Unknown operation GET /2015-03-31/functions/scaler/configuration'), {
+          name: 'UnknownOperationException',
+          $metadata: { httpStatusCode: 404 },
+        }),
+      );
+    expect([await invoker.bounds(), await invoker.bounds()]).toEqual([undefined, undefined]);
+  });
+
+  it('fails as an invoke would for a missing function or an unreachable endpoint', async () => {
+    lambda
+      .on(GetFunctionConfigurationCommand)
+      .rejectsOnce(
+        new ResourceNotFoundException({
+          $metadata: { httpStatusCode: 404 },
+          message: 'Function not found: arn:aws:lambda:us-east-1:123456789012:function:scaler:live',
+          Type: 'User',
+        }),
+      )
+      .rejectsOnce(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }));
+    const missing = await invoker.bounds().catch((e: unknown) => e);
+    const unreachable = await invoker.bounds().catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(InvokeError);
+    expect(missing).toMatchObject({ failure: 'not-found' });
+    expect((missing as Error).message).toMatch(
+      /^function "scaler:live" not found at AWS Lambda \(Function not found: /,
+    );
+    expect(unreachable).toMatchObject({ failure: 'unreachable' });
   });
 });
 

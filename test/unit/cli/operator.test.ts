@@ -3,6 +3,7 @@ import { beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
 import { exitCodeFor, NotAppliedError, oneLine, UsageError, WaitError } from '../../../lib/cli/errors';
 import { decisionsTable, statusText } from '../../../lib/cli/format';
 import {
+  type Bounds,
   type OperatorDeps,
   registerOperatorCommands,
   resolveTarget,
@@ -85,6 +86,9 @@ interface Fake {
   readonly out: Sink;
   readonly err: Sink;
   answers: unknown[];
+  /** What the connection's bounds() gives (an Error is thrown); undefined: the bounds are unknown. */
+  bounds: Bounds | Error | undefined;
+  boundsCalls: number;
 }
 
 function fake(env: NodeJS.ProcessEnv = {}, stack: Record<string, string> = {}): Fake {
@@ -96,6 +100,8 @@ function fake(env: NodeJS.ProcessEnv = {}, stack: Record<string, string> = {}): 
     out,
     err,
     answers: [],
+    bounds: undefined,
+    boundsCalls: 0,
     deps: {
       out,
       err,
@@ -108,6 +114,11 @@ function fake(env: NodeJS.ProcessEnv = {}, stack: Record<string, string> = {}): 
             const next = f.answers.shift();
             if (next instanceof Error) throw next;
             return next;
+          },
+          bounds: async () => {
+            f.boundsCalls++;
+            if (f.bounds instanceof Error) throw f.bounds;
+            return f.bounds;
           },
           close: () => undefined,
         };
@@ -284,6 +295,49 @@ describe('Function: runRescale', () => {
     await runRescale({ function: 'fn', to: 6, wait: true, dryRun: true, ...rescaleDefaults }, f.deps);
     expect(f.payloads).toHaveLength(1);
     expect(f.out.text).toContain('dry run: would set desired count 2 → 6');
+  });
+
+  it("rejects a count outside the function's bounds as bad usage, before any invoke (dry run or not)", async () => {
+    // Prepare
+    f.bounds = { minTaskManagers: 2, maxTaskManagers: 24 };
+    const cases: [number, boolean, string][] = [
+      [30, false, "--to: 30 is above the function's maxTaskManagers (24)"],
+      [25, true, "--to: 25 is above the function's maxTaskManagers (24)"],
+      [1, false, "--to: 1 is below the function's minTaskManagers (2)"],
+    ];
+    for (const [to, dryRun, message] of cases) {
+      // Act
+      const error = await runRescale({ function: 'fn', to, dryRun, ...rescaleDefaults }, f.deps).catch(
+        (e: unknown) => e,
+      );
+      // Assess
+      expect(error).toBeInstanceOf(UsageError);
+      expect((error as Error).message).toBe(message);
+      expect(exitCodeFor(error)).toBe(2);
+    }
+    expect(f.boundsCalls).toBe(3);
+    expect(f.payloads).toEqual([]);
+    expect(f.out.text).toBe('');
+  });
+
+  it('invokes a count at the bounds, and any count when the bounds are unknown', async () => {
+    f.bounds = { minTaskManagers: 2, maxTaskManagers: 24 };
+    f.answers.push(decision({ desired: 24 }), decision({ desired: 2 }), decision({ desired: 99 }));
+    await runRescale({ function: 'fn', to: 24, ...rescaleDefaults }, f.deps);
+    await runRescale({ function: 'fn', to: 2, ...rescaleDefaults }, f.deps);
+    f.bounds = undefined;
+    await runRescale({ function: 'fn', to: 99, ...rescaleDefaults }, f.deps);
+    expect(f.payloads.map((p) => (p as { desiredCount: number }).desiredCount)).toEqual([24, 2, 99]);
+  });
+
+  it('fails as the invoke would when reading the bounds fails, and invokes nothing', async () => {
+    f.bounds = new Error('function "fn" not found at AWS Lambda (Function not found: …)');
+    const error = await runRescale({ function: 'fn', to: 6, ...rescaleDefaults }, f.deps).catch(
+      (e: unknown) => e,
+    );
+    expect((error as Error).message).toBe('function "fn" not found at AWS Lambda (Function not found: …)');
+    expect(exitCodeFor(error)).toBe(1);
+    expect(f.payloads).toEqual([]);
   });
 });
 
