@@ -105,6 +105,8 @@ export interface ScalerState {
   readonly lastTriggerId?: string;
   /** Records/s one slot processes at 100% busy, as last measured (rate policy). */
   readonly perSlotRate?: number;
+  /** The reason of the last scheduled or alarm decision (a tick repeating it is not kept in the audit log). */
+  readonly lastReason?: ReasonCode;
   /** A committed decision whose UpdateService has not been confirmed yet. */
   readonly pending?: { readonly decisionId: string; readonly desired: number; readonly committedAt: number };
 }
@@ -197,6 +199,11 @@ export interface PartitionItem {
 export interface StateStore {
   /** One strongly consistent Query for every item of the app except the decision log. */
   readApp(appId: string): Promise<AppItems>;
+  /**
+   * The SCALER item alone (one strongly consistent GetItem; the initial state when it does not
+   * exist): what the scaler's tick needs, whatever the number of partitions.
+   */
+  readScaler(appId: string): Promise<ScalerState>;
   /**
    * Writes `next` as the SCALER item if its stored version is still `expectedVersion`
    * (0: the item must not exist). The stored version becomes expectedVersion + 1.

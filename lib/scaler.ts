@@ -4,6 +4,7 @@
  * absolute desired count. A lost race stops before any ECS write.
  */
 import { randomUUID } from 'node:crypto';
+import { isAuditWorthy } from './core/audit';
 import type { AppConfig } from './core/config';
 import { DependencyError } from './core/errors';
 import { applyGuards, windowSamples } from './core/guards';
@@ -91,10 +92,7 @@ export class Scaler {
     let state: ScalerState;
     let service: ServiceState;
     try {
-      [state, service] = await Promise.all([
-        store.readApp(config.appId).then((a) => a.scaler),
-        ecs.describeService(),
-      ]);
+      [state, service] = await Promise.all([store.readScaler(config.appId), ecs.describeService()]);
     } catch (error) {
       if (error instanceof DependencyError && error.throttled) {
         return record({
@@ -193,6 +191,7 @@ export class Scaler {
       recommendations: windowSamples(samples, nowMs, config.policy.scaleInStabilizationSeconds),
       lastDecisionAt: nowMs,
       lastTriggerId: id,
+      lastReason: guarded.reason,
       ...(rec.perSlotRate !== undefined ? { perSlotRate: rec.perSlotRate } : {}),
     };
     // Applied already (only the clean-up after UpdateService was lost): forget it.
@@ -223,7 +222,11 @@ export class Scaler {
         message: 'another invocation decided first',
       });
     }
-    return this.applyAndLog(record(decision), change);
+    return this.applyAndLog(
+      record(decision),
+      change,
+      isAuditWorthy(trigger.kind, guarded.reason, state.lastReason),
+    );
   }
 
   /** A committed decision whose UpdateService failed: apply it again, absolute count. */
@@ -251,8 +254,8 @@ export class Scaler {
     return this.applyAndLog(decision, true);
   }
 
-  /** Sets the desired count (if the decision changes it), then writes the audit item. */
-  private async applyAndLog(decision: ScalerResult, change: boolean): Promise<ScalerResult> {
+  /** Sets the desired count (if the decision changes it), then writes the audit item (if `keep`, lib/core/audit). */
+  private async applyAndLog(decision: ScalerResult, change: boolean, keep = true): Promise<ScalerResult> {
     const { store, ecs, config } = this.deps;
     let result = decision;
     if (change) {
@@ -271,6 +274,7 @@ export class Scaler {
         }
       }
     }
+    if (!keep) return result;
     const ttl = Math.floor(Date.parse(result.at) / 1000) + config.decisionRetentionDays * 86_400;
     await store.putDecision(config.appId, stripStatus(result), ttl);
     return result;
@@ -293,8 +297,7 @@ export class Scaler {
     const now = this.deps.clock.now();
     const nowMs = now.getTime();
     const record = this.recordFactory(now, 'manual', command.action);
-    const [items, service] = await Promise.all([store.readApp(config.appId), ecs.describeService()]);
-    const state = items.scaler;
+    const [state, service] = await Promise.all([store.readScaler(config.appId), ecs.describeService()]);
     const cur = service.desiredCount;
     const next: NextState = { ...withoutVersion(state), lastDecisionAt: nowMs };
     const decisionId = this.newId();

@@ -106,6 +106,7 @@ const ScalerItemSchema = z.object({
   pending: z.object({ decisionId: z.string(), desired: finite, committedAt: finite }).optional(),
   lastTriggerId: z.string().optional(),
   perSlotRate: finite.optional(),
+  lastReason: z.custom<ReasonCode>((v) => typeof v === 'string' && v !== '').optional(),
 });
 
 const TaskItemSchema = z.object({
@@ -189,6 +190,7 @@ export function scalerToItem(appId: string, version: number, state: Omit<ScalerS
     pending: state.pending,
     lastTriggerId: state.lastTriggerId,
     perSlotRate: state.perSlotRate,
+    lastReason: state.lastReason,
   };
   return toItem({ [PK]: appPk(appId), [SK]: SCALER_SK, version, ...fields }, 'scaler state');
 }
@@ -375,6 +377,16 @@ export class DynamoDbStateStore implements StateStore {
       exclusiveStartKey = out.LastEvaluatedKey;
     } while (exclusiveStartKey !== undefined);
     return itemsToAppItems(items);
+  }
+
+  async readScaler(appId: string): Promise<ScalerState> {
+    const pk = appPk(appId);
+    const out = await callAws(`DynamoDB GetItem ${this.tableName} ${pk} ${SCALER_SK}`, () =>
+      this.client.send(
+        new GetItemCommand({ TableName: this.tableName, Key: itemKey(pk, SCALER_SK), ConsistentRead: true }),
+      ),
+    );
+    return out.Item === undefined ? initialScalerState : itemToScaler(out.Item);
   }
 
   /**

@@ -40,6 +40,9 @@ export class MemoryStore implements StateStore {
         .sort((a, b) => a.partitionId - b.partitionId),
     };
   }
+  async readScaler(): Promise<ScalerState> {
+    return structuredClone(this.scaler);
+  }
   async commitTask(
     _appId: string,
     expectedVersion: number,

@@ -65,6 +65,21 @@ describe('Class: Scaler (scheduled and alarm evaluations)', () => {
     expect(store.decisions.map((x) => x.reason)).toEqual(['Applied']);
   });
 
+  it('keeps a steady run of ticks as one audit item per change of reason, and every change', async () => {
+    // Prepare: 4 TMs at 50% of their rate: nothing to do, tick after tick
+    const { scaler, store, clock } = setup({ metrics: metricsAt(0.5, 500) });
+    // Act
+    const reasons: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      reasons.push((await scaler.handle(tick(clock))).reason);
+      clock.advance(60);
+    }
+    // Assess: five decisions returned (and logged), the repeats not stored
+    expect(new Set(reasons).size).toBe(1);
+    expect(store.decisions.map((x) => x.reason)).toEqual([reasons[0]]);
+    expect(store.scaler).toMatchObject({ version: 5, lastReason: reasons[0] });
+  });
+
   it('a stale scheduled event changes nothing', async () => {
     const { scaler, ecs, store, clock } = setup();
     const d = await scaler.handle({ kind: 'schedule', eventTime: new Date(T0 - 121_000) });

@@ -173,6 +173,33 @@ describe('Class: DynamoDbStateStore', () => {
     });
   });
 
+  describe('readScaler', () => {
+    it('reads the SCALER item alone with one strongly consistent GetItem', async () => {
+      // Prepare
+      ddb.on(GetItemCommand).resolves({ Item: scalerToItem(APP, 3, scaler) });
+
+      // Act
+      const state = await store.readScaler(APP);
+
+      // Assess
+      expect(ddb).toHaveReceivedCommandExactlyOnceWith(GetItemCommand, {
+        TableName: TABLE,
+        Key: { pk: { S: `APP#${APP}` }, sk: { S: 'SCALER' } },
+        ConsistentRead: true,
+      });
+      expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 0);
+      expect(state).toEqual({ ...scaler, version: 3 });
+    });
+
+    it('returns the initial state when the item does not exist', async () => {
+      // Prepare
+      ddb.on(GetItemCommand).resolves({});
+
+      // Act + Assess
+      expect(await store.readScaler(APP)).toEqual(initialScalerState);
+    });
+  });
+
   describe('commitScaler', () => {
     it('creates the SCALER item at version 1 only if it does not exist yet', async () => {
       // Prepare
@@ -467,6 +494,7 @@ describe('Function: scalerToItem / itemToScaler (exhaustive)', () => {
       pending: { decisionId: 'd-1', desired: 7, committedAt: 3_000 },
       lastTriggerId: 'tick-42',
       perSlotRate: 512.5,
+      lastReason: 'WithinTolerance',
     };
     expect(itemToScaler(scalerToItem('orders', 4, full))).toEqual({ ...full, version: 4 });
   });
