@@ -336,12 +336,9 @@ function getMetricData(
   if (maxDatapoints < 1) throw invalid('The parameter MaxDatapoints must be greater than 0.');
   const descending = (request.ScanBy ?? 'TimestampDescending') === 'TimestampDescending';
   const returned = queries.filter((q) => q.returnData);
-  const print = fingerprint([
-    request.MetricDataQueries,
-    startMs,
-    endMs,
-    request.ScanBy ?? 'TimestampDescending',
-  ]);
+  // Only a paginated request needs the fingerprint that binds its token to it.
+  const print = () =>
+    fingerprint([request.MetricDataQueries, startMs, endMs, request.ScanBy ?? 'TimestampDescending']);
 
   let asOfMs = ctx.nowMs;
   let offsets = returned.map(() => 0);
@@ -350,7 +347,7 @@ function getMetricData(
     const o = token?.o;
     if (
       !token ||
-      token.f !== print ||
+      token.f !== print() ||
       typeof token.a !== 'number' ||
       !Array.isArray(o) ||
       o.length !== returned.length ||
@@ -386,7 +383,7 @@ function getMetricData(
     };
   });
   const nextToken = more
-    ? encodeToken({ f: print, a: asOfMs, o: offsets } satisfies GetMetricDataToken)
+    ? encodeToken({ f: print(), a: asOfMs, o: offsets } satisfies GetMetricDataToken)
     : undefined;
   return { MetricDataResults: results, NextToken: nextToken, Messages: [] };
 }
