@@ -151,6 +151,13 @@ interface ClusterView {
   /** Seed-rule load per TaskManager with fresh data. */
   readonly loads: Readonly<Record<string, number>>;
   readonly problems: readonly string[];
+  /**
+   * Known tasks (TASK items) that ListTasks did not return, as DescribeTasks describes them:
+   * ListTasks is eventually consistent, a task that just started may be missing from it.
+   */
+  readonly unlisted?: ReadonlyMap<string, TaskInfo>;
+  /** Known tasks that ListTasks did not return and that could not be described: left as they are. */
+  readonly unconfirmed?: ReadonlySet<string>;
 }
 
 interface Tally {
@@ -181,6 +188,21 @@ export function resourceName(ref: string): string {
 function withoutVersion(task: TaskHealthItem): Omit<TaskHealthItem, 'version'> {
   const { version: _version, ...rest } = task;
   return rest;
+}
+
+/**
+ * The known tasks a listing taken at `listedAtMs` should have returned but did not: not DEAD
+ * (fenced for good), and started before the listing (a newer one may just be too new for it).
+ */
+export function unlistedTasks(
+  known: readonly TaskHealthItem[],
+  listed: ReadonlySet<string>,
+  listedAtMs: number,
+): string[] {
+  return known
+    .filter((t) => !listed.has(t.taskId) && t.status !== 'DEAD' && (t.startedAt ?? t.lastSeen) < listedAtMs)
+    .map((t) => t.taskId)
+    .sort(compareIds);
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight; results in input order. */
@@ -259,10 +281,11 @@ export class Failover {
     }
     // A reconcile reads ECS and CloudWatch once, alongside the first read of the table.
     const appId = this.deps.config.appId;
-    const [view, firstRead] =
+    const [observed, firstRead] =
       trigger.kind === 'schedule'
         ? await Promise.all([this.observe(now.getTime(), tally.problems), this.deps.store.readApp(appId)])
         : [undefined, await this.deps.store.readApp(appId)];
+    const view = observed && (await this.confirmUnlisted(observed, firstRead.tasks, tally.problems));
     if (view) tally.problems.push(...view.problems);
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       tally.attempts = attempt;
@@ -300,6 +323,30 @@ export class Failover {
       return undefined;
     }
     return this.observeMetrics(nowMs, tasks, service);
+  }
+
+  /**
+   * Known tasks that ListTasks did not return are described (one DescribeTasks, only when
+   * there are any): they are usually being stopped, but ListTasks is eventually consistent
+   * and may not list a task that just started. A task ECS cannot describe now is left as it
+   * is this round rather than taken for stopped.
+   */
+  private async confirmUnlisted(
+    view: ClusterView,
+    known: readonly TaskHealthItem[],
+    problems: string[],
+  ): Promise<ClusterView> {
+    const listed = new Set(view.tasks.map((t) => t.taskId));
+    const ids = unlistedTasks(known, listed, view.atMs);
+    if (ids.length === 0) return view;
+    try {
+      const { tasks } = await this.deps.ecs.describeTasks(ids);
+      return { ...view, unlisted: new Map(tasks.map((t) => [t.taskId, t])) };
+    } catch (error) {
+      if (!(error instanceof DependencyError)) throw error;
+      problems.push(`ECS DescribeTasks of unlisted tasks failed, left as they are: ${error.message}`);
+      return { ...view, unconfirmed: new Set(ids) };
+    }
   }
 
   private async observeMetrics(
@@ -468,13 +515,22 @@ export class Failover {
           ...(hb === undefined || hb === null ? {} : { lastDatapointAt: hb }),
         });
       }
-      // Known tasks ECS no longer lists as wanting to run are being stopped (or gone); a task
-      // that started after the listing may simply be too new to be in it.
+      // Known tasks ECS does not list as wanting to run: as DescribeTasks describes them
+      // (confirmUnlisted); those it no longer knows are being stopped or gone. A task that
+      // started after the listing may simply be too new to be in it.
       for (const prev of items.tasks) {
         if (observations.has(prev.taskId) || prev.status === 'DEAD') continue;
-        if ((prev.startedAt ?? prev.lastSeen) >= view.atMs) continue;
+        if ((prev.startedAt ?? prev.lastSeen) >= view.atMs || view.unconfirmed?.has(prev.taskId)) continue;
+        const described = view.unlisted?.get(prev.taskId);
         observations.set(prev.taskId, {
-          ecs: { lastStatus: prev.ecsStatus, desiredStatus: 'STOPPED', healthStatus: 'UNKNOWN' },
+          ecs: described
+            ? {
+                lastStatus: described.lastStatus,
+                desiredStatus: described.desiredStatus,
+                healthStatus: described.healthStatus,
+                ...(described.startedAt === undefined ? {} : { startedAt: described.startedAt.getTime() }),
+              }
+            : { lastStatus: prev.ecsStatus, desiredStatus: 'STOPPED', healthStatus: 'UNKNOWN' },
           reconcile: false,
         });
       }

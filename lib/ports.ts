@@ -70,6 +70,11 @@ export interface ServiceController {
   setDesiredCount(desiredCount: number): Promise<void>;
   /** Tasks of the service (ListTasks by serviceName, then DescribeTasks in batches of 100). */
   listTasks(): Promise<TaskInfo[]>;
+  /**
+   * These tasks as ECS describes them now (DescribeTasks in batches of 100), whatever their
+   * desired status; ids ECS no longer knows (stopped long ago) come back in `missing`.
+   */
+  describeTasks(taskIds: readonly string[]): Promise<{ tasks: TaskInfo[]; missing: string[] }>;
   stopTask(taskId: string, reason: string): Promise<void>;
   /** Sets or clears ECS task scale-in protection. */
   setTaskProtection(taskIds: readonly string[], enabled: boolean, expiresInMinutes?: number): Promise<void>;

@@ -122,25 +122,41 @@ export class EcsServiceController implements ServiceController {
       nextToken = out.nextToken || undefined;
     } while (nextToken !== undefined);
 
-    const byArn = new Map<string, TaskInfo>();
-    for (const batch of chunk(arns, DESCRIBE_TASKS_BATCH)) {
-      const out = await callAws(`ECS DescribeTasks (${this.where})`, () =>
-        this.client.send(new DescribeTasksCommand({ cluster: this.cluster, tasks: batch })),
-      );
-      // A task that stopped and aged out between ListTasks and DescribeTasks is MISSING: it is simply gone.
-      const failures = (out.failures ?? []).filter((f) => f.reason !== 'MISSING');
-      if (failures.length > 0) {
-        throw new DependencyError(`ECS DescribeTasks (${this.where}): ${describeFailures(failures)}`, false);
-      }
-      for (const task of out.tasks ?? []) {
-        const taskArn = task.taskArn;
-        if (taskArn !== undefined) byArn.set(taskArn, toTaskInfo({ ...task, taskArn }));
-      }
-    }
+    const { tasks } = await this.describe(arns);
+    const byArn = new Map(tasks.map((t) => [t.taskArn, t]));
     return arns.flatMap((arn) => {
       const info = byArn.get(arn);
       return info === undefined ? [] : [info];
     });
+  }
+
+  async describeTasks(taskIds: readonly string[]): Promise<{ tasks: TaskInfo[]; missing: string[] }> {
+    if (taskIds.some((id) => id.trim() === '')) throw new ValidationError('task ids must not be empty');
+    const { tasks, missing } = await this.describe(taskIds);
+    return { tasks, missing: missing.map((ref) => ref.slice(ref.lastIndexOf('/') + 1)) };
+  }
+
+  /** DescribeTasks in batches; a task ECS no longer knows (failure reason MISSING) is reported, not thrown. */
+  private async describe(refs: readonly string[]): Promise<{ tasks: TaskInfo[]; missing: string[] }> {
+    const tasks: TaskInfo[] = [];
+    const missing: string[] = [];
+    for (const batch of chunk(refs, DESCRIBE_TASKS_BATCH)) {
+      const out = await callAws(`ECS DescribeTasks (${this.where})`, () =>
+        this.client.send(new DescribeTasksCommand({ cluster: this.cluster, tasks: batch })),
+      );
+      // A task that stopped and aged out (e.g. between ListTasks and DescribeTasks) is MISSING: it is simply gone.
+      const failures = out.failures ?? [];
+      const other = failures.filter((f) => f.reason !== 'MISSING');
+      if (other.length > 0) {
+        throw new DependencyError(`ECS DescribeTasks (${this.where}): ${describeFailures(other)}`, false);
+      }
+      for (const f of failures) if (f.arn !== undefined) missing.push(f.arn);
+      for (const task of out.tasks ?? []) {
+        const taskArn = task.taskArn;
+        if (taskArn !== undefined) tasks.push(toTaskInfo({ ...task, taskArn }));
+      }
+    }
+    return { tasks, missing };
   }
 
   async stopTask(taskId: string, reason: string): Promise<void> {

@@ -85,7 +85,10 @@ interface Env {
 let seq = 0;
 
 /** A fresh service of `count` RUNNING TaskManagers with 5 minutes of metrics, a fresh table and handler. */
-async function setup(count: number, opts: { healthCheck?: boolean } = {}): Promise<Env> {
+async function setup(
+  count: number,
+  opts: { healthCheck?: boolean; listTasksLagSeconds?: number } = {},
+): Promise<Env> {
   const name = `app${++seq}`;
   const service = `tm-${name}`;
   const tableName = `failover-${name}`;
@@ -95,6 +98,7 @@ async function setup(count: number, opts: { healthCheck?: boolean } = {}): Promi
     desiredCount: count,
     initialTasksRunning: true,
     healthCheck: opts.healthCheck ?? true,
+    ...(opts.listTasksLagSeconds === undefined ? {} : { listTasksLagSeconds: opts.listTasksLagSeconds }),
   });
   await createTable(clients.dynamodb, tableName);
   const events: EcsTaskStateChangeEvent[] = [];
@@ -326,6 +330,30 @@ describe('Integration: failover on the local cloud and dynalite', () => {
     expect(r.protectionDropped).toEqual([victim]);
     const counts = [...ownersOf(await partitionsOf(env)).values()];
     expect(Math.max(...counts) - Math.min(...counts)).toBeLessThanOrEqual(1);
+  });
+
+  it('a new TaskManager that ListTasks does not list yet (eventual consistency) keeps its share', async () => {
+    // Prepare: ListTasks lags 150 s behind each launch; after 3 minutes the first three are listed.
+    const env = await setup(3, { listTasksLagSeconds: 150 });
+    for (let i = 0; i < 3; i++) await tick(env);
+    const first = new Set(runningIds(env));
+    expect([...ownersOf(await partitionsOf(env)).keys()].sort()).toEqual([...first].sort());
+    // A scale-out: the new task runs a minute later and joins on its RUNNING event.
+    cloud.ecs.updateService(CLUSTER, env.service, { desiredCount: 4 });
+    env.events.length = 0;
+    await tick(env);
+    const fresh = runningIds(env).find((id) => !first.has(id)) as string;
+    for (const e of env.events.splice(0)) await env.handler(e);
+    const share = ownersOf(await partitionsOf(env)).get(fresh) ?? 0;
+    expect(share).toBeGreaterThan(0);
+    // Act: the next reconcile, 2 minutes after its launch: ECS runs it, ListTasks does not list it yet.
+    const r = await tick(env);
+    // Assess
+    expect(r.healthChanges.filter((c) => c.taskId === fresh)).toEqual([]);
+    expect(ownersOf(await partitionsOf(env)).get(fresh)).toBe(share);
+    expect(
+      await env.store.readApp(env.name).then((a) => a.tasks.find((t) => t.taskId === fresh)?.status),
+    ).toBe('HEALTHY');
   });
 
   it('a consumer sees its partitions with epochs and is fenced after a failover', async () => {

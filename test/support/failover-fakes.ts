@@ -31,6 +31,10 @@ export class FakeService implements ServiceController {
   readonly protectionCalls: { taskIds: string[]; enabled: boolean }[] = [];
   failStops = false;
   failReads = false;
+  /** Tasks ListTasks does not return yet (its eventual consistency); DescribeTasks does. */
+  readonly unlisted = new Set<string>();
+  readonly describeCalls: string[][] = [];
+  failDescribe = false;
 
   constructor(ids: readonly string[], startedAt: number) {
     for (const taskId of ids) {
@@ -70,16 +74,17 @@ export class FakeService implements ServiceController {
   /** Like ListTasks: only tasks whose desired status is RUNNING. */
   async listTasks(): Promise<TaskInfo[]> {
     if (this.failReads) throw new DependencyError('ListTasks: Rate exceeded', true);
-    return this.tasks
-      .filter((t) => t.desiredStatus === 'RUNNING')
-      .map((t) => ({
-        taskArn: `arn:aws:ecs:eu-west-1:123456789012:task/flink/${t.taskId}`,
-        taskId: t.taskId,
-        lastStatus: t.lastStatus,
-        desiredStatus: t.desiredStatus,
-        healthStatus: t.healthStatus,
-        startedAt: new Date(t.startedAt),
-      }));
+    return this.tasks.filter((t) => t.desiredStatus === 'RUNNING' && !this.unlisted.has(t.taskId)).map(info);
+  }
+  /** Any task the test knows, whatever its desired status; the others are MISSING. */
+  async describeTasks(taskIds: readonly string[]): Promise<{ tasks: TaskInfo[]; missing: string[] }> {
+    this.describeCalls.push([...taskIds]);
+    if (this.failDescribe) throw new DependencyError('DescribeTasks: Rate exceeded', true);
+    const known = taskIds.flatMap((id) => this.tasks.filter((t) => t.taskId === id));
+    return {
+      tasks: known.map(info),
+      missing: taskIds.filter((id) => !known.some((t) => t.taskId === id)),
+    };
   }
   async stopTask(taskId: string, reason: string): Promise<void> {
     if (this.failStops) throw new DependencyError('StopTask: Rate exceeded', true);
@@ -92,6 +97,17 @@ export class FakeService implements ServiceController {
     this.protectionCalls.push({ taskIds: [...taskIds], enabled });
     for (const id of taskIds) this.protection.set(id, enabled);
   }
+}
+
+function info(t: FakeTask): TaskInfo {
+  return {
+    taskArn: `arn:aws:ecs:eu-west-1:123456789012:task/flink/${t.taskId}`,
+    taskId: t.taskId,
+    lastStatus: t.lastStatus,
+    desiredStatus: t.desiredStatus,
+    healthStatus: t.healthStatus,
+    startedAt: new Date(t.startedAt),
+  };
 }
 
 /** Per-minute load datapoints of each TaskManager up to (and excluding) `until[taskId]`. */

@@ -152,6 +152,9 @@ export class FakeEcs implements ServiceController {
       startedAt: this.startedAt,
     }));
   }
+  async describeTasks(): Promise<{ tasks: TaskInfo[]; missing: string[] }> {
+    throw new Error('not used by the scaler');
+  }
   async stopTask(): Promise<void> {
     throw new Error('not used by the scaler');
   }

@@ -303,6 +303,70 @@ describe('Class: Failover', () => {
     expect(w.store.tasks.has('tm-d')).toBe(false);
   });
 
+  describe('a known task ListTasks does not return (ListTasks is eventually consistent)', () => {
+    const cases: [
+      string,
+      (w: World) => void,
+      { status: string; keepsPartitions: boolean; problem?: RegExp },
+    ][] = [
+      [
+        'DescribeTasks says RUNNING: the listing lagged, nothing changes',
+        (w) => w.ecs.unlisted.add('tm-d'),
+        { status: 'HEALTHY', keepsPartitions: true },
+      ],
+      [
+        'DescribeTasks says it is being stopped: it drains',
+        (w) => {
+          w.ecs.task('tm-d').desiredStatus = 'STOPPED';
+        },
+        { status: 'DRAINING', keepsPartitions: false },
+      ],
+      [
+        'DescribeTasks says STOPPED: it is dead',
+        (w) => {
+          Object.assign(w.ecs.task('tm-d'), { desiredStatus: 'STOPPED', lastStatus: 'STOPPED' });
+        },
+        { status: 'DEAD', keepsPartitions: false },
+      ],
+      [
+        'ECS no longer knows it (MISSING): it is leaving',
+        (w) => {
+          w.ecs.tasks.splice(w.ecs.tasks.indexOf(w.ecs.task('tm-d')), 1);
+        },
+        { status: 'DRAINING', keepsPartitions: false },
+      ],
+      [
+        'DescribeTasks fails: left as it is, and said',
+        (w) => {
+          w.ecs.unlisted.add('tm-d');
+          w.ecs.failDescribe = true;
+        },
+        { status: 'HEALTHY', keepsPartitions: true, problem: /DescribeTasks of unlisted tasks failed/ },
+      ],
+    ];
+    it.each(cases)('%s', async (_name, arrange, expected) => {
+      // Prepare
+      const w = world();
+      await tick(w);
+      const owned = owners(w.store)['tm-d'];
+      arrange(w);
+      // Act
+      const r = await tick(w);
+      // Assess
+      expect(w.ecs.describeCalls).toEqual([['tm-d']]);
+      expect(w.store.tasks.get('tm-d')?.status).toBe(expected.status);
+      expect(owners(w.store)['tm-d']).toBe(expected.keepsPartitions ? owned : undefined);
+      if (expected.problem) expect(r.problems.join('\n')).toMatch(expected.problem);
+    });
+
+    it('a quiet reconcile (every known task listed) describes nothing', async () => {
+      const w = world();
+      await tick(w);
+      await tick(w);
+      expect(w.ecs.describeCalls).toEqual([]);
+    });
+  });
+
   it('gives a persistently hot TaskManager the smaller share, once a metric window has passed since the last move', async () => {
     // Prepare: 16 partitions on 5 → tm-a holds the larger share (4) and is far busier.
     const w = world(['tm-a', 'tm-b', 'tm-c', 'tm-d', 'tm-e']);

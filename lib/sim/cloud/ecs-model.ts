@@ -132,6 +132,11 @@ export interface TaskTimings {
   readonly healthCheckIntervalSeconds?: number;
   /** Consecutive failed checks before the container is UNHEALTHY. @default 3 */
   readonly unhealthyThreshold?: number;
+  /**
+   * ListTasks is eventually consistent: it omits a task until this long after its launch,
+   * while DescribeTasks and the task events show it at once. @default 0
+   */
+  readonly listTasksLagSeconds?: number;
 }
 
 export interface EcsModelOptions extends TaskTimings {
@@ -172,6 +177,7 @@ interface ResolvedTimings {
   readonly healthCheck: boolean;
   readonly healthIntervalMs: number;
   readonly unhealthyThreshold: number;
+  readonly listLagMs: number;
 }
 
 interface ClusterRecord {
@@ -242,12 +248,16 @@ function resolveTimings(own: TaskTimings, defaults: TaskTimings): ResolvedTiming
   const stopSeconds = own.stopSeconds ?? defaults.stopSeconds ?? 0;
   const healthIntervalSeconds = own.healthCheckIntervalSeconds ?? defaults.healthCheckIntervalSeconds ?? 10;
   const unhealthyThreshold = own.unhealthyThreshold ?? defaults.unhealthyThreshold ?? 3;
+  const listLagSeconds = own.listTasksLagSeconds ?? defaults.listTasksLagSeconds ?? 0;
   if (!(startupSeconds >= 0) || !(provisioningSeconds >= 0) || provisioningSeconds > startupSeconds) {
     throw new SimulationUsageError(
       `startupSeconds (${startupSeconds}) and provisioningSeconds (${provisioningSeconds}) must satisfy 0 <= provisioning <= startup`,
     );
   }
   if (!(stopSeconds >= 0)) throw new SimulationUsageError(`stopSeconds must be >= 0, got ${stopSeconds}`);
+  if (!(listLagSeconds >= 0)) {
+    throw new SimulationUsageError(`listTasksLagSeconds must be >= 0, got ${listLagSeconds}`);
+  }
   if (!(healthIntervalSeconds > 0)) {
     throw new SimulationUsageError(`healthCheckIntervalSeconds must be > 0, got ${healthIntervalSeconds}`);
   }
@@ -263,6 +273,7 @@ function resolveTimings(own: TaskTimings, defaults: TaskTimings): ResolvedTiming
     healthCheck: own.healthCheck ?? defaults.healthCheck ?? true,
     healthIntervalMs: healthIntervalSeconds * 1000,
     unhealthyThreshold,
+    listLagMs: listLagSeconds * 1000,
   };
 }
 
@@ -527,7 +538,8 @@ export class EcsModel {
           t.service.cluster === cluster &&
           (serviceName === undefined || t.service.name === serviceName) &&
           t.desiredStatus === desired &&
-          this.visible(t),
+          this.visible(t) &&
+          this.now - t.createdAtMs >= t.service.timings.listLagMs,
       )
       .map((t) => t.taskArn);
   }

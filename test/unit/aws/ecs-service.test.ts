@@ -345,6 +345,54 @@ describe('Class: EcsServiceController', () => {
     });
   });
 
+  describe('describeTasks', () => {
+    it('describes the given tasks in batches of 100, and reports those ECS no longer knows', async () => {
+      // Prepare
+      const ids = Array.from({ length: 101 }, (_, i) => `t${i}`);
+      ecs
+        .on(DescribeTasksCommand)
+        .resolvesOnce({
+          tasks: [{ taskArn: arn('t0'), lastStatus: 'RUNNING', desiredStatus: 'RUNNING' }],
+          failures: [{ arn: arn('t1'), reason: 'MISSING' }],
+        })
+        .resolvesOnce({ tasks: [{ taskArn: arn('t100'), lastStatus: 'STOPPED', desiredStatus: 'STOPPED' }] });
+
+      // Act
+      const out = await controller.describeTasks(ids);
+
+      // Assess
+      expect(ecs).toHaveReceivedCommandTimes(DescribeTasksCommand, 2);
+      expect(ecs).toHaveReceivedNthCommandWith(DescribeTasksCommand, 1, {
+        cluster: CLUSTER,
+        tasks: ids.slice(0, 100),
+      });
+      expect(ecs).toHaveReceivedNthCommandWith(DescribeTasksCommand, 2, {
+        cluster: CLUSTER,
+        tasks: ['t100'],
+      });
+      expect(out.tasks.map((t) => [t.taskId, t.lastStatus])).toEqual([
+        ['t0', 'RUNNING'],
+        ['t100', 'STOPPED'],
+      ]);
+      expect(out.missing).toEqual(['t1']);
+    });
+
+    it('fails with a DependencyError on any other failure, and rejects an empty id before calling', async () => {
+      // Prepare
+      ecs.on(DescribeTasksCommand).resolves({ failures: [{ arn: arn('a'), reason: 'ACCESS_DENIED' }] });
+
+      // Act
+      const failure = await controller.describeTasks(['a']).catch((e: unknown) => e);
+      const invalid = await controller.describeTasks(['a', ' ']).catch((e: unknown) => e);
+
+      // Assess
+      expect(failure).toBeInstanceOf(DependencyError);
+      expect((failure as Error).message).toContain('ACCESS_DENIED');
+      expect(invalid).toBeInstanceOf(ValidationError);
+      expect(ecs).toHaveReceivedCommandTimes(DescribeTasksCommand, 1);
+    });
+  });
+
   describe('stopTask', () => {
     it('stops the task in the bound cluster with the reason', async () => {
       // Prepare

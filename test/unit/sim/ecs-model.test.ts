@@ -280,6 +280,26 @@ describe('Class: EcsModel', () => {
       expect(model.describeTask('flink', id ?? '')).toBeUndefined();
       expect(model.task(id ?? '')?.lastStatus).toBe('STOPPED');
     });
+
+    it('with listTasksLagSeconds, ListTasks omits a task until that long after its launch; DescribeTasks sees it at once', () => {
+      // Prepare: a RUNNING service scaled out by one task that starts in 10 s
+      const { model } = setup({ desiredCount: 1, listTasksLagSeconds: 30, startupSeconds: 10 });
+      model.step(T0 + 30 * S);
+      const [old] = model.listTaskArns('flink', { serviceName: 'taskmanagers' });
+      model.updateService('flink', 'taskmanagers', { desiredCount: 2 });
+      const fresh = model.tasks().find((t) => t.taskArn !== old);
+
+      // Act
+      model.step(T0 + 45 * S);
+      const during = model.listTaskArns('flink', { serviceName: 'taskmanagers' });
+      model.step(T0 + 60 * S);
+      const after = model.listTaskArns('flink', { serviceName: 'taskmanagers' });
+
+      // Assess: RUNNING at +40 s, listed from +60 s
+      expect(model.describeTask('flink', fresh?.taskArn ?? '')?.lastStatus).toBe('RUNNING');
+      expect(during).toEqual([old]);
+      expect(after).toEqual([old, fresh?.taskArn]);
+    });
   });
 
   describe('failures', () => {
