@@ -83,7 +83,7 @@ export function statusText(functionName: string, r: StatusResult): string {
   const autoscaler = [paused, held].filter((x): x is string => x !== undefined);
   const times = [
     state.lastDecisionAt !== undefined
-      ? `last decision ${formatTime(state.lastDecisionAt)}`
+      ? `last decision ${formatTime(state.lastDecisionAt)}${state.lastReason ? ` (${state.lastReason})` : ''}`
       : 'no decision yet',
     ...(state.lastScaleOutAt !== undefined ? [`last scale-out ${formatTime(state.lastScaleOutAt)}`] : []),
     ...(state.lastScaleInAt !== undefined ? [`last scale-in ${formatTime(state.lastScaleInAt)}`] : []),

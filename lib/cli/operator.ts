@@ -471,7 +471,9 @@ export function registerOperatorCommands(program: Command, deps: OperatorDeps = 
   withConnection(
     program
       .command('history')
-      .description('Show the last decisions (automatic and manual), newest first')
+      .description(
+        'Show the last decisions kept (changes, manual commands, alarms, changes of reason), newest first',
+      )
       .addOption(
         new Option('--limit <n>', 'how many decisions')
           .argParser(wholeNumberArg(1, STATUS_MAX_LIMIT))

@@ -121,6 +121,7 @@ describe('CLI: operator commands against local up', () => {
     expect(human.stdout).toMatch(/^function +flink-ecs-autoscaler-local \(answered at 2026-01-01 /);
     expect(human.stdout).toMatch(/ECS service +desired \d+ · running \d+ · pending \d+ · ACTIVE/);
     expect(human.stdout).toMatch(/partitions +32 total · \d+ unowned/);
+    expect(human.stdout).toMatch(/last decision 2026-01-01 [\d:]+Z \([A-Za-z]+\)/);
     expect(human.stdout).toContain('AT                    TRIGGER');
     expect(json.reason).toBe('Status');
     expect(json.status.partitions.total).toBe(32);
