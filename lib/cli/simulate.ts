@@ -3,6 +3,7 @@
  * cloud, prints a summary table (or one JSON document with --json) and writes the report.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isPolicyName, POLICY_NAMES, type PolicyName } from '../sim/baselines/controller';
@@ -68,18 +69,29 @@ export async function runSimulate(
   // Locally the functions' structured logs and EMF metrics would drown the output.
   process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  // The SDK's notice that its 2027 releases need Node 22, once per worker thread otherwise (README, toolchain).
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const loaded = await loadScenario(resolve(path));
   const started = Date.now();
   const tty = Boolean((io.err as NodeJS.WriteStream).isTTY);
-  let lastLine = '';
+  // Policies run side by side (one worker thread each, as many as there are cores): one line for all.
+  const percent = new Map<string, number>();
   const { output, runs } = await simulate(loaded, policies, {
     timeline: opts.timeline ?? false,
+    workers: Math.min(availableParallelism(), policies.length),
     onProgress: (policy, fraction) => {
       const pct = Math.round(fraction * 100);
-      const line = `simulating ${loaded.scenario.name} [${policy}] ${pct}% (${((Date.now() - started) / 1000).toFixed(1)} s)`;
-      if (tty) io.err.write(`\r${line}`);
-      else if (pct % 10 === 0 && line !== lastLine) io.err.write(`${line}\n`);
-      lastLine = line;
+      const previous = percent.get(policy);
+      percent.set(policy, pct);
+      const elapsed = `(${((Date.now() - started) / 1000).toFixed(1)} s)`;
+      const running = [...percent].filter(([, p]) => p < 100).map(([name, p]) => `${name} ${p}%`);
+      const finished = [...percent.values()].filter((p) => p === 100).length;
+      const line =
+        policies.length === 1
+          ? `simulating ${loaded.scenario.name} [${policy}] ${pct}% ${elapsed}`
+          : `simulating ${loaded.scenario.name}: ${finished}/${policies.length} policies done${running.length > 0 ? `, ${running.join(', ')}` : ''} ${elapsed}`;
+      if (tty) io.err.write(`\r${line}\x1b[K`);
+      else if (pct % 10 === 0 && pct !== previous) io.err.write(`${line}\n`);
     },
   });
   if (tty) io.err.write('\n');

@@ -17,6 +17,7 @@ import { FlinkJobModel, type FlinkStepResult, physicalMinimum } from './flink-mo
 import { type PolicyRun, RunAccumulator, type RunEvent, type SimulationOutput } from './results';
 import { Rng } from './rng';
 import { type AlarmSpec, type LoadedScenario, type Scenario, traceRateAt } from './scenario';
+import { simulateInWorkers } from './workers';
 
 /** Simulated time starts here (fixed, so runs are reproducible). */
 export const SIM_EPOCH_MS = Date.parse('2026-01-01T00:00:00.000Z');
@@ -43,6 +44,12 @@ export interface SimulateOptions {
   readonly pace?: (simSeconds: number) => Promise<void>;
   /** Live runs: no further step starts once aborted; the run then ends as usual. */
   readonly signal?: AbortSignal;
+  /**
+   * simulate(): how many policies run at once, each in its own worker thread (lib/sim/workers.ts);
+   * same results as one after the other. Live runs (onStart, pace, signal) always run in process.
+   * @default 1 (in process)
+   */
+  readonly workers?: number;
 }
 
 /** What a live run exposes while it runs: the local cloud, the scaler handler and the simulated clock. */
@@ -414,7 +421,7 @@ export async function simulatePolicy(
   }
 }
 
-/** Runs each policy over the scenario, one after the other, and assembles the output contract. */
+/** Runs each policy over the scenario (in process, or `workers` at a time in worker threads) and assembles the output contract. */
 export async function simulate(
   loaded: LoadedScenario,
   policies: readonly PolicyName[],
@@ -423,8 +430,19 @@ export async function simulate(
   const runs: PolicyRun[] = [];
   const requestCounts: Record<string, Record<string, number>> = {};
   let physicalMinimumTaskManagerHours = 0;
-  for (const policy of policies) {
-    const r = await simulatePolicy(loaded, policy, options);
+  const live = options.onStart !== undefined || options.pace !== undefined || options.signal !== undefined;
+  const workers = Math.min(options.workers ?? 1, policies.length);
+  const outcomes =
+    workers > 1 && !live
+      ? await simulateInWorkers(loaded, policies, {
+          concurrency: workers,
+          timeline: options.timeline ?? false,
+          transport: options.transport ?? 'in-process',
+          ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        })
+      : undefined;
+  for (const [i, policy] of policies.entries()) {
+    const r = outcomes?.[i] ?? (await simulatePolicy(loaded, policy, options));
     runs.push(r.run);
     requestCounts[policy] = r.requests;
     physicalMinimumTaskManagerHours = r.physicalMinimumHours;

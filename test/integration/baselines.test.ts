@@ -36,4 +36,28 @@ describe('Integration: baselines on the engine', () => {
     expect(expected).toBeGreaterThan(loaded.scenario.cluster.initialTaskManagers);
     expect(runs[1]?.timeline.at(-1)?.desired).toBe(expected);
   }, 120_000);
+
+  it('policies run in worker threads give byte-identical results, in the order asked', async () => {
+    // Prepare
+    const loaded = await loadScenario(SCENARIO);
+    const policies = ['static-peak', 'rate', 'aas-target-tracking'] as const;
+    const progress: string[] = [];
+    // Act
+    const [inProcess, inWorkers] = await Promise.all([
+      simulate(loaded, policies, { timeline: true }),
+      simulate(loaded, policies, {
+        timeline: true,
+        workers: 2,
+        onProgress: (policy, fraction) => {
+          if (fraction === 1) progress.push(policy);
+        },
+      }),
+    ]);
+    // Assess
+    expect(JSON.stringify(inWorkers.output)).toBe(JSON.stringify(inProcess.output));
+    expect(JSON.stringify(inWorkers.runs)).toBe(JSON.stringify(inProcess.runs));
+    expect(inWorkers.requestCounts).toEqual(inProcess.requestCounts);
+    expect(inWorkers.output.results.map((r) => r.policy)).toEqual([...policies]);
+    expect([...progress].sort()).toEqual([...policies].sort());
+  }, 180_000);
 });
