@@ -190,6 +190,16 @@ function withoutVersion(task: TaskHealthItem): Omit<TaskHealthItem, 'version'> {
   return rest;
 }
 
+/** What DescribeTasks says of a task, as a (versionless) health observation. */
+function ecsSnapshot(t: TaskInfo): NonNullable<HealthObservation['ecs']> {
+  return {
+    lastStatus: t.lastStatus,
+    desiredStatus: t.desiredStatus,
+    healthStatus: t.healthStatus,
+    ...(t.startedAt === undefined ? {} : { startedAt: t.startedAt.getTime() }),
+  };
+}
+
 /**
  * The known tasks a listing taken at `listedAtMs` should have returned but did not: not DEAD
  * (fenced for good), and started before the listing (a newer one may just be too new for it).
@@ -503,33 +513,22 @@ export class Failover {
       for (const t of view.tasks) {
         const hb = view.heartbeat?.get(t.taskId);
         observations.set(t.taskId, {
-          ecs: {
-            lastStatus: t.lastStatus,
-            desiredStatus: t.desiredStatus,
-            healthStatus: t.healthStatus,
-            ...(t.startedAt === undefined ? {} : { startedAt: t.startedAt.getTime() }),
-          },
+          ecs: ecsSnapshot(t),
           // Staleness is judged only where the metrics answered for this task.
           reconcile: view.heartbeat?.has(t.taskId) ?? false,
           reconcileSeconds,
           ...(hb === undefined || hb === null ? {} : { lastDatapointAt: hb }),
         });
       }
-      // Known tasks ECS does not list as wanting to run: as DescribeTasks describes them
-      // (confirmUnlisted); those it no longer knows are being stopped or gone. A task that
-      // started after the listing may simply be too new to be in it.
-      for (const prev of items.tasks) {
-        if (observations.has(prev.taskId) || prev.status === 'DEAD') continue;
-        if ((prev.startedAt ?? prev.lastSeen) >= view.atMs || view.unconfirmed?.has(prev.taskId)) continue;
-        const described = view.unlisted?.get(prev.taskId);
-        observations.set(prev.taskId, {
+      // Known tasks ECS does not list as wanting to run (unlistedTasks): as DescribeTasks
+      // describes them (confirmUnlisted); those it no longer knows are being stopped or gone.
+      for (const taskId of unlistedTasks(items.tasks, new Set(observations.keys()), view.atMs)) {
+        if (view.unconfirmed?.has(taskId)) continue;
+        const prev = stored.get(taskId) as TaskHealthItem;
+        const described = view.unlisted?.get(taskId);
+        observations.set(taskId, {
           ecs: described
-            ? {
-                lastStatus: described.lastStatus,
-                desiredStatus: described.desiredStatus,
-                healthStatus: described.healthStatus,
-                ...(described.startedAt === undefined ? {} : { startedAt: described.startedAt.getTime() }),
-              }
+            ? ecsSnapshot(described)
             : { lastStatus: prev.ecsStatus, desiredStatus: 'STOPPED', healthStatus: 'UNKNOWN' },
           reconcile: false,
         });

@@ -133,7 +133,7 @@ export class EcsServiceController implements ServiceController {
   async describeTasks(taskIds: readonly string[]): Promise<{ tasks: TaskInfo[]; missing: string[] }> {
     if (taskIds.some((id) => id.trim() === '')) throw new ValidationError('task ids must not be empty');
     const { tasks, missing } = await this.describe(taskIds);
-    return { tasks, missing: missing.map((ref) => ref.slice(ref.lastIndexOf('/') + 1)) };
+    return { tasks, missing: missing.map(taskIdFromArn) };
   }
 
   /** DescribeTasks in batches; a task ECS no longer knows (failure reason MISSING) is reported, not thrown. */
