@@ -2,11 +2,11 @@
  * The `flink-ecs-autoscaler` command line. Errors are one line on stderr and a non-zero
  * exit code, never a stack trace.
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { EXIT_FAILURE, exitCodeFor, oneLine } from './errors';
 import { registerLocalCommands } from './local';
 import { PROGRAM_EXAMPLES, registerOperatorCommands } from './operator';
-import { POLICY_CHOICES, runSimulate } from './simulate';
+import { loadPlayground, type SimulateCommandOptions } from './playground';
 
 export function buildProgram(): Command {
   const program = new Command('flink-ecs-autoscaler')
@@ -24,20 +24,20 @@ export function buildProgram(): Command {
     .description('Run a scenario through the real functions against the embedded local cloud')
     .option('--scenario <file>', 'scenario JSON file')
     .option('--demo', 'run the built-in demo scenario (a compressed day with faults and a manual rescale)')
-    .addOption(
-      new Option('--policy <policy>', 'policy to simulate; all = rate, threshold and every baseline')
-        .choices(POLICY_CHOICES)
-        .default('rate'),
+    .option(
+      '--policy <policy>',
+      'policy to simulate: rate, threshold, a baseline (see docs/benchmarks.md), or all = every one',
+      'rate',
     )
     .option('--json', 'print exactly one JSON document on stdout')
     .option('--timeline', 'add a timeline sampled every 60 simulated seconds to each result')
     .option('--report <file>', 'write an HTML report with charts')
     .addHelpText(
       'after',
-      '\nExamples:\n  flink-ecs-autoscaler simulate --demo --report out/simulation.html\n  flink-ecs-autoscaler simulate --scenario bench/scenarios/diurnal.json --policy all --json',
+      '\nExamples:\n  flink-ecs-autoscaler simulate --demo --report out/simulation.html\n  flink-ecs-autoscaler simulate --scenario playground/bench/scenarios/diurnal.json --policy all --json',
     )
-    .action(async (opts) => {
-      await runSimulate(opts);
+    .action(async (opts: SimulateCommandOptions) => {
+      await (await loadPlayground()).runSimulate(opts);
     });
   registerOperatorCommands(program);
   registerLocalCommands(program);

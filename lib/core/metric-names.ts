@@ -1,7 +1,7 @@
 /**
  * The CloudWatch names behind the metric presets of the config (lib/core/config.ts). The
  * autoscaler's queries (lib/core/metrics.ts) and the simulated Flink cluster
- * (lib/sim/flink-model.ts) both read them from here, so what the simulator publishes is
+ * (playground/src/flink-model.ts) both read them from here, so what the simulator publishes is
  * exactly what the autoscaler asks for. Pure constants.
  */
 

@@ -1,0 +1,89 @@
+/**
+ * `flink-ecs-autoscaler local up`: the local playground (./local-up) in the foreground until
+ * Ctrl-C (SIGINT) or SIGTERM, which stop it cleanly, or until its scenario ends. The command's
+ * options are defined by the product's CLI (lib/cli/local.ts), which loads this on demand.
+ */
+import { resolve } from 'node:path';
+import { formatTime } from 'flink-ecs-autoscaler/lib/cli/format';
+import { FUNCTION_ENV } from 'flink-ecs-autoscaler/lib/cli/operator';
+import type { LocalUpCommandOptions, LocalUpIo } from 'flink-ecs-autoscaler/lib/cli/playground';
+import { LOCAL_POLICIES, startLocalUp } from '../local-up';
+import { loadScenario } from '../scenario';
+
+function commas(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+export async function runLocalUp(
+  opts: LocalUpCommandOptions,
+  io: LocalUpIo = { out: process.stdout, err: process.stderr, signals: process },
+): Promise<void> {
+  const policy = LOCAL_POLICIES.find((p) => p === opts.policy) ?? 'rate';
+  const scenario = opts.scenario ? await loadScenario(resolve(opts.scenario)) : undefined;
+  const up = await startLocalUp({
+    port: opts.port,
+    speed: opts.speed,
+    policy,
+    functionName: opts.function,
+    ...(scenario ? { scenario } : {}),
+    ...(opts.quiet || opts.json
+      ? {}
+      : {
+          onReport: (s) =>
+            io.out.write(
+              `[sim ${formatTime(s.at.getTime())}] input ${commas(s.inputRate)} records/s · desired ${s.desired} · running ${s.running} · pending ${s.pending}\n`,
+            ),
+        }),
+  });
+  const name = up.scenario.scenario.name;
+  if (opts.json) {
+    io.out.write(
+      `${JSON.stringify({
+        endpoint: up.endpoint,
+        functionName: up.functionName,
+        region: up.region,
+        speed: up.speed,
+        scenario: name,
+        policy,
+        durationSeconds: up.scenario.scenario.durationSeconds,
+      })}\n`,
+    );
+  } else {
+    io.out.write(
+      [
+        `local cloud up: scenario ${name}, policy ${policy}, simulated clock at ${up.speed}× real time`,
+        `  endpoint  ${up.endpoint}`,
+        `  function  ${up.functionName}`,
+        `  region    ${up.region}`,
+        '',
+        'In another terminal:',
+        `  export AWS_ENDPOINT_URL_LAMBDA=${up.endpoint} ${FUNCTION_ENV}=${up.functionName}`,
+        '  flink-ecs-autoscaler status',
+        '  flink-ecs-autoscaler rescale --to 6 --reason "try it" --wait',
+        '',
+        'Ctrl-C stops it.',
+        '',
+      ].join('\n'),
+    );
+  }
+  const stop = (signal: string) => {
+    io.err.write(`${signal}: stopping the local cloud\n`);
+    void up.close();
+  };
+  const onInt = () => stop('SIGINT');
+  const onTerm = () => stop('SIGTERM');
+  io.signals.once('SIGINT', onInt);
+  io.signals.once('SIGTERM', onTerm);
+  try {
+    const end = await up.done;
+    const hours = (end.simSeconds / 3600).toFixed(1);
+    io.err.write(
+      end.reason === 'ended'
+        ? `scenario ${name} ended after ${hours} simulated hours: local cloud stopped\n`
+        : `local cloud stopped after ${hours} simulated hours\n`,
+    );
+  } finally {
+    io.signals.off('SIGINT', onInt);
+    io.signals.off('SIGTERM', onTerm);
+  }
+}
