@@ -32,6 +32,15 @@ import {
   planAssignment,
 } from './core/assignment';
 import type { AppConfig } from './core/config';
+import type {
+  AppItems,
+  HealthStatus,
+  PartitionChange,
+  PartitionItem,
+  ServiceState,
+  TaskHealthItem,
+  TaskInfo,
+} from './core/domain';
 import { DependencyError } from './core/errors';
 import {
   type EcsObservation,
@@ -44,19 +53,7 @@ import {
   selectHungToStop,
 } from './core/health';
 import { buildMetricQueries, type ResolvedMetrics, resolveMetrics, summarizeMetrics } from './core/metrics';
-import type {
-  AppItems,
-  Clock,
-  HealthStatus,
-  MetricsSource,
-  PartitionChange,
-  PartitionItem,
-  ServiceController,
-  ServiceState,
-  StateStore,
-  TaskHealthItem,
-  TaskInfo,
-} from './ports';
+import type { Clock, MetricsSource, ServiceController, StateStore } from './ports';
 
 export interface FailoverDeps {
   readonly config: AppConfig;

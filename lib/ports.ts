@@ -2,6 +2,17 @@
  * The interfaces the control plane needs from the outside world. lib/aws implements them
  * with the AWS SDK; tests pass fakes. Nothing here imports @aws-sdk.
  */
+import type {
+  AppItems,
+  DecisionRecord,
+  MetricQuery,
+  MetricSeries,
+  PartitionChange,
+  ScalerState,
+  ServiceState,
+  TaskHealthItem,
+  TaskInfo,
+} from './core/domain';
 
 /** Time is passed in: the Lambda uses the wall clock, the simulator its simulated clock. */
 export interface Clock {
@@ -10,57 +21,9 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => new Date() };
 
-// ---------------------------------------------------------------- metrics
-
-/** One GetMetricData MetricStat query. `id` must match ^[a-z][a-zA-Z0-9_]*$ and be unique per request. */
-export interface MetricQuery {
-  readonly id: string;
-  readonly namespace: string;
-  readonly metricName: string;
-  readonly dimensions: Readonly<Record<string, string>>;
-  readonly stat: string;
-  readonly periodSeconds: number;
-}
-
-/**
- * What CloudWatch returned for one query, all pages merged, sorted by time ascending.
- * `status` is CloudWatch's StatusCode; `Missing` means the query produced no result at all.
- * Anything but `Complete` is treated as missing data by the core.
- */
-export interface MetricSeries {
-  readonly id: string;
-  readonly timestamps: readonly number[]; // epoch milliseconds
-  readonly values: readonly number[];
-  readonly status: 'Complete' | 'PartialData' | 'InternalError' | 'Forbidden' | 'Missing';
-}
-
 export interface MetricsSource {
   /** Runs the queries for [start, end); batches of at most 500, follows NextToken. */
   getMetricData(queries: readonly MetricQuery[], start: Date, end: Date): Promise<MetricSeries[]>;
-}
-
-// ---------------------------------------------------------------- ECS
-
-export interface ServiceState {
-  readonly desiredCount: number;
-  readonly runningCount: number;
-  readonly pendingCount: number;
-  /** More than one deployment, or the primary deployment not COMPLETED. */
-  readonly deploymentInProgress: boolean;
-  readonly status: string; // ACTIVE | DRAINING | INACTIVE
-}
-
-export interface TaskInfo {
-  readonly taskArn: string;
-  readonly taskId: string;
-  readonly lastStatus: string; // PROVISIONING | PENDING | RUNNING | STOPPED ...
-  readonly desiredStatus: string;
-  /** Aggregate container health: HEALTHY | UNHEALTHY | UNKNOWN. */
-  readonly healthStatus: string;
-  readonly startedAt?: Date;
-  readonly createdAt?: Date;
-  readonly group?: string;
-  readonly stoppedReason?: string;
 }
 
 /** The TaskManager ECS service, bound to one cluster and service at construction. */
@@ -78,127 +41,6 @@ export interface ServiceController {
   stopTask(taskId: string, reason: string): Promise<void>;
   /** Sets or clears ECS task scale-in protection. */
   setTaskProtection(taskIds: readonly string[], enabled: boolean, expiresInMinutes?: number): Promise<void>;
-}
-
-// ---------------------------------------------------------------- state (DynamoDB)
-
-export interface RecommendationSample {
-  readonly at: number; // epoch ms
-  readonly desired: number;
-}
-
-export interface TimedFlag {
-  readonly until: number; // epoch ms
-  readonly reason: string;
-  readonly by?: string;
-}
-
-/** The SCALER item: the autoscaler's own state for one app. */
-export interface ScalerState {
-  /** Optimistic-concurrency version; 0 means the item does not exist yet. */
-  readonly version: number;
-  /** The last desired count this autoscaler committed. */
-  readonly desired?: number;
-  readonly lastScaleOutAt?: number;
-  readonly lastScaleInAt?: number;
-  readonly lastDecisionAt?: number;
-  /** Recommendations within the scale-in stabilization window, oldest first. */
-  readonly recommendations: readonly RecommendationSample[];
-  readonly hold?: TimedFlag;
-  readonly pause?: TimedFlag;
-  /** The id of the last scheduled/alarm event decided: a redelivery of it is not decided again. */
-  readonly lastTriggerId?: string;
-  /** Records/s one slot processes at 100% busy, as last measured (rate policy). */
-  readonly perSlotRate?: number;
-  /** The reason of the last scheduled or alarm decision (a tick repeating it is not kept in the audit log). */
-  readonly lastReason?: ReasonCode;
-  /** A committed decision whose UpdateService has not been confirmed yet. */
-  readonly pending?: { readonly decisionId: string; readonly desired: number; readonly committedAt: number };
-}
-
-export const initialScalerState: ScalerState = { version: 0, recommendations: [] };
-
-export type ReasonCode =
-  | 'Applied'
-  | 'NoChange'
-  | 'WithinTolerance'
-  | 'Cooldown'
-  | 'Stabilizing'
-  | 'Settling'
-  | 'AtMin'
-  | 'AtMax'
-  | 'InsufficientData'
-  | 'DeploymentInProgress'
-  | 'BacklogPresent'
-  | 'AlarmNoScaleIn'
-  | 'Held'
-  | 'Paused'
-  | 'Resumed'
-  | 'DryRun'
-  | 'LostRace'
-  | 'StaleEvent'
-  | 'ApplyFailed'
-  | 'Throttled'
-  | 'Status';
-
-export type TriggerKind = 'schedule' | 'alarm' | 'manual';
-
-/** The audit record of one decision (returned by every invocation, stored as a DECISION# item). */
-export interface DecisionRecord {
-  readonly decisionId: string;
-  readonly at: string; // ISO time
-  readonly trigger: TriggerKind;
-  readonly triggerDetail?: string; // alarm name, manual action, schedule event id
-  readonly policy: 'rate' | 'threshold' | 'manual';
-  readonly current: number; // ECS desired count when read
-  readonly running: number;
-  readonly recommended: number; // what the policy wanted, before guards
-  readonly desired: number; // final desired count after guards (== current if no change)
-  readonly reason: ReasonCode;
-  readonly applied: boolean;
-  readonly dryRun: boolean;
-  readonly message?: string;
-  readonly inputs?: Readonly<Record<string, number | string | boolean | readonly string[]>>;
-}
-
-export interface AppItems {
-  readonly scaler: ScalerState;
-  readonly tasks: readonly TaskHealthItem[];
-  readonly partitions: readonly PartitionItem[];
-}
-
-export type HealthStatus = 'HEALTHY' | 'SUSPECT' | 'DEAD' | 'DRAINING';
-
-export interface TaskHealthItem {
-  readonly taskId: string;
-  readonly status: HealthStatus;
-  readonly ecsStatus: string;
-  readonly ecsVersion: number;
-  readonly misses: number;
-  readonly lastSeen: number; // epoch ms
-  readonly startedAt?: number;
-  /**
-   * When the failover function stopped this task with StopTask because it was hung (epoch ms).
-   * Stops of the last 60 s count against `health.maxStopsPerMinute`.
-   */
-  readonly stopRequestedAt?: number;
-  /**
-   * Expiry of the ECS scale-in protection the failover function set on the task (epoch ms);
-   * absent when it set none or has dropped it (a scale-in victim).
-   */
-  readonly protectedUntil?: number;
-  readonly version: number;
-}
-
-export type PartitionState = 'ASSIGNED' | 'REVOKING';
-
-export interface PartitionItem {
-  readonly partitionId: number;
-  readonly owner: string | null;
-  readonly epoch: number;
-  readonly state: PartitionState;
-  readonly previousOwner?: string;
-  readonly updatedAt: number;
 }
 
 export interface StateStore {
@@ -238,24 +80,4 @@ export interface StateStore {
    * TaskManagers that are long gone). Returns false when the condition fails.
    */
   deleteTask(appId: string, taskId: string, expectedVersion: number): Promise<boolean>;
-}
-
-/**
- * One single-item conditional write of a PARTITION item. Either an owner change (`to` differs
- * from `from`, newEpoch = expectedEpoch + 1, state ASSIGNED, previousOwner = from) or, for a
- * graceful handover, the revoke that precedes it (`to` = `from`, same epoch, state REVOKING).
- */
-export interface PartitionChange {
-  readonly partitionId: number;
-  /** The owner that was read; null when unowned (or no item exists). */
-  readonly from: string | null;
-  /** The epoch that was read; 0 when no item exists. */
-  readonly expectedEpoch: number;
-  readonly to: string;
-  readonly newEpoch: number;
-  readonly state: PartitionState;
-  /** Stored as previousOwner on an owner change; kept as read on a revoke. */
-  readonly previousOwner?: string;
-  /** Epoch ms stored as updatedAt. */
-  readonly updatedAt: number;
 }

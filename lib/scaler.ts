@@ -6,22 +6,13 @@
 import { randomUUID } from 'node:crypto';
 import { isAuditWorthy } from './core/audit';
 import type { AppConfig } from './core/config';
+import type { DecisionRecord, MetricSeries, ReasonCode, ScalerState, ServiceState } from './core/domain';
 import { DependencyError } from './core/errors';
 import { applyGuards, windowSamples } from './core/guards';
 import { buildMetricQueries, type ResolvedMetrics, resolveMetrics, summarizeMetrics } from './core/metrics';
 import { recommend } from './core/policy';
 import { isStale, type ManualCommand, type Trigger, triggerId } from './core/triggers';
-import type {
-  Clock,
-  DecisionRecord,
-  MetricSeries,
-  MetricsSource,
-  ReasonCode,
-  ScalerState,
-  ServiceController,
-  ServiceState,
-  StateStore,
-} from './ports';
+import type { Clock, MetricsSource, ServiceController, StateStore } from './ports';
 
 export interface ScalerDeps {
   readonly config: AppConfig;

@@ -8,8 +8,9 @@ import {
   type MetricDataQuery,
   type MetricDataResult,
 } from '@aws-sdk/client-cloudwatch';
+import type { MetricQuery, MetricSeries } from '../core/domain';
 import { DependencyError, ValidationError } from '../core/errors';
-import type { MetricQuery, MetricSeries, MetricsSource } from '../ports';
+import type { MetricsSource } from '../ports';
 import { chunk } from './chunk';
 import { callAws } from './errors';
 

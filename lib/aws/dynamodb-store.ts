@@ -23,7 +23,6 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import * as z from 'zod';
-import { DependencyError, ValidationError } from '../core/errors';
 import type {
   AppItems,
   DecisionRecord,
@@ -31,10 +30,11 @@ import type {
   PartitionItem,
   ReasonCode,
   ScalerState,
-  StateStore,
   TaskHealthItem,
-} from '../ports';
-import { initialScalerState } from '../ports';
+} from '../core/domain';
+import { initialScalerState } from '../core/domain';
+import { DependencyError, ValidationError } from '../core/errors';
+import type { StateStore } from '../ports';
 import { callAws, toDependencyError } from './errors';
 import { TABLE_KEY } from './table';
 

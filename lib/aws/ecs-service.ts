@@ -13,8 +13,9 @@ import {
   UpdateServiceCommand,
   UpdateTaskProtectionCommand,
 } from '@aws-sdk/client-ecs';
+import type { ServiceState, TaskInfo } from '../core/domain';
 import { DependencyError, ValidationError } from '../core/errors';
-import type { ServiceController, ServiceState, TaskInfo } from '../ports';
+import type { ServiceController } from '../ports';
 import { chunk } from './chunk';
 import { callAws } from './errors';
 

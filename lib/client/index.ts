@@ -13,9 +13,9 @@
  * StateStore (its readApp), or a DynamoDB client and table name.
  */
 import { DynamoDbStateStore } from '../aws/dynamodb-store';
+import type { AppItems, PartitionItem } from '../core/domain';
 import { AutoscalerError } from '../core/errors';
 import { checkOwnership, type OwnedPartition, type OwnershipVerdict, ownedPartitions } from '../core/fencing';
-import type { AppItems, PartitionItem } from '../ports';
 
 export {
   checkOwnership,

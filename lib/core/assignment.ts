@@ -15,7 +15,7 @@
  * - Hot TaskManagers (the seed rule) get the smaller share where the balance leaves a
  *   choice, which may cost one extra move per hot TaskManager.
  */
-import type { HealthStatus, PartitionItem } from '../ports';
+import type { HealthStatus, PartitionItem } from './domain';
 import { seedThreshold } from './policy';
 
 export type MoveReason =

@@ -4,8 +4,8 @@
  * stops the decision with exactly one reason code. `decide` runs them in order.
  */
 
-import type { ReasonCode, RecommendationSample, ScalerState, ServiceState, TriggerKind } from '../ports';
 import type { AppConfig } from './config';
+import type { ReasonCode, RecommendationSample, ScalerState, ServiceState, TriggerKind } from './domain';
 import type { Recommendation } from './policy';
 
 export interface GuardContext {

@@ -23,8 +23,9 @@
  * datapoint can reach, period + ingestion delay (60 + 30 = 90 s for per-minute metrics that
  * CloudWatch shows 30 s after the minute); raise it for metrics that arrive later.
  */
-import type { HealthStatus, TaskHealthItem } from '../ports';
+
 import type { AppConfig } from './config';
+import type { HealthStatus, TaskHealthItem } from './domain';
 
 export type HealthConfig = AppConfig['health'];
 

@@ -3,7 +3,6 @@
  * series to a metrics snapshot the policies read. Pure.
  */
 
-import type { MetricQuery, MetricSeries } from '../ports';
 import type {
   AppConfig,
   BacklogPreset,
@@ -12,6 +11,7 @@ import type {
   MetricRef,
   MetricsConfig,
 } from './config';
+import type { MetricQuery, MetricSeries } from './domain';
 import { METRIC_NAMES } from './metric-names';
 
 export interface ResolvedMetrics {

@@ -4,15 +4,10 @@
  * records StopTask and UpdateTaskProtection calls; and metrics whose newest datapoint per
  * TaskManager the test sets.
  */
+
+import type { MetricQuery, MetricSeries, ServiceState, TaskInfo } from '../../lib/core/domain';
 import { DependencyError } from '../../lib/core/errors';
-import type {
-  MetricQuery,
-  MetricSeries,
-  MetricsSource,
-  ServiceController,
-  ServiceState,
-  TaskInfo,
-} from '../../lib/ports';
+import type { MetricsSource, ServiceController } from '../../lib/ports';
 
 export interface FakeTask {
   taskId: string;

@@ -3,24 +3,22 @@
  * semantics as the DynamoDB adapter (a version check on every SCALER and TASK write, an
  * owner-and-epoch check on every PARTITION write).
  */
-import { DependencyError } from '../../lib/core/errors';
+
 import {
   type AppItems,
-  type Clock,
   type DecisionRecord,
   initialScalerState,
   type MetricQuery,
   type MetricSeries,
-  type MetricsSource,
   type PartitionChange,
   type PartitionItem,
   type ScalerState,
-  type ServiceController,
   type ServiceState,
-  type StateStore,
   type TaskHealthItem,
   type TaskInfo,
-} from '../../lib/ports';
+} from '../../lib/core/domain';
+import { DependencyError } from '../../lib/core/errors';
+import type { Clock, MetricsSource, ServiceController, StateStore } from '../../lib/ports';
 
 export class MemoryStore implements StateStore {
   scaler: ScalerState = initialScalerState;

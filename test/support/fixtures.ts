@@ -1,8 +1,8 @@
 /** Shared builders for tests: a valid config, service states, metric snapshots. */
 import { type AppConfig, type AppConfigInput, parseConfig } from '../../lib/core/config';
+import { initialScalerState, type ScalerState, type ServiceState } from '../../lib/core/domain';
 import type { MetricsSnapshot, TaskManagerMetrics } from '../../lib/core/metrics';
 import type { Recommendation } from '../../lib/core/policy';
-import { initialScalerState, type ScalerState, type ServiceState } from '../../lib/ports';
 
 export const T0 = Date.parse('2026-11-23T12:00:00.000Z');
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type AppConfig, parseConfig } from '../../lib/core/config';
+import type { PartitionChange, PartitionItem } from '../../lib/core/domain';
 import { Failover, type FailoverTrigger, MAX_ATTEMPTS, PRUNE_AFTER_SECONDS } from '../../lib/failover';
-import type { PartitionChange, PartitionItem } from '../../lib/ports';
 import { FakeHeartbeats, FakeService } from '../support/failover-fakes';
 import { ManualClock, MemoryStore } from '../support/fakes';
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { DecisionRecord } from '../../lib/core/domain';
 import { createObservability, METRICS_NAMESPACE, publishDecision } from '../../lib/observability';
-import type { DecisionRecord } from '../../lib/ports';
 
 const decision: DecisionRecord = {
   decisionId: 'd-1',

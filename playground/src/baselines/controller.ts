@@ -9,13 +9,9 @@ import { type AwsRequestHandler, createAwsClients } from 'flink-ecs-autoscaler/l
 import { CloudWatchMetricsSource } from 'flink-ecs-autoscaler/lib/aws/cloudwatch-metrics';
 import { EcsServiceController } from 'flink-ecs-autoscaler/lib/aws/ecs-service';
 import type { PolicyMode } from 'flink-ecs-autoscaler/lib/core/config';
+import type { MetricQuery, MetricSeries } from 'flink-ecs-autoscaler/lib/core/domain';
 import { METRIC_DIMENSIONS, METRIC_NAMES } from 'flink-ecs-autoscaler/lib/core/metric-names';
-import type {
-  MetricQuery,
-  MetricSeries,
-  MetricsSource,
-  ServiceController,
-} from 'flink-ecs-autoscaler/lib/ports';
+import type { MetricsSource, ServiceController } from 'flink-ecs-autoscaler/lib/ports';
 import type { LocalCloud } from '../cloud/local-cloud';
 import { localCloudRequestHandler } from '../cloud/request-handler';
 import { type Scenario, type Trace, tracePeak } from '../scenario';

@@ -19,7 +19,7 @@ import type {
   PartitionItem,
   ScalerState,
   TaskHealthItem,
-} from 'flink-ecs-autoscaler/lib/ports';
+} from 'flink-ecs-autoscaler/lib/core/domain';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type DynaliteHandle, startDynalite } from '../../src/dynalite';
 

@@ -9,9 +9,9 @@ import { type AwsClients, createAwsClients } from 'flink-ecs-autoscaler/lib/aws/
 import { DynamoDbStateStore } from 'flink-ecs-autoscaler/lib/aws/dynamodb-store';
 import { createTable } from 'flink-ecs-autoscaler/lib/aws/table';
 import { assignmentsFor, verifyOwnership } from 'flink-ecs-autoscaler/lib/client/index';
+import type { PartitionItem } from 'flink-ecs-autoscaler/lib/core/domain';
 import { ValidationError } from 'flink-ecs-autoscaler/lib/core/errors';
 import { METRIC_NAMES } from 'flink-ecs-autoscaler/lib/core/metric-names';
-import type { PartitionItem } from 'flink-ecs-autoscaler/lib/ports';
 import { loadFailoverRuntime } from 'flink-ecs-autoscaler/lib/runtime';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { EcsTaskStateChangeEvent } from '../../src/cloud/ecs-events';

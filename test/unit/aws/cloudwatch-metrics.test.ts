@@ -8,8 +8,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CloudWatchMetricsSource, MAX_PAGES_PER_BATCH } from '../../../lib/aws/cloudwatch-metrics';
+import type { MetricQuery, MetricSeries } from '../../../lib/core/domain';
 import { DependencyError, ValidationError } from '../../../lib/core/errors';
-import type { MetricQuery, MetricSeries } from '../../../lib/ports';
 
 const START = new Date('2026-01-01T00:00:00Z');
 const END = new Date('2026-01-01T00:03:00Z');

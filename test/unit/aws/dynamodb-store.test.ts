@@ -27,14 +27,14 @@ import {
   taskToItem,
 } from '../../../lib/aws/dynamodb-store';
 import { TABLE_KEY } from '../../../lib/aws/table';
-import { DependencyError, ValidationError } from '../../../lib/core/errors';
 import {
   type DecisionRecord,
   initialScalerState,
   type PartitionItem,
   type ScalerState,
   type TaskHealthItem,
-} from '../../../lib/ports';
+} from '../../../lib/core/domain';
+import { DependencyError, ValidationError } from '../../../lib/core/errors';
 
 const TABLE = 'autoscaler-state';
 const APP = 'orders';

@@ -6,7 +6,7 @@ import {
   type PartitionReader,
   verifyOwnership,
 } from '../../../lib/client';
-import type { PartitionItem } from '../../../lib/ports';
+import type { PartitionItem } from '../../../lib/core/domain';
 import { MemoryStore } from '../../support/fakes';
 
 const items: PartitionItem[] = [

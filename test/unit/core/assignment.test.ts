@@ -13,6 +13,7 @@ import {
   rolesFromHealth,
   type ScaleInCandidate,
 } from '../../../lib/core/assignment';
+import type { PartitionItem } from '../../../lib/core/domain';
 import {
   appPartitionKey,
   checkOwnership,
@@ -22,7 +23,6 @@ import {
   parsePartitionSortKey,
   partitionSortKey,
 } from '../../../lib/core/fencing';
-import type { PartitionItem } from '../../../lib/ports';
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 

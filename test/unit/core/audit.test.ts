@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isAuditWorthy } from '../../../lib/core/audit';
-import type { ReasonCode, TriggerKind } from '../../../lib/ports';
+import type { ReasonCode, TriggerKind } from '../../../lib/core/domain';
 
 describe('Function: isAuditWorthy', () => {
   const cases: [string, TriggerKind, ReasonCode, ReasonCode | undefined, boolean][] = [

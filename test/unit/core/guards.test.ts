@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AppConfigInput } from '../../../lib/core/config';
+import type { ScalerState, ServiceState, TriggerKind } from '../../../lib/core/domain';
 import {
   alarmGuard,
   applyGuards,
@@ -18,7 +19,6 @@ import {
   toleranceGuard,
 } from '../../../lib/core/guards';
 import type { Recommendation } from '../../../lib/core/policy';
-import type { ScalerState, ServiceState, TriggerKind } from '../../../lib/ports';
 import { config, recommendation, service, state, T0 } from '../../support/fixtures';
 
 interface Case {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../lib/core/config';
+import type { HealthStatus, TaskHealthItem } from '../../../lib/core/domain';
 import {
   containerUnhealthyRule,
   deadIsFinalRule,
@@ -19,7 +20,6 @@ import {
   stopRequestedRule,
   taskStoppedRule,
 } from '../../../lib/core/health';
-import type { HealthStatus, TaskHealthItem } from '../../../lib/ports';
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 const S = 1000;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../lib/core/config';
+import type { MetricSeries } from '../../../lib/core/domain';
 import { buildMetricQueries, resolveMetrics, summarizeMetrics } from '../../../lib/core/metrics';
-import type { MetricSeries } from '../../../lib/ports';
 
 const NOW = Date.parse('2026-11-23T12:00:00Z');
 const MIN = 60_000;
