@@ -5,9 +5,11 @@
  * anything is read, written or called.
  */
 import * as z from 'zod';
+import { resourceName } from '../lib/aws/arn';
 import { formatIssues } from '../lib/core/config';
 import { AutoscalerError, ValidationError } from '../lib/core/errors';
 import { parseAwsTime } from '../lib/core/triggers';
+import { isRecord } from '../lib/core/values';
 import type { FailoverResult, FailoverTrigger } from '../lib/failover';
 import { publishFailover } from '../lib/observability';
 import { type FailoverRuntime, loadFailoverRuntime } from '../lib/runtime';
@@ -48,10 +50,6 @@ const ScheduledEventSchema = z.object({
   id: text.optional(),
 });
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 function parseWith<T>(schema: z.ZodType<T>, raw: unknown, what: string): T {
   const r = schema.safeParse(raw);
   if (!r.success) throw new ValidationError(`invalid ${what}: ${formatIssues(r.error.issues)}`);
@@ -68,7 +66,7 @@ export function parseFailoverEvent(raw: unknown): FailoverTrigger {
       kind: 'task-event',
       eventId: e.id,
       eventTime: e.time,
-      taskId: d.taskArn.slice(d.taskArn.lastIndexOf('/') + 1),
+      taskId: resourceName(d.taskArn),
       clusterArn: d.clusterArn,
       ...(d.group === undefined ? {} : { group: d.group }),
       ecs: {

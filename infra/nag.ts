@@ -6,6 +6,7 @@
 import { type App, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
+import { isRecord } from '../lib/core/values';
 
 /** Runs the AwsSolutions and Serverless packs on every stack of the app at synth. */
 export function addNagChecks(app: App): void {
@@ -18,10 +19,6 @@ export function addNagChecks(app: App): void {
  */
 export function acknowledge(scope: IConstruct, id: string, reason: string): void {
   Validations.of(scope).acknowledge({ id, reason });
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** cdk-nag's flattening of a CloudFormation value into the string its finding ids use. */

@@ -24,7 +24,6 @@
  */
 import {
   chooseScaleInVictims,
-  compareIds,
   completePartitions,
   type MoveReason,
   type PartitionMove,
@@ -53,6 +52,7 @@ import {
   selectHungToStop,
 } from './core/health';
 import { buildMetricQueries, type ResolvedMetrics, resolveMetrics, summarizeMetrics } from './core/metrics';
+import { compareIds } from './core/values';
 import type { Clock, MetricsSource, ServiceController, StateStore } from './ports';
 
 export interface FailoverDeps {

@@ -16,6 +16,7 @@ import {
 import type { ServiceState, TaskInfo } from '../core/domain';
 import { DependencyError, ValidationError } from '../core/errors';
 import type { ServiceController } from '../ports';
+import { resourceName } from './arn';
 import { chunk } from './chunk';
 import { callAws } from './errors';
 
@@ -27,12 +28,6 @@ export const TASK_PROTECTION_BATCH = 10;
 export const MAX_STOP_REASON_LENGTH = 255;
 /** ECS accepts a protection expiry of 1 to 2,880 minutes (48 h). */
 export const MAX_PROTECTION_MINUTES = 2880;
-
-/** The task id is the last segment of a task ARN (arn:aws:ecs:region:account:task/cluster/id). */
-export function taskIdFromArn(taskArn: string): string {
-  const slash = taskArn.lastIndexOf('/');
-  return slash === -1 ? taskArn : taskArn.slice(slash + 1);
-}
 
 /** More than one deployment, or the PRIMARY deployment still rolling out. */
 export function isDeploymentInProgress(service: Service): boolean {
@@ -55,7 +50,7 @@ export function toServiceState(service: Service): ServiceState {
 export function toTaskInfo(task: Task & { taskArn: string }): TaskInfo {
   return {
     taskArn: task.taskArn,
-    taskId: taskIdFromArn(task.taskArn),
+    taskId: resourceName(task.taskArn),
     lastStatus: task.lastStatus ?? 'UNKNOWN',
     desiredStatus: task.desiredStatus ?? 'UNKNOWN',
     healthStatus: task.healthStatus ?? 'UNKNOWN',
@@ -134,7 +129,7 @@ export class EcsServiceController implements ServiceController {
   async describeTasks(taskIds: readonly string[]): Promise<{ tasks: TaskInfo[]; missing: string[] }> {
     if (taskIds.some((id) => id.trim() === '')) throw new ValidationError('task ids must not be empty');
     const { tasks, missing } = await this.describe(taskIds);
-    return { tasks, missing: missing.map(taskIdFromArn) };
+    return { tasks, missing: missing.map(resourceName) };
   }
 
   /** DescribeTasks in batches; a task ECS no longer knows (failure reason MISSING) is reported, not thrown. */

@@ -18,6 +18,7 @@ import {
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { parseConfigJson } from '../core/config';
 import { AutoscalerError } from '../core/errors';
+import { isRecord } from '../core/values';
 import type { AwsCredentials } from './clients';
 
 /** Why an invoke did not reach the function. */
@@ -197,10 +198,6 @@ export function toInvokeError(functionName: string, where: string, error: unknow
       );
     }
   }
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** Lambda's error payload ({errorType, errorMessage, trace}) as a FunctionError; the trace is dropped. */

@@ -17,6 +17,7 @@
  */
 import type { HealthStatus, PartitionItem } from './domain';
 import { seedThreshold } from './policy';
+import { compareIds } from './values';
 
 export type MoveReason =
   /** The partition had no owner. */
@@ -66,11 +67,6 @@ export interface AssignmentPlan {
   readonly unassignable: readonly number[];
   /** Partitions each live TaskManager owns once the plan is applied (suspect ones excluded). */
   readonly targets: Readonly<Record<string, number>>;
-}
-
-/** Code-unit order: the same on every machine and locale. */
-export function compareIds(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 interface Pooled {

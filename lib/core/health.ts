@@ -26,6 +26,7 @@
 
 import type { AppConfig } from './config';
 import type { HealthStatus, TaskHealthItem } from './domain';
+import { compareIds } from './values';
 
 export type HealthConfig = AppConfig['health'];
 
@@ -358,9 +359,4 @@ export function selectHungToStop(
  */
 export function isMetricsOutage(staleCount: number, runningCount: number): boolean {
   return staleCount >= 2 && staleCount * 2 > runningCount;
-}
-
-/** Code-unit order: the same on every machine and locale. */
-function compareIds(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

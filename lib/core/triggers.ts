@@ -6,6 +6,7 @@
 import * as z from 'zod';
 import { formatIssues, type PolicyConfig } from './config';
 import { ValidationError } from './errors';
+import { isRecord } from './values';
 
 export type AlarmState = 'ALARM' | 'OK' | 'INSUFFICIENT_DATA';
 
@@ -107,10 +108,6 @@ function manualSchema(policy: PolicyConfig) {
     ],
     { error: 'action: must be one of rescale, pause, resume, status' },
   );
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function parseWith<T>(schema: z.ZodType<T>, raw: unknown, what: string): T {

@@ -17,6 +17,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { AutoscalerError } from 'flink-ecs-autoscaler/lib/core/errors';
+import { isRecord } from 'flink-ecs-autoscaler/lib/core/values';
 import * as z from 'zod';
 import { Rng } from './rng';
 
@@ -344,10 +345,6 @@ function issueMessage(iss: z.core.$ZodRawIssue): string | undefined {
 
 function formatPath(path: readonly PropertyKey[]): string {
   return path.length === 0 ? '(root)' : path.map(String).join('.');
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /**

@@ -13,7 +13,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { EcsServiceController, taskIdFromArn } from '../../../lib/aws/ecs-service';
+import { resourceName } from '../../../lib/aws/arn';
+import { EcsServiceController } from '../../../lib/aws/ecs-service';
 import { DependencyError, ValidationError } from '../../../lib/core/errors';
 
 const CLUSTER = 'flink-cluster';
@@ -490,12 +491,12 @@ describe('Class: EcsServiceController', () => {
   });
 });
 
-describe('Function: taskIdFromArn', () => {
+describe('Function: resourceName', () => {
   it.each([
     { arn: 'arn:aws:ecs:us-east-1:123456789012:task/flink/0123456789abcdef', id: '0123456789abcdef' },
     { arn: 'arn:aws:ecs:us-east-1:123456789012:task/0123456789abcdef', id: '0123456789abcdef' },
     { arn: '0123456789abcdef', id: '0123456789abcdef' },
   ])('takes the last segment of $arn', ({ arn: taskArn, id }) => {
-    expect(taskIdFromArn(taskArn)).toBe(id);
+    expect(resourceName(taskArn)).toBe(id);
   });
 });
