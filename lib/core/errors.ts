@@ -27,3 +27,22 @@ export class DependencyError extends AutoscalerError {
     super(message, options);
   }
 }
+
+/** The outcome of a call to a dependency: its value, or the DependencyError it failed with. */
+export type Outcome<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: DependencyError };
+
+/**
+ * Runs a call to a dependency and maps its failure to a value: a DependencyError (AWS failed
+ * after the SDK's retries) becomes `{ ok: false }`; any other error is a bug and is rethrown.
+ * The one place where use cases catch dependency failures.
+ */
+export async function outcomeOf<T>(call: () => Promise<T>): Promise<Outcome<T>> {
+  try {
+    return { ok: true, value: await call() };
+  } catch (error) {
+    if (error instanceof DependencyError) return { ok: false, error };
+    throw error;
+  }
+}
