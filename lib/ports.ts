@@ -57,8 +57,6 @@ export interface StateStore {
    * Returns false when the condition fails (another invocation won).
    */
   commitScaler(appId: string, expectedVersion: number, next: Omit<ScalerState, 'version'>): Promise<boolean>;
-  /** Clears `pending` if it still names this decision (no version change). */
-  clearPending(appId: string, decisionId: string): Promise<void>;
   /** Stores a decision item with a ttl attribute (epoch seconds). */
   putDecision(appId: string, decision: DecisionRecord, ttlEpochSeconds: number): Promise<void>;
   /** Decisions newest first. */

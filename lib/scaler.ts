@@ -1,17 +1,30 @@
 /**
- * The scaler use case: read state, metrics and the ECS service; decide (pure, lib/core);
- * commit the decision with a conditional write on the scaler item's version; then set the
- * absolute desired count. A lost race stops before any ECS write.
+ * The scaler use case: read the SCALER item, the ECS service, its tasks and their metrics;
+ * decide (lib/core/decide.ts, pure); commit the decision with a conditional write on the
+ * item's version; set the absolute desired count; check that the change is still the latest
+ * and confirm it; log. It decides nothing itself: every branch below follows a value that
+ * lib/core computed. A failed dependency is a decision record (Throttled, DependencyFailed,
+ * ApplyFailed), never an exception, so a scheduled tick is not retried into the DLQ.
  */
 import { randomUUID } from 'node:crypto';
-import { isAuditWorthy } from './core/audit';
 import type { AppConfig } from './core/config';
-import type { DecisionRecord, MetricSeries, ReasonCode, ScalerState, ServiceState } from './core/domain';
-import { DependencyError } from './core/errors';
-import { applyGuards, windowSamples } from './core/guards';
-import { buildMetricQueries, type ResolvedMetrics, resolveMetrics, summarizeMetrics } from './core/metrics';
-import { recommend } from './core/policy';
-import { isStale, type ManualCommand, type Trigger, triggerId } from './core/triggers';
+import {
+  type AutomaticTrigger,
+  afterApply,
+  type ChangeCommand,
+  type ClusterReading,
+  type Decision,
+  type DecisionFields,
+  decideAutomatic,
+  decideManual,
+  expectedTaskManagers,
+  reopen,
+  screenTrigger,
+} from './core/decide';
+import type { DecisionRecord, ReasonCode, ScalerChange, ScalerState, ServiceState } from './core/domain';
+import { type DependencyError, outcomeOf } from './core/errors';
+import { buildMetricQueries, type ResolvedMetrics, resolveMetrics } from './core/metrics';
+import type { ManualCommand, Trigger } from './core/triggers';
 import type { Clock, MetricsSource, ServiceController, StateStore } from './ports';
 
 export interface ScalerDeps {
@@ -33,18 +46,25 @@ export interface StatusView {
 
 export type ScalerResult = DecisionRecord & { readonly status?: StatusView };
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-type NextState = Mutable<Omit<ScalerState, 'version'>>;
-
-/**
- * A pending decision younger than this may still be in flight in the invocation that
- * committed it (between its commit and its UpdateService): others stand down instead of
- * re-applying it. Older than this, its UpdateService failed and the next tick re-applies it.
- */
-export const PENDING_GRACE_SECONDS = 30;
-
 /** Manual commands retry a lost race this many times: an operator's intent is not dropped. */
 const MANUAL_ATTEMPTS = 3;
+/** UpdateService calls (and lost confirmations) of one apply before the next tick takes over. */
+export const MAX_APPLY_ROUNDS = 4;
+
+type RecordFn = (fields: DecisionFields & { readonly decisionId?: string }) => DecisionRecord;
+
+/** A failed read or commit as the decision it becomes. */
+function failedDependency(what: string, error: DependencyError): DecisionFields {
+  const reason: ReasonCode = error.throttled ? 'Throttled' : 'DependencyFailed';
+  return {
+    current: 0,
+    running: 0,
+    recommended: 0,
+    desired: 0,
+    reason,
+    message: `${what}: ${error.message}`,
+  };
+}
 
 export class Scaler {
   private readonly resolved: ResolvedMetrics;
@@ -62,213 +82,43 @@ export class Scaler {
 
   // ------------------------------------------------------------ automatic evaluation
 
-  private async evaluate(trigger: Exclude<Trigger, { kind: 'manual' }>): Promise<ScalerResult> {
-    const { config, store, ecs } = this.deps;
+  private async evaluate(trigger: AutomaticTrigger): Promise<ScalerResult> {
+    const { config, store, ecs, metrics } = this.deps;
     const now = this.deps.clock.now();
     const nowMs = now.getTime();
     const detail = trigger.kind === 'alarm' ? `${trigger.alarmName}:${trigger.state}` : trigger.id;
     const record = this.recordFactory(now, trigger.kind, detail);
-    if (isStale(trigger, nowMs, config.scheduleSeconds)) {
-      return record({
-        current: 0,
-        running: 0,
-        recommended: 0,
-        desired: 0,
-        reason: 'StaleEvent',
-        applied: false,
-        message: `event time ${trigger.eventTime.toISOString()} is older than two schedule periods`,
-      });
-    }
+    const screened = screenTrigger(trigger, nowMs, config);
+    if (screened) return record(screened);
 
-    let state: ScalerState;
-    let service: ServiceState;
-    try {
-      [state, service] = await Promise.all([store.readScaler(config.appId), ecs.describeService()]);
-    } catch (error) {
-      if (error instanceof DependencyError && error.throttled) {
-        return record({
-          current: 0,
-          running: 0,
-          recommended: 0,
-          desired: 0,
-          reason: 'Throttled',
-          applied: false,
-          message: error.message,
-        });
-      }
-      throw error;
-    }
-    const base = { current: service.desiredCount, running: service.runningCount };
-    const id = triggerId(trigger);
-    if (state.lastTriggerId === id) {
-      return record({
-        ...base,
-        recommended: service.desiredCount,
-        desired: service.desiredCount,
-        reason: 'LostRace',
-        applied: false,
-        message: `event ${id} was already decided (duplicate delivery)`,
-      });
-    }
-
-    if (state.pending && state.pending.desired !== service.desiredCount) {
-      if (nowMs - state.pending.committedAt < PENDING_GRACE_SECONDS * 1000) {
-        return record({
-          ...base,
-          recommended: state.pending.desired,
-          desired: service.desiredCount,
-          reason: 'LostRace',
-          applied: false,
-          message: `decision ${state.pending.decisionId} is being applied by another invocation`,
-        });
-      }
-      return this.reapply(state, service, record);
-    }
-
-    const tasks = await ecs.listTasks();
-    const matureBefore = nowMs - this.resolved.maxDataAgeSeconds * 1000;
-    const running = tasks.filter((t) => t.lastStatus === 'RUNNING');
-    const expected = running.map((t) => t.taskId).sort();
-    const young = new Set(
-      running.filter((t) => (t.startedAt?.getTime() ?? nowMs) > matureBefore).map((t) => t.taskId),
+    const read = await outcomeOf(() =>
+      Promise.all([store.readScaler(config.appId), ecs.describeService(), ecs.listTasks()]),
     );
-    const lastChange = Math.max(state.lastScaleOutAt ?? 0, state.lastScaleInAt ?? 0);
-    const notBeforeMs = lastChange + config.policy.settleSeconds * 1000;
-    let series: MetricSeries[] = [];
-    let readProblem: string | undefined;
+    if (!read.ok) return record(failedDependency('reading the state, the service or its tasks', read.error));
+    const [state, service, tasks] = read.value;
+    const expected = expectedTaskManagers(tasks);
+    let cluster: ClusterReading = { tasks, series: [] };
     if (expected.length > 0) {
-      try {
-        const start = new Date(nowMs - this.resolved.windowSeconds * 1000);
-        series = await this.deps.metrics.getMetricData(
-          buildMetricQueries(this.resolved, expected),
-          start,
-          now,
-        );
-      } catch (error) {
-        if (!(error instanceof DependencyError)) throw error;
-        readProblem = `metrics read failed: ${error.message}`;
-      }
+      const start = new Date(nowMs - this.resolved.windowSeconds * 1000);
+      const series = await outcomeOf(() =>
+        metrics.getMetricData(buildMetricQueries(this.resolved, expected), start, now),
+      );
+      cluster = series.ok
+        ? { tasks, series: series.value }
+        : { tasks, series: [], metricsProblem: `metrics read failed: ${series.error.message}` };
     }
-    const snapshot = summarizeMetrics(this.resolved, expected, series, nowMs, {
-      optional: young,
-      notBeforeMs,
-    });
-    const rec = recommend({
+    const decisionId = this.newId();
+    const decision = decideAutomatic({
       config,
-      current: service.desiredCount,
-      running: Math.max(running.length, service.runningCount),
-      metrics: snapshot,
-      ...(state.perSlotRate !== undefined ? { perSlotRate: state.perSlotRate } : {}),
-    });
-    const guarded = applyGuards({
+      resolved: this.resolved,
+      trigger,
       nowMs,
-      trigger: trigger.kind,
-      config,
+      decisionId,
       state,
       service,
-      recommendation: rec,
-      metricsComplete: snapshot.complete && readProblem === undefined,
-      dryRun: config.dryRun,
-      settling: nowMs < notBeforeMs + this.resolved.periodSeconds * 1000,
+      cluster,
     });
-
-    const decisionId = this.newId();
-    const change = guarded.reason === 'Applied';
-    const samples = rec.hasData
-      ? [...state.recommendations, { at: nowMs, desired: guarded.boundedRecommendation }]
-      : state.recommendations;
-    const next: NextState = {
-      ...withoutVersion(state),
-      recommendations: windowSamples(samples, nowMs, config.policy.scaleInStabilizationSeconds),
-      lastDecisionAt: nowMs,
-      lastTriggerId: id,
-      lastReason: guarded.reason,
-      ...(rec.perSlotRate !== undefined ? { perSlotRate: rec.perSlotRate } : {}),
-    };
-    // Applied already (only the clean-up after UpdateService was lost): forget it.
-    if (next.pending && next.pending.desired === service.desiredCount) delete next.pending;
-    if (change) markChange(next, decisionId, service.desiredCount, guarded.desired, nowMs);
-
-    const problems = [...snapshot.problems, ...(readProblem ? [readProblem] : [])];
-    const decision = {
-      ...base,
-      decisionId,
-      policy: rec.policy,
-      recommended: rec.desired,
-      desired: guarded.desired,
-      reason: guarded.reason,
-      applied: false,
-      ...(guarded.message ? { message: guarded.message } : {}),
-      inputs: {
-        ...rec.inputs,
-        coverage: `${snapshot.taskManagers.length}/${expected.length}`,
-        ...(problems.length > 0 ? { problems: problems.slice(0, 10) } : {}),
-      },
-    };
-    if (!(await store.commitScaler(config.appId, state.version, next))) {
-      return record({
-        ...decision,
-        desired: service.desiredCount,
-        reason: 'LostRace',
-        message: 'another invocation decided first',
-      });
-    }
-    return this.applyAndLog(
-      record(decision),
-      change,
-      isAuditWorthy(trigger.kind, guarded.reason, state.lastReason),
-    );
-  }
-
-  /** A committed decision whose UpdateService failed: apply it again, absolute count. */
-  private async reapply(state: ScalerState, service: ServiceState, record: RecordFn): Promise<ScalerResult> {
-    const pending = state.pending as NonNullable<ScalerState['pending']>;
-    const next: NextState = { ...withoutVersion(state), lastDecisionAt: this.deps.clock.now().getTime() };
-    const decision = record({
-      decisionId: pending.decisionId,
-      current: service.desiredCount,
-      running: service.runningCount,
-      recommended: pending.desired,
-      desired: pending.desired,
-      reason: 'Applied',
-      applied: false,
-      message: `re-applying committed decision ${pending.decisionId}`,
-    });
-    if (!(await this.deps.store.commitScaler(this.deps.config.appId, state.version, next))) {
-      return {
-        ...decision,
-        desired: service.desiredCount,
-        reason: 'LostRace',
-        message: 'another invocation decided first',
-      };
-    }
-    return this.applyAndLog(decision, true);
-  }
-
-  /** Sets the desired count (if the decision changes it), then writes the audit item (if `keep`, lib/core/audit). */
-  private async applyAndLog(decision: ScalerResult, change: boolean, keep = true): Promise<ScalerResult> {
-    const { store, ecs, config } = this.deps;
-    let result = decision;
-    if (change) {
-      try {
-        await ecs.setDesiredCount(decision.desired);
-        result = { ...decision, applied: true };
-        await store.clearPending(config.appId, decision.decisionId);
-      } catch (error) {
-        if (!(error instanceof DependencyError)) throw error;
-        if (!result.applied) {
-          result = {
-            ...decision,
-            reason: 'ApplyFailed',
-            message: `UpdateService failed, will re-apply: ${error.message}`,
-          };
-        }
-      }
-    }
-    if (!keep) return result;
-    const ttl = Math.floor(Date.parse(result.at) / 1000) + config.decisionRetentionDays * 86_400;
-    await store.putDecision(config.appId, stripStatus(result), ttl);
-    return result;
+    return this.execute(decision, state, record, decisionId);
   }
 
   // ------------------------------------------------------------ manual commands
@@ -283,65 +133,16 @@ export class Scaler {
     return last as ScalerResult;
   }
 
-  private async manualOnce(command: Exclude<ManualCommand, { action: 'status' }>): Promise<ScalerResult> {
+  private async manualOnce(command: ChangeCommand): Promise<ScalerResult> {
     const { config, store, ecs } = this.deps;
     const now = this.deps.clock.now();
-    const nowMs = now.getTime();
     const record = this.recordFactory(now, 'manual', command.action);
-    const [state, service] = await Promise.all([store.readScaler(config.appId), ecs.describeService()]);
-    const cur = service.desiredCount;
-    const next: NextState = { ...withoutVersion(state), lastDecisionAt: nowMs };
+    const read = await outcomeOf(() => Promise.all([store.readScaler(config.appId), ecs.describeService()]));
+    if (!read.ok) return record(failedDependency('reading the state or the service', read.error));
+    const [state, service] = read.value;
     const decisionId = this.newId();
-    const common = {
-      decisionId,
-      current: cur,
-      running: service.runningCount,
-      recommended: cur,
-      desired: cur,
-      applied: false,
-    };
-    let decision: ScalerResult;
-    let change = false;
-    switch (command.action) {
-      case 'rescale': {
-        const base = { ...common, recommended: command.desiredCount, desired: command.desiredCount };
-        if (command.dryRun || config.dryRun) {
-          return record({
-            ...base,
-            desired: cur,
-            reason: 'DryRun',
-            dryRun: true,
-            message: `dry run: would set desired count ${cur} → ${command.desiredCount} and hold ${command.holdMinutes} min`,
-          });
-        }
-        change = command.desiredCount !== cur;
-        if (command.holdMinutes > 0) {
-          next.hold = { until: nowMs + command.holdMinutes * 60_000, reason: command.reason, by: 'manual' };
-        } else {
-          delete next.hold;
-        }
-        if (change) markChange(next, decisionId, cur, command.desiredCount, nowMs);
-        decision = record({ ...base, reason: change ? 'Applied' : 'NoChange', message: command.reason });
-        break;
-      }
-      case 'pause':
-        next.pause = { until: nowMs + command.minutes * 60_000, reason: command.reason, by: 'manual' };
-        decision = record({
-          ...common,
-          reason: 'Paused',
-          message: `paused for ${command.minutes} min: ${command.reason}`,
-        });
-        break;
-      case 'resume':
-        delete next.pause;
-        delete next.hold;
-        decision = record({ ...common, reason: 'Resumed', message: command.reason ?? 'resumed' });
-        break;
-    }
-    if (!(await store.commitScaler(config.appId, state.version, next))) {
-      return { ...decision, desired: cur, reason: 'LostRace', message: 'another invocation decided first' };
-    }
-    return this.applyAndLog(decision, change);
+    const decision = decideManual({ config, command, nowMs: now.getTime(), decisionId, state, service });
+    return this.execute(decision, state, record, decisionId);
   }
 
   private async status(limit: number): Promise<ScalerResult> {
@@ -355,13 +156,11 @@ export class Scaler {
     const record = this.recordFactory(now, 'manual', 'status');
     return {
       ...record({
-        decisionId: this.newId(),
         current: service.desiredCount,
         running: service.runningCount,
         recommended: service.desiredCount,
         desired: service.desiredCount,
         reason: 'Status',
-        applied: false,
       }),
       status: {
         state: items.scaler,
@@ -376,6 +175,144 @@ export class Scaler {
     };
   }
 
+  // ------------------------------------------------------------ commit, apply, log
+
+  /** Commits the decision's state (if any), applies its change (if any), logs it. */
+  private async execute(
+    decision: Decision,
+    state: ScalerState,
+    record: RecordFn,
+    decisionId: string,
+  ): Promise<ScalerResult> {
+    const { store, config } = this.deps;
+    const decided = record({ ...decision.fields, decisionId: decision.apply?.decisionId ?? decisionId });
+    if (decision.next === undefined) return this.log(decided, decision.audit);
+    const next = decision.next;
+    const committed = await outcomeOf(() => store.commitScaler(config.appId, state.version, next));
+    if (!committed.ok) {
+      return record({ ...decision.fields, ...failedDependency('committing the decision', committed.error) });
+    }
+    if (!committed.value) {
+      return {
+        ...decided,
+        desired: decision.fields.current,
+        reason: 'LostRace',
+        message: 'another invocation decided first',
+      };
+    }
+    const result = decision.apply ? await this.apply(decision.apply, decided) : decided;
+    return this.log(result, decision.audit);
+  }
+
+  /**
+   * Sets the change's count, then checks it against the SCALER item and the service
+   * (lib/core/decide.ts afterApply): confirm it, or re-assert a newer change that this
+   * invocation's late UpdateService overwrote, or stand aside for a newer one.
+   */
+  private async apply(ours: ScalerChange, decided: DecisionRecord): Promise<ScalerResult> {
+    const { store, ecs, config } = this.deps;
+    let target = ours;
+    let result: ScalerResult = decided;
+    let send = true;
+    for (let sends = 0; ; ) {
+      if (send) {
+        const count = target.desired;
+        const sent = await outcomeOf(() => ecs.setDesiredCount(count));
+        if (!sent.ok) {
+          if (target === ours) {
+            return {
+              ...result,
+              reason: 'ApplyFailed',
+              message: `UpdateService failed, will re-apply: ${sent.error.message}`,
+            };
+          }
+          await this.reopen(target);
+          return {
+            ...result,
+            message: join(
+              result.message,
+              `re-asserting it failed, left pending for the next tick: ${sent.error.message}`,
+            ),
+          };
+        }
+        if (target === ours) result = { ...result, applied: true };
+        sends++;
+      }
+      // ECS first, then the SCALER item: a change committed after ECS was read is then seen.
+      const read = await outcomeOf(async () => {
+        const service = await ecs.describeService();
+        return { service, state: await store.readScaler(config.appId) };
+      });
+      if (!read.ok) {
+        // The count was set; the next evaluation confirms it (or re-applies it) from the pending change.
+        return { ...result, message: join(result.message, `not confirmed yet: ${read.error.message}`) };
+      }
+      const { state, service } = read.value;
+      const verdict = afterApply(target, state, service.desiredCount, this.deps.clock.now().getTime());
+      send = false;
+      switch (verdict.kind) {
+        case 'confirmed':
+          return result;
+        case 'confirm': {
+          const next = verdict.next;
+          const ok = await outcomeOf(() => store.commitScaler(config.appId, state.version, next));
+          if (ok.ok && ok.value) return result;
+          if (sends + 1 >= MAX_APPLY_ROUNDS) return result; // left pending: the next tick confirms it
+          sends++;
+          break; // lost the confirmation to a racing write (or it failed): look again
+        }
+        case 'resend':
+        case 'correct':
+          if (verdict.kind === 'correct') {
+            result = superseded(result, verdict.to, true);
+            target = verdict.to;
+          }
+          if (sends >= MAX_APPLY_ROUNDS) {
+            // Racing writers still land after each other: hand the latest change to the next tick.
+            await this.reopen(target);
+            return {
+              ...result,
+              message: join(
+                result.message,
+                `still racing after ${sends} UpdateService calls, left pending for the next tick`,
+              ),
+            };
+          }
+          send = true;
+          break;
+        case 'superseded':
+          return verdict.by ? superseded(result, verdict.by, false) : result;
+      }
+    }
+  }
+
+  /**
+   * Marks `change` pending again if it is still the latest, so the next evaluation re-applies
+   * it (a lost race means its owner just confirmed it: read again; a newer change has its own
+   * owner).
+   */
+  private async reopen(change: ScalerChange): Promise<void> {
+    const { store, config } = this.deps;
+    for (let round = 0; round < MAX_APPLY_ROUNDS; round++) {
+      const read = await outcomeOf(() => store.readScaler(config.appId));
+      const next = read.ok ? reopen(read.value, change) : undefined;
+      if (!read.ok || next === undefined) return;
+      const reopened = await outcomeOf(() => store.commitScaler(config.appId, read.value.version, next));
+      if (!reopened.ok || reopened.value) return;
+    }
+  }
+
+  /** Writes the audit item (if `keep`, lib/core/audit); a failure to write it is reported, not thrown. */
+  private async log(result: ScalerResult, keep: boolean): Promise<ScalerResult> {
+    if (!keep) return result;
+    const { store, config } = this.deps;
+    const ttl = Math.floor(Date.parse(result.at) / 1000) + config.decisionRetentionDays * 86_400;
+    const put = await outcomeOf(() => store.putDecision(config.appId, result, ttl));
+    return put.ok
+      ? result
+      : { ...result, message: join(result.message, `audit item not written: ${put.error.message}`) };
+  }
+
   private recordFactory(now: Date, trigger: DecisionRecord['trigger'], detail: string | undefined): RecordFn {
     const policy = trigger === 'manual' ? 'manual' : this.deps.config.policy.mode;
     return (fields) => ({
@@ -383,30 +320,28 @@ export class Scaler {
       at: now.toISOString(),
       trigger,
       ...(detail ? { triggerDetail: detail } : {}),
+      ...fields,
       policy: fields.policy ?? policy,
       dryRun: fields.dryRun ?? (this.deps.config.dryRun || fields.reason === 'DryRun'),
-      ...fields,
+      applied: false,
     });
   }
 }
 
-type RecordFields = Omit<DecisionRecord, 'decisionId' | 'at' | 'trigger' | 'policy' | 'dryRun'> &
-  Partial<Pick<DecisionRecord, 'decisionId' | 'policy' | 'dryRun'>> & { reason: ReasonCode };
-type RecordFn = (fields: RecordFields) => DecisionRecord;
-
-function withoutVersion(state: ScalerState): NextState {
-  const { version: _version, ...rest } = state;
-  return { ...rest };
+function join(message: string | undefined, more: string): string {
+  return message ? `${message}; ${more}` : more;
 }
 
-function markChange(next: NextState, decisionId: string, from: number, to: number, nowMs: number): void {
-  next.desired = to;
-  next.pending = { decisionId, desired: to, committedAt: nowMs };
-  if (to > from) next.lastScaleOutAt = nowMs;
-  if (to < from) next.lastScaleInAt = nowMs;
-}
-
-function stripStatus(result: ScalerResult): DecisionRecord {
-  const { status: _status, ...decision } = result;
-  return decision;
+function superseded(result: ScalerResult, by: ScalerChange, corrected: boolean): ScalerResult {
+  return {
+    ...result,
+    reason: 'Superseded',
+    applied: false,
+    message: join(
+      result.message,
+      corrected
+        ? `superseded by decision ${by.decisionId} (desired ${by.desired}); this invocation's UpdateService landed after it, so its count is set again`
+        : `superseded by decision ${by.decisionId} (desired ${by.desired})`,
+    ),
+  };
 }

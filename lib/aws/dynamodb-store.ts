@@ -94,20 +94,33 @@ export function itemKey(pk: string, sk: string): Item {
 const finite = z.number().finite();
 const TimedFlagSchema = z.object({ until: finite, reason: z.string(), by: z.string().optional() });
 
-const ScalerItemSchema = z.object({
-  version: z.number().int().min(1),
-  desired: z.number().int().nonnegative().optional(),
-  lastScaleOutAt: finite.optional(),
-  lastScaleInAt: finite.optional(),
-  lastDecisionAt: finite.optional(),
-  recommendations: z.array(z.object({ at: finite, desired: finite })).default([]),
-  hold: TimedFlagSchema.optional(),
-  pause: TimedFlagSchema.optional(),
-  pending: z.object({ decisionId: z.string(), desired: finite, committedAt: finite }).optional(),
-  lastTriggerId: z.string().optional(),
-  perSlotRate: finite.optional(),
-  lastReason: z.custom<ReasonCode>((v) => typeof v === 'string' && v !== '').optional(),
+const ScalerChangeSchema = z.object({
+  decisionId: z.string().min(1),
+  desired: z.number().int().nonnegative(),
+  committedAt: finite,
+  appliedAt: finite.optional(),
 });
+
+const ScalerItemSchema = z
+  .object({
+    version: z.number().int().min(1),
+    desired: z.number().int().nonnegative().optional(),
+    lastScaleOutAt: finite.optional(),
+    lastScaleInAt: finite.optional(),
+    lastDecisionAt: finite.optional(),
+    recommendations: z.array(z.object({ at: finite, desired: finite })).default([]),
+    hold: TimedFlagSchema.optional(),
+    pause: TimedFlagSchema.optional(),
+    change: ScalerChangeSchema.optional(),
+    /** Items written before `change` existed (0.1.0) hold the pending decision here. */
+    pending: ScalerChangeSchema.omit({ appliedAt: true }).optional(),
+    lastTriggerId: z.string().optional(),
+    perSlotRate: finite.optional(),
+    lastReason: z.custom<ReasonCode>((v) => typeof v === 'string' && v !== '').optional(),
+  })
+  .transform(({ pending, ...state }) =>
+    state.change === undefined && pending !== undefined ? { ...state, change: pending } : state,
+  );
 
 const TaskItemSchema = z.object({
   taskId: z.string().min(1),
@@ -187,7 +200,7 @@ export function scalerToItem(appId: string, version: number, state: Omit<ScalerS
     recommendations: state.recommendations.map((r) => ({ at: r.at, desired: r.desired })),
     hold: state.hold,
     pause: state.pause,
-    pending: state.pending,
+    change: state.change,
     lastTriggerId: state.lastTriggerId,
     perSlotRate: state.perSlotRate,
     lastReason: state.lastReason,
@@ -455,25 +468,6 @@ export class DynamoDbStateStore implements StateStore {
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw toDependencyError(`DynamoDB PutItem ${this.tableName} ${appPk(appId)} ${SCALER_SK}`, error);
-    }
-  }
-
-  async clearPending(appId: string, decisionId: string): Promise<void> {
-    try {
-      await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: itemKey(appPk(appId), SCALER_SK),
-          UpdateExpression: 'REMOVE #p',
-          ConditionExpression: '#p.#d = :id',
-          ExpressionAttributeNames: { '#p': 'pending', '#d': 'decisionId' },
-          ExpressionAttributeValues: { ':id': { S: decisionId } },
-        }),
-      );
-    } catch (error) {
-      // Another decision is pending now (or none is): nothing to clear.
-      if (error instanceof ConditionalCheckFailedException) return;
-      throw toDependencyError(`DynamoDB UpdateItem ${this.tableName} ${appPk(appId)} ${SCALER_SK}`, error);
     }
   }
 

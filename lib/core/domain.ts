@@ -78,8 +78,22 @@ export interface ScalerState {
   readonly perSlotRate?: number;
   /** The reason of the last scheduled or alarm decision (a tick repeating it is not kept in the audit log). */
   readonly lastReason?: ReasonCode;
-  /** A committed decision whose UpdateService has not been confirmed yet. */
-  readonly pending?: { readonly decisionId: string; readonly desired: number; readonly committedAt: number };
+  /**
+   * The latest committed change of the desired count (a tick's, an alarm's or an operator's).
+   * Pending until `appliedAt` is set: the invocation that committed it confirms it after its
+   * UpdateService, and re-asserts it if a stale UpdateService of an older decision landed later.
+   */
+  readonly change?: ScalerChange;
+}
+
+/** A committed change of the desired count (lib/core/decide.ts). */
+export interface ScalerChange {
+  readonly decisionId: string;
+  readonly desired: number;
+  /** When it was committed (epoch ms); a re-apply after a failed UpdateService commits it anew. */
+  readonly committedAt: number;
+  /** When its UpdateService was confirmed (epoch ms); absent while pending. */
+  readonly appliedAt?: number;
 }
 
 export const initialScalerState: ScalerState = { version: 0, recommendations: [] };
@@ -105,6 +119,9 @@ export type ReasonCode =
   | 'StaleEvent'
   | 'ApplyFailed'
   | 'Throttled'
+  | 'DependencyFailed'
+  | 'Superseded'
+  | 'UnknownAlarm'
   | 'Status';
 
 export type TriggerKind = 'schedule' | 'alarm' | 'manual';

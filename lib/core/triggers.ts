@@ -32,21 +32,64 @@ export type Trigger =
     }
   | { readonly kind: 'manual'; readonly command: ManualCommand };
 
-/** "2023-08-04T12:36:15.490+0000" (alarm actions) → a Date; undefined if unparseable. */
+/** Longest event id accepted (EventBridge ids are 36-character UUIDs). */
+export const MAX_EVENT_ID_LENGTH = 128;
+/** CloudWatch alarm names are at most 255 characters. */
+export const MAX_ALARM_NAME_LENGTH = 255;
+/** ARNs are at most 2,048 characters. */
+export const MAX_ARN_LENGTH = 2048;
+/** An event time this far ahead of the clock is clock skew; further ahead, the event is stale. */
+export const MAX_CLOCK_SKEW_SECONDS = 30;
+
+/**
+ * ISO-8601 in UTC, as AWS writes event times: `2026-12-01T08:00:00Z` (EventBridge),
+ * `2023-08-04T12:36:15.490+0000` (alarm actions), fractions up to nanoseconds, `Z`, `+0000`
+ * or `+00:00`. Anything else (a bare year, `toUTCString()` output, a local offset) is rejected.
+ */
+const ISO_UTC = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-]00:?00)$/;
+
+/** An ISO-8601 UTC time → a Date; undefined when the text is not one, or names no real instant. */
 export function parseAwsTime(text: string): Date | undefined {
-  const normalized = text.replace(/([+-]\d{2})(\d{2})$/, '$1:$2');
-  const ms = Date.parse(normalized);
-  return Number.isNaN(ms) ? undefined : new Date(ms);
+  const m = ISO_UTC.exec(text);
+  if (!m) return undefined;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const ms = Date.UTC(year, month - 1, day, hour, minute, second, Math.floor(Number(m[7] ?? 0) * 1000));
+  const d = new Date(ms);
+  // Date.UTC rolls 2026-02-30 over into March: such a time names no real instant.
+  const real =
+    d.getUTCFullYear() === year &&
+    d.getUTCMonth() === month - 1 &&
+    d.getUTCDate() === day &&
+    d.getUTCHours() === hour &&
+    d.getUTCMinutes() === minute &&
+    d.getUTCSeconds() === second;
+  return real ? d : undefined;
 }
 
-const awsTime = z.string().transform((s, ctx) => {
+/** An ISO-8601 UTC time (parseAwsTime) as a zod schema that names the rule when it fails. */
+export const awsTimeSchema = z.string({ error: 'must be an ISO-8601 UTC time' }).transform((s, ctx) => {
   const d = parseAwsTime(s);
   if (!d) {
-    ctx.addIssue({ code: 'custom', message: 'must be an ISO-8601 time' });
+    ctx.addIssue({ code: 'custom', message: 'must be an ISO-8601 UTC time, e.g. 2026-12-01T08:00:00Z' });
     return z.NEVER;
   }
   return d;
 });
+const awsTime = awsTimeSchema;
+
+/** A non-empty string of at most `max` characters. */
+export const boundedText = (max: number) =>
+  z
+    .string({ error: 'must be a string' })
+    .min(1, 'must not be empty')
+    .max(max, `must be at most ${max} characters`);
 
 const alarmStateValue = z.enum(['ALARM', 'OK', 'INSUFFICIENT_DATA']);
 
@@ -54,21 +97,27 @@ const ScheduledEventSchema = z.object({
   source: z.literal('aws.events'),
   'detail-type': z.literal('Scheduled Event'),
   time: awsTime,
-  id: z.string().optional(),
+  id: boundedText(MAX_EVENT_ID_LENGTH).optional(),
 });
 
 const AlarmStateChangeSchema = z.object({
   source: z.literal('aws.cloudwatch'),
   'detail-type': z.literal('CloudWatch Alarm State Change'),
   time: awsTime,
-  detail: z.object({ alarmName: z.string().min(1), state: z.object({ value: alarmStateValue }) }),
+  detail: z.object({
+    alarmName: boundedText(MAX_ALARM_NAME_LENGTH),
+    state: z.object({ value: alarmStateValue }),
+  }),
 });
 
 const AlarmActionSchema = z.object({
   source: z.literal('aws.cloudwatch'),
-  alarmArn: z.string().min(1),
+  alarmArn: boundedText(MAX_ARN_LENGTH),
   time: awsTime,
-  alarmData: z.object({ alarmName: z.string().min(1), state: z.object({ value: alarmStateValue }) }),
+  alarmData: z.object({
+    alarmName: boundedText(MAX_ALARM_NAME_LENGTH),
+    state: z.object({ value: alarmStateValue }),
+  }),
 });
 
 const text = (max: number) =>
@@ -106,7 +155,7 @@ function manualSchema(policy: PolicyConfig) {
           .default(10),
       }),
     ],
-    { error: 'action: must be one of rescale, pause, resume, status' },
+    { error: 'must be one of rescale, pause, resume, status' },
   );
 }
 
@@ -151,8 +200,13 @@ export function triggerId(trigger: Exclude<Trigger, { kind: 'manual' }>): string
   return `alarm:${trigger.alarmName}:${trigger.state}@${trigger.eventTime.toISOString()}`;
 }
 
-/** Scheduled and alarm events older than two schedule periods are stale. */
+/**
+ * Scheduled and alarm events older than two schedule periods are stale, and so are events
+ * from the future beyond a small clock skew (no clock is that far off; such an event is not
+ * what it says it is).
+ */
 export function isStale(trigger: Trigger, nowMs: number, scheduleSeconds: number): boolean {
   if (trigger.kind === 'manual') return false;
-  return nowMs - trigger.eventTime.getTime() > 2 * scheduleSeconds * 1000;
+  const ageMs = nowMs - trigger.eventTime.getTime();
+  return ageMs > 2 * scheduleSeconds * 1000 || ageMs < -MAX_CLOCK_SKEW_SECONDS * 1000;
 }

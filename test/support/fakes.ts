@@ -95,12 +95,6 @@ export class MemoryStore implements StateStore {
     this.scaler = { ...structuredClone(next), version: expectedVersion + 1 };
     return true;
   }
-  async clearPending(_appId: string, decisionId: string): Promise<void> {
-    if (this.scaler.pending?.decisionId === decisionId) {
-      const { pending: _p, ...rest } = this.scaler;
-      this.scaler = rest;
-    }
-  }
   async putDecision(_appId: string, decision: DecisionRecord): Promise<void> {
     this.writes++;
     this.decisions.push(decision);

@@ -45,7 +45,7 @@ describe('Architecture: the dependency rule', () => {
 
   it('finds the sources it checks (a scanner that reads nothing cannot fail)', () => {
     expect(product.length).toBeGreaterThan(60);
-    expect(importsOf('lib/scaler.ts')).toContain('./core/policy');
+    expect(importsOf('lib/scaler.ts')).toContain('./core/decide');
     expect(importsOf('lib/cli/playground.ts')).toEqual(['../core/errors', './operator']);
   });
 

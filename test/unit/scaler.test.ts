@@ -60,8 +60,13 @@ describe('Class: Scaler (scheduled and alarm evaluations)', () => {
       applied: true,
     });
     expect(ecs.updates).toEqual([8]);
-    expect(store.scaler).toMatchObject({ version: 1, desired: 8, lastScaleOutAt: T0 });
-    expect(store.scaler.pending).toBeUndefined();
+    // Committed (version 1), then confirmed after UpdateService (version 2)
+    expect(store.scaler).toMatchObject({
+      version: 2,
+      desired: 8,
+      lastScaleOutAt: T0,
+      change: { decisionId: d.decisionId, desired: 8, appliedAt: T0 },
+    });
     expect(store.decisions.map((x) => x.reason)).toEqual(['Applied']);
   });
 
@@ -80,12 +85,15 @@ describe('Class: Scaler (scheduled and alarm evaluations)', () => {
     expect(store.scaler).toMatchObject({ version: 5, lastReason: reasons[0] });
   });
 
-  it('a stale scheduled event changes nothing', async () => {
-    const { scaler, ecs, store, clock } = setup();
+  it('a stale scheduled event changes nothing and reads nothing', async () => {
+    const { scaler, ecs, store, metrics } = setup();
     const d = await scaler.handle({ kind: 'schedule', eventTime: new Date(T0 - 121_000) });
     expect(d.reason).toBe('StaleEvent');
-    expect({ updates: ecs.updates, writes: store.writes }).toEqual({ updates: [], writes: 0 });
-    expect(clock.ms).toBe(T0);
+    expect({ updates: ecs.updates, writes: store.writes, metricReads: metrics.calls }).toEqual({
+      updates: [],
+      writes: 0,
+      metricReads: 0,
+    });
   });
 
   it('a throttled ECS read ends the tick cleanly with desired unchanged', async () => {
@@ -117,7 +125,7 @@ describe('Class: Scaler (scheduled and alarm evaluations)', () => {
       decisionId: first.decisionId,
     });
     expect(ecs.updates).toEqual([8]);
-    expect(store.scaler.pending).toBeUndefined();
+    expect(store.scaler.change).toMatchObject({ decisionId: first.decisionId, appliedAt: T0 + 60_000 });
   });
 
   it('20 concurrent invocations of one tick: one UpdateService, 19 LostRace', async () => {
@@ -130,7 +138,8 @@ describe('Class: Scaler (scheduled and alarm evaluations)', () => {
   });
 
   it('an alarm scales out at once but never in', async () => {
-    const busy = setup({ metrics: metricsAt(0.95, 950) });
+    const withAlarm = config({ metrics: { backlog: { preset: 'flink-pending-records' } }, alarms: ['lag'] });
+    const busy = setup({ metrics: metricsAt(0.95, 950), cfg: withAlarm });
     const out = await busy.scaler.handle({
       kind: 'alarm',
       eventTime: busy.clock.now(),
@@ -139,7 +148,7 @@ describe('Class: Scaler (scheduled and alarm evaluations)', () => {
     });
     expect(out).toMatchObject({ reason: 'Applied', desired: 8, triggerDetail: 'lag:ALARM' });
 
-    const idle = setup({ desired: 8, metrics: metricsAt(0.125, 125) });
+    const idle = setup({ desired: 8, metrics: metricsAt(0.125, 125), cfg: withAlarm });
     const stay = await idle.scaler.handle({
       kind: 'alarm',
       eventTime: idle.clock.now(),

@@ -3,7 +3,6 @@ import {
   GetItemCommand,
   PutItemCommand,
   type QueryCommandOutput,
-  ScanCommand,
 } from '@aws-sdk/client-dynamodb';
 import { createAwsClients } from 'flink-ecs-autoscaler/lib/aws/clients';
 import {
@@ -153,7 +152,7 @@ describe('Class: DynamoDbStateStore (on dynalite)', () => {
       ],
       hold: { until: 1_700_003_600_000, reason: 'migration', by: 'alice' },
       pause: { until: 1_700_000_600_000, reason: 'incident' },
-      pending: { decisionId: 'd-9', desired: 6, committedAt: 1_700_000_060_000 },
+      change: { decisionId: 'd-9', desired: 6, committedAt: 1_700_000_060_000, appliedAt: 1_700_000_061_000 },
     };
 
     // Act
@@ -232,41 +231,5 @@ describe('Class: DynamoDbStateStore (on dynalite)', () => {
       }),
     );
     expect(stored.Item?.[TABLE_KEY.ttlAttribute]).toEqual({ N: '1800000002' });
-  });
-
-  it('clears pending only for the decision it names, without changing the version', async () => {
-    // Prepare
-    await store.commitScaler(app, 0, {
-      recommendations: [],
-      desired: 4,
-      pending: { decisionId: 'd-1', desired: 4, committedAt: 1 },
-    });
-
-    // Act
-    await store.clearPending(app, 'd-other');
-    const afterOther = (await store.readApp(app)).scaler;
-    await store.clearPending(app, 'd-1');
-    const afterOwn = (await store.readApp(app)).scaler;
-
-    // Assess
-    expect(afterOther.pending).toEqual({ decisionId: 'd-1', desired: 4, committedAt: 1 });
-    expect(afterOwn.pending).toBeUndefined();
-    expect(afterOwn).toEqual({ version: 1, desired: 4, recommendations: [] });
-  });
-
-  it('creates no item when clearing pending for an app without a scaler item', async () => {
-    // Act
-    await store.clearPending(app, 'd-1');
-
-    // Assess
-    const scan = await client.send(
-      new ScanCommand({
-        TableName: TABLE,
-        FilterExpression: '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': 'pk' },
-        ExpressionAttributeValues: { ':pk': { S: `APP#${app}` } },
-      }),
-    );
-    expect(scan.Items ?? []).toEqual([]);
   });
 });

@@ -48,7 +48,7 @@ const scaler: Omit<ScalerState, 'version'> = {
     { at: 1_700_000_060_000, desired: 3 },
   ],
   hold: { until: 1_700_000_900_000, reason: 'load test', by: 'ops' },
-  pending: { decisionId: 'd-7', desired: 4, committedAt: 1_700_000_060_000 },
+  change: { decisionId: 'd-7', desired: 4, committedAt: 1_700_000_060_000 },
 };
 
 const task: TaskHealthItem = {
@@ -287,45 +287,6 @@ describe('Class: DynamoDbStateStore', () => {
     });
   });
 
-  describe('clearPending', () => {
-    it('removes pending only while it still names the decision', async () => {
-      // Prepare
-      ddb.on(UpdateItemCommand).resolves({});
-
-      // Act
-      await store.clearPending(APP, 'd-7');
-
-      // Assess
-      expect(ddb).toHaveReceivedCommandExactlyOnceWith(UpdateItemCommand, {
-        TableName: TABLE,
-        Key: { pk: { S: `APP#${APP}` }, sk: { S: 'SCALER' } },
-        UpdateExpression: 'REMOVE #p',
-        ConditionExpression: '#p.#d = :id',
-        ExpressionAttributeNames: { '#p': 'pending', '#d': 'decisionId' },
-        ExpressionAttributeValues: { ':id': { S: 'd-7' } },
-      });
-    });
-
-    it('does nothing when another decision is pending', async () => {
-      // Prepare
-      ddb.on(UpdateItemCommand).rejects(conditionFailed());
-
-      // Act + Assess
-      await expect(store.clearPending(APP, 'd-7')).resolves.toBeUndefined();
-    });
-
-    it('fails with a DependencyError on other errors', async () => {
-      // Prepare
-      ddb.on(UpdateItemCommand).rejects(sdkError('InternalServerError'));
-
-      // Act
-      const failure = await store.clearPending(APP, 'd-7').catch((e: unknown) => e);
-
-      // Assess
-      expect(failure).toBeInstanceOf(DependencyError);
-    });
-  });
-
   describe('putDecision', () => {
     it('stores the decision under a time-ordered sort key with a ttl in epoch seconds', async () => {
       // Prepare
@@ -462,6 +423,21 @@ describe('Function: scalerToItem / itemToScaler', () => {
     expect(itemToScaler(scalerToItem(APP, 3, state))).toEqual({ ...state, version: 3 });
   });
 
+  it('reads the pending decision of an item written before `change` existed as an unconfirmed change', () => {
+    const legacy = marshall({
+      pk: `APP#${APP}`,
+      sk: 'SCALER',
+      version: 4,
+      recommendations: [],
+      pending: { decisionId: 'd-3', desired: 6, committedAt: 9_000 },
+    });
+    expect(itemToScaler(legacy)).toEqual({
+      version: 4,
+      recommendations: [],
+      change: { decisionId: 'd-3', desired: 6, committedAt: 9_000 },
+    });
+  });
+
   it('stores no undefined attributes', () => {
     const item: Item = scalerToItem(APP, 1, { recommendations: [], desired: undefined });
     expect(Object.keys(item).sort()).toEqual([
@@ -491,7 +467,7 @@ describe('Function: scalerToItem / itemToScaler (exhaustive)', () => {
       recommendations: [{ at: 4_000, desired: 6 }],
       hold: { until: 5_000, reason: 'sale', by: 'manual' },
       pause: { until: 6_000, reason: 'maintenance', by: 'manual' },
-      pending: { decisionId: 'd-1', desired: 7, committedAt: 3_000 },
+      change: { decisionId: 'd-1', desired: 7, committedAt: 3_000, appliedAt: 3_500 },
       lastTriggerId: 'tick-42',
       perSlotRate: 512.5,
       lastReason: 'WithinTolerance',

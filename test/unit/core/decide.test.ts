@@ -1,0 +1,348 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { AutomaticTrigger } from '../../../lib/core/decide';
+import {
+  afterApply,
+  type ClusterReading,
+  decideAutomatic,
+  decideManual,
+  evaluationSnapshot,
+  PENDING_GRACE_SECONDS,
+  pendingVerdict,
+  reopen,
+  screenTrigger,
+} from '../../../lib/core/decide';
+import type { MetricSeries, ScalerChange, TaskInfo } from '../../../lib/core/domain';
+import { buildMetricQueries, resolveMetrics } from '../../../lib/core/metrics';
+import { config, service, state, T0 } from '../../support/fixtures';
+
+const cfg = config({
+  alarms: ['lag-high'],
+  policy: { scaleInStabilizationSeconds: 0, scaleInCooldownSeconds: 0 },
+});
+const resolved = resolveMetrics(cfg.metrics);
+const change = (extra: Partial<ScalerChange> = {}): ScalerChange => ({
+  decisionId: 'd-1',
+  desired: 8,
+  committedAt: T0,
+  ...extra,
+});
+const schedule = (atMs: number, id = 'ev-1'): AutomaticTrigger => ({
+  kind: 'schedule',
+  eventTime: new Date(atMs),
+  id,
+});
+
+function task(i: number, startedAt = T0 - 3_600_000): TaskInfo {
+  const taskId = `tm${String(i).padStart(2, '0')}`;
+  return {
+    taskArn: `arn:aws:ecs:eu-west-1:123456789012:task/flink/${taskId}`,
+    taskId,
+    lastStatus: 'RUNNING',
+    desiredStatus: 'RUNNING',
+    healthStatus: 'HEALTHY',
+    startedAt: new Date(startedAt),
+  };
+}
+
+/**
+ * The series GetMetricData would return for `tasks`: each reporting task at `busy` (0..1)
+ * and `rate` records/s for the five minutes before `nowMs`; the others return nothing.
+ */
+function reading(
+  tasks: readonly TaskInfo[],
+  reporting: ReadonlySet<string>,
+  busy: number,
+  rate: number,
+  nowMs = T0,
+): ClusterReading {
+  const running = tasks
+    .filter((t) => t.lastStatus === 'RUNNING')
+    .map((t) => t.taskId)
+    .sort();
+  const times = [5, 4, 3, 2].map((m) => nowMs - m * 60_000);
+  const series: MetricSeries[] = buildMetricQueries(resolved, running).map((q) => {
+    const i = Number(q.id.slice(1));
+    const reports = reporting.has(running[i] as string);
+    const v = q.id.startsWith('n') ? busy * 1000 : rate;
+    return {
+      id: q.id,
+      timestamps: reports ? times : [],
+      values: reports ? times.map(() => v) : [],
+      status: 'Complete',
+    };
+  });
+  return { tasks, series };
+}
+
+describe('Function: screenTrigger', () => {
+  it.each([
+    { name: 'a fresh tick', at: T0 - 30_000, reason: undefined },
+    { name: 'a tick two periods old', at: T0 - 120_000, reason: undefined },
+    { name: 'a tick older than two periods', at: T0 - 121_000, reason: 'StaleEvent' },
+    { name: 'a tick 30 s ahead (clock skew)', at: T0 + 30_000, reason: undefined },
+    { name: 'a tick 31 s ahead', at: T0 + 31_000, reason: 'StaleEvent' },
+    { name: 'a tick from 2099', at: Date.parse('2099-01-01T00:00:00Z'), reason: 'StaleEvent' },
+  ])('$name → $reason', ({ at, reason }) => {
+    expect(screenTrigger(schedule(at), T0, cfg)?.reason).toBe(reason);
+  });
+
+  it.each([
+    { alarmName: 'lag-high', reason: undefined },
+    { alarmName: 'someone-elses-alarm', reason: 'UnknownAlarm' },
+  ])('alarm $alarmName → $reason', ({ alarmName, reason }) => {
+    const alarm: AutomaticTrigger = { kind: 'alarm', eventTime: new Date(T0), alarmName, state: 'ALARM' };
+    expect(screenTrigger(alarm, T0, cfg)?.reason).toBe(reason);
+  });
+});
+
+describe('Function: pendingVerdict', () => {
+  const graceMs = PENDING_GRACE_SECONDS * 1000;
+  it.each([
+    { name: 'no change', st: state(), desired: 4, kind: 'none' },
+    {
+      name: 'a confirmed change',
+      st: state({ change: change({ appliedAt: T0 }) }),
+      desired: 4,
+      kind: 'none',
+    },
+    { name: 'pending, ECS holds it', st: state({ change: change() }), desired: 8, kind: 'landed' },
+    {
+      name: 'pending, fresh',
+      st: state({ change: change({ committedAt: T0 - graceMs + 1 }) }),
+      desired: 4,
+      kind: 'inFlight',
+    },
+    {
+      name: 'pending, at the grace',
+      st: state({ change: change({ committedAt: T0 - graceMs }) }),
+      desired: 4,
+      kind: 'failed',
+    },
+  ])('$name → $kind', ({ st, desired, kind }) => {
+    expect(pendingVerdict(st, service(desired), T0).kind).toBe(kind);
+  });
+});
+
+describe('Function: afterApply', () => {
+  const ours = change({ decisionId: 'ours', desired: 8 });
+  const newer = change({ decisionId: 'newer', desired: 6, committedAt: T0 + 1 });
+  it.each([
+    { name: 'still the latest, unconfirmed', latest: ours, ecs: 8, kind: 'confirm' },
+    { name: 'still the latest, ECS overwritten since', latest: ours, ecs: 6, kind: 'resend' },
+    {
+      name: 'confirmed by a racer, ECS overwritten since',
+      latest: { ...ours, appliedAt: T0 },
+      ecs: 6,
+      kind: 'confirmed',
+    },
+    {
+      name: 'still the latest, confirmed by a racer',
+      latest: { ...ours, appliedAt: T0 },
+      ecs: 8,
+      kind: 'confirmed',
+    },
+    {
+      name: 're-committed by a re-applier',
+      latest: { ...ours, committedAt: T0 + 5 },
+      ecs: 8,
+      kind: 'confirm',
+    },
+    { name: 'a newer change, ECS holds our late write', latest: newer, ecs: 8, kind: 'correct' },
+    { name: 'a newer change, ECS holds the newer count', latest: newer, ecs: 6, kind: 'superseded' },
+    { name: 'a newer change, ECS changed from outside', latest: newer, ecs: 5, kind: 'superseded' },
+    {
+      name: 'a newer change to the same count',
+      latest: { ...newer, desired: 8 },
+      ecs: 8,
+      kind: 'superseded',
+    },
+  ])('$name → $kind', ({ latest, ecs, kind }) => {
+    const verdict = afterApply(ours, state({ version: 7, change: latest }), ecs, T0 + 10);
+    expect(verdict.kind).toBe(kind);
+    if (verdict.kind === 'confirm') expect(verdict.next.change).toEqual({ ...latest, appliedAt: T0 + 10 });
+    if (verdict.kind === 'correct') expect(verdict.to).toEqual(newer);
+  });
+});
+
+describe('Function: reopen', () => {
+  it('marks the latest change pending again', () => {
+    const st = state({ change: change({ appliedAt: T0 }) });
+    expect(reopen(st, change())?.change).toEqual(change());
+  });
+  it('leaves a state whose latest change is another one', () => {
+    expect(reopen(state({ change: change({ decisionId: 'other' }) }), change())).toBeUndefined();
+  });
+});
+
+describe('Function: decideManual', () => {
+  const rescale = (desiredCount: number) =>
+    ({ action: 'rescale', desiredCount, reason: 'sale', holdMinutes: 30, dryRun: false }) as const;
+  const input = (desiredCount: number, st = state(), ecs = 4) => ({
+    config: cfg,
+    command: rescale(desiredCount),
+    nowMs: T0,
+    decisionId: 'm-1',
+    state: st,
+    service: service(ecs),
+  });
+
+  it('a rescale commits a pending change, the hold, and applies it', () => {
+    const d = decideManual(input(6));
+    expect(d.fields).toMatchObject({ reason: 'Applied', current: 4, desired: 6 });
+    expect(d.apply).toEqual({ decisionId: 'm-1', desired: 6, committedAt: T0 });
+    expect(d.next).toMatchObject({ desired: 6, change: d.apply, hold: { until: T0 + 1_800_000 } });
+  });
+
+  it('a rescale supersedes a change another invocation has in flight (item 1)', () => {
+    // A tick committed 4 → 8 and is still applying it; the operator asks for 6.
+    const d = decideManual(input(6, state({ change: change({ committedAt: T0 - 1000 }) })));
+    expect(d.apply?.desired).toBe(6);
+    expect(d.next?.change?.decisionId).toBe('m-1');
+    expect(d.fields.message).toMatch(/supersedes pending decision d-1/);
+  });
+
+  it('a rescale to the current count with nothing pending changes only the hold', () => {
+    const d = decideManual(input(4));
+    expect(d.fields.reason).toBe('NoChange');
+    expect(d.apply).toBeUndefined();
+    expect(d.next?.change).toBeUndefined();
+  });
+
+  it('a rescale to the current count still applies when another change is pending (it must not win later)', () => {
+    const d = decideManual(input(4, state({ change: change({ committedAt: T0 - 1000 }) })));
+    expect(d.apply?.desired).toBe(4);
+  });
+
+  it('a dry run writes nothing', () => {
+    const d = decideManual({ ...input(6), command: { ...rescale(6), dryRun: true } });
+    expect(d).toMatchObject({ fields: { reason: 'DryRun', desired: 4 }, audit: false });
+    expect(d.next).toBeUndefined();
+  });
+});
+
+describe('Function: evaluationSnapshot (item 3: coverage of every running TaskManager)', () => {
+  const tasks = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => task(i));
+  const all = new Set(tasks.map((t) => t.taskId));
+  it.each([
+    { name: 'all 8 report', reporting: all, runningCount: 8, complete: true },
+    {
+      name: '6 of 8 report (2 replaced, young)',
+      reporting: new Set([...all].slice(2)),
+      runningCount: 8,
+      complete: false,
+    },
+    { name: 'all 8 listed report, ECS counts 10 running', reporting: all, runningCount: 10, complete: false },
+  ])('$name → complete $complete', ({ reporting, runningCount, complete }) => {
+    const out = evaluationSnapshot({
+      config: cfg,
+      resolved,
+      nowMs: T0,
+      state: state(),
+      service: service(8, { runningCount }),
+      cluster: reading(tasks, reporting, 0.5, 500),
+    });
+    expect(out.complete).toBe(complete);
+  });
+});
+
+describe('Function: decideAutomatic', () => {
+  const base = {
+    config: cfg,
+    resolved,
+    trigger: schedule(T0),
+    nowMs: T0,
+    decisionId: 'd-new',
+  };
+
+  it('a redelivered event is not decided again', () => {
+    const d = decideAutomatic({
+      ...base,
+      state: state({ lastTriggerId: 'ev-1' }),
+      service: service(4),
+      cluster: reading([], new Set(), 0, 0),
+    });
+    expect(d).toMatchObject({ fields: { reason: 'LostRace' } });
+    expect(d.next).toBeUndefined();
+  });
+
+  it('stands down while another invocation applies its change, re-applies it after the grace', () => {
+    const fresh = state({ change: change({ committedAt: T0 - 1000 }) });
+    const old = state({ change: change({ committedAt: T0 - PENDING_GRACE_SECONDS * 1000 }) });
+    const inFlight = decideAutomatic({
+      ...base,
+      state: fresh,
+      service: service(4),
+      cluster: reading([], new Set(), 0, 0),
+    });
+    const failed = decideAutomatic({
+      ...base,
+      state: old,
+      service: service(4),
+      cluster: reading([], new Set(), 0, 0),
+    });
+    expect(inFlight.fields.reason).toBe('LostRace');
+    expect(inFlight.next).toBeUndefined();
+    expect(failed).toMatchObject({
+      fields: { reason: 'Applied' },
+      apply: { decisionId: 'd-1', desired: 8, committedAt: T0 },
+    });
+  });
+
+  it('item 3: 8 TaskManagers at 30% busy, 2 replaced and not reporting yet: no scale-in', () => {
+    const tasks = [0, 1, 2, 3, 4, 5].map((i) => task(i)).concat([task(8, T0 - 90_000), task(9, T0 - 90_000)]);
+    const reporting = new Set(tasks.slice(0, 6).map((t) => t.taskId));
+    const d = decideAutomatic({
+      ...base,
+      state: state(),
+      service: service(8),
+      cluster: reading(tasks, reporting, 0.3, 300),
+    });
+    expect(d.fields).toMatchObject({ reason: 'InsufficientData', desired: 8 });
+    expect(d.fields.inputs?.coverage).toBe('6/8');
+    expect(d.apply).toBeUndefined();
+  });
+
+  it('the control case: the same 8 TaskManagers all reporting at 30% busy scale in', () => {
+    const tasks = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => task(i));
+    const all = new Set(tasks.map((t) => t.taskId));
+    const d = decideAutomatic({
+      ...base,
+      state: state(),
+      service: service(8),
+      cluster: reading(tasks, all, 0.3, 300),
+    });
+    expect(d.fields.reason).toBe('Applied');
+    expect(d.fields.desired).toBeLessThan(8);
+  });
+
+  it('property: a snapshot that covers fewer than all running tasks (young or not) never lowers the desired count', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 16 }),
+        fc.integer({ min: 0, max: 4 }),
+        fc.array(fc.boolean(), { minLength: 16, maxLength: 16 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.double({ min: 0, max: 2000, noNaN: true }),
+        fc.integer({ min: 0, max: 4 }),
+        (running, extraEcsRunning, young, busy, rate, silent) => {
+          const tasks = Array.from({ length: running }, (_, i) =>
+            task(i, young[i] ? T0 - 30_000 : T0 - 3_600_000),
+          );
+          // At least one running task does not report, or ECS counts more running than are listed.
+          const missing = Math.min(silent, running - 1);
+          const reporting = new Set(tasks.slice(missing).map((t) => t.taskId));
+          fc.pre(missing > 0 || extraEcsRunning > 0);
+          const d = decideAutomatic({
+            ...base,
+            state: state({ recommendations: [] }),
+            service: service(running, { runningCount: running + extraEcsRunning }),
+            cluster: reading(tasks, reporting, busy, rate),
+          });
+          expect(d.fields.desired).toBeGreaterThanOrEqual(running);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});

@@ -1,0 +1,229 @@
+/**
+ * Issue 11's concurrency properties on the scaler use case, with fast-check's scheduler
+ * choosing the order in which every store read and write, every UpdateService (when it lands
+ * in ECS and when its response returns) and every outside change of the desired count happen.
+ * Up to 32 invocations run at once; nothing relies on reserved concurrency.
+ */
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import type { AppConfig } from '../../lib/core/config';
+import { PENDING_GRACE_SECONDS } from '../../lib/core/decide';
+import type { ScalerState } from '../../lib/core/domain';
+import { DependencyError } from '../../lib/core/errors';
+import { METRIC_NAMES } from '../../lib/core/metric-names';
+import type { Trigger } from '../../lib/core/triggers';
+import { Scaler, type ScalerResult } from '../../lib/scaler';
+import { FakeEcs, FakeMetrics, ManualClock, MemoryStore } from '../support/fakes';
+import { config, T0 } from '../support/fixtures';
+
+beforeAll(() => {
+  vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
+});
+
+type Entry =
+  | { readonly kind: 'commit'; readonly state: ScalerState }
+  /** `issued` is the last write ECS had when this UpdateService was sent (it lands later). */
+  | { readonly kind: 'scaler-write'; readonly value: number; readonly issued: Entry | undefined }
+  | { readonly kind: 'outside-write'; readonly value: number };
+
+/** The order things happened in: commits of the SCALER item and writes of ECS's desired count. */
+class History {
+  readonly entries: Entry[] = [];
+  lastWrite: Entry | undefined;
+  add(e: Entry): void {
+    this.entries.push(e);
+    if (e.kind !== 'commit') this.lastWrite = e;
+  }
+}
+
+class ScheduledStore extends MemoryStore {
+  constructor(
+    private readonly s: fc.Scheduler,
+    private readonly history: History,
+  ) {
+    super();
+  }
+  override readScaler(): Promise<ScalerState> {
+    return this.s.schedule(Promise.resolve(), 'read').then(() => super.readScaler());
+  }
+  override commitScaler(appId: string, v: number, next: Omit<ScalerState, 'version'>): Promise<boolean> {
+    return this.s
+      .schedule(Promise.resolve(), 'commit')
+      .then(() => super.commitScaler(appId, v, next))
+      .then((ok) => {
+        if (ok) this.history.add({ kind: 'commit', state: structuredClone(this.scaler) });
+        return ok;
+      });
+  }
+}
+
+class ScheduledEcs extends FakeEcs {
+  constructor(
+    private readonly s: fc.Scheduler,
+    private readonly history: History,
+    private readonly failures: boolean[],
+  ) {
+    super(4);
+  }
+  override describeService() {
+    return this.s.schedule(Promise.resolve(), 'describe').then(() => super.describeService());
+  }
+  override async setDesiredCount(n: number): Promise<void> {
+    // The request lands in ECS (or is throttled) at one step, its response returns at a later one.
+    const issued = this.history.lastWrite;
+    await this.s.schedule(Promise.resolve(), `update ${n}`);
+    if (this.failures.shift()) throw new DependencyError('UpdateService: Rate exceeded', true);
+    this.history.add({ kind: 'scaler-write', value: n, issued });
+    this.service = { ...this.service, desiredCount: n, runningCount: n };
+    await this.s.schedule(Promise.resolve(), `updated ${n}`);
+  }
+  outside(n: number): void {
+    this.history.add({ kind: 'outside-write', value: n });
+    this.service = { ...this.service, desiredCount: n, runningCount: n };
+  }
+}
+
+const busyMetrics = new FakeMetrics((q) => {
+  if (q.metricName === METRIC_NAMES.flink.busyTimeMsPerSecond) return 950;
+  if (q.metricName === METRIC_NAMES.flink.numRecordsInPerSecond) return 950;
+  return undefined;
+});
+
+type Op =
+  | { readonly op: 'tick'; readonly id: number }
+  | { readonly op: 'rescale'; readonly to: number; readonly hold: number }
+  | { readonly op: 'outside'; readonly to: number };
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({ op: fc.constant('tick' as const), id: fc.integer({ min: 1, max: 3 }) }),
+  fc.record({
+    op: fc.constant('rescale' as const),
+    to: fc.integer({ min: 1, max: 20 }),
+    hold: fc.constantFrom(0, 30),
+  }),
+  fc.record({ op: fc.constant('outside' as const), to: fc.integer({ min: 1, max: 20 }) }),
+);
+
+function trigger(op: Op, clock: ManualClock): Trigger {
+  if (op.op === 'tick') return { kind: 'schedule', eventTime: clock.now(), id: `ev-${op.id}-${clock.ms}` };
+  if (op.op === 'rescale') {
+    return {
+      kind: 'manual',
+      command: { action: 'rescale', desiredCount: op.to, reason: 'op', holdMinutes: op.hold, dryRun: false },
+    };
+  }
+  throw new Error('outside changes are not invocations');
+}
+
+async function run(s: fc.Scheduler, ops: readonly Op[], failures: boolean[]) {
+  const history = new History();
+  const clock = new ManualClock(T0);
+  const store = new ScheduledStore(s, history);
+  const ecs = new ScheduledEcs(s, history, failures);
+  const cfg: AppConfig = config();
+  let n = 0;
+  const scaler = new Scaler({ config: cfg, store, ecs, metrics: busyMetrics, clock, newId: () => `d${++n}` });
+  const results: ScalerResult[] = [];
+  const running = ops.map((op) =>
+    op.op === 'outside'
+      ? s.schedule(Promise.resolve(), `outside ${op.to}`).then(() => ecs.outside(op.to))
+      : scaler.handle(trigger(op, clock)).then((r) => {
+          results.push(r);
+        }),
+  );
+  await s.waitFor(Promise.all(running));
+  // Quiescence, then one tick after the grace with a healthy ECS: a change whose
+  // UpdateService failed is re-applied by it.
+  failures.length = 0;
+  clock.advance(PENDING_GRACE_SECONDS + 1);
+  const settle = scaler.handle({ kind: 'schedule', eventTime: clock.now(), id: 'settle' });
+  await s.waitFor(settle);
+  return { history, store, ecs, results };
+}
+
+describe('Property: the scaler at any concurrency (issue 11)', () => {
+  it('after quiescence ECS holds the last committed change unless an outside change came after it; no outside change is reverted by a re-apply', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.scheduler(),
+        fc.array(opArb, { minLength: 2, maxLength: 32 }),
+        fc.array(fc.boolean(), { maxLength: 40 }),
+        async (s, ops, failures) => {
+          const { history, store, ecs } = await run(s, ops, [...failures]);
+          const change = store.scaler.change;
+          const commits = history.entries.flatMap((e, i) => (e.kind === 'commit' ? [i] : []));
+          const changeCommits = commits.filter((i) => {
+            const e = history.entries[i] as Extract<Entry, { kind: 'commit' }>;
+            const prev = commits.filter((j) => j < i).at(-1);
+            const prevState = prev === undefined ? undefined : (history.entries[prev] as typeof e).state;
+            return e.state.change && e.state.change.decisionId !== prevState?.change?.decisionId;
+          });
+          const lastChangeCommit = changeCommits.at(-1) ?? -1;
+          const lastOutside = history.entries.findLastIndex((e) => e.kind === 'outside-write');
+          // (1) Convergence: with no outside write after the last change was committed, ECS holds it, confirmed.
+          if (change && lastOutside < lastChangeCommit) {
+            expect(ecs.service.desiredCount).toBe(change.desired);
+            expect(change.appliedAt).toBeDefined();
+          }
+          // (2) No revert: an UpdateService sent after an outside write (that write was the last one
+          // ECS had when it was sent) carries a change that was still pending when the outside write
+          // happened, or was committed after it. (One sent before it may land after it: that race
+          // between two writers is not a revert.)
+          history.entries.forEach((e, i) => {
+            if (e.kind !== 'scaler-write' || e.issued?.kind !== 'outside-write') return;
+            const outsideAt = history.entries.indexOf(e.issued);
+            const confirmedBefore = history.entries.slice(0, outsideAt).flatMap((c) => {
+              if (c.kind !== 'commit' || c.state.change?.appliedAt === undefined) return [];
+              return [c.state.change.decisionId];
+            });
+            const pendingOrLater = history.entries
+              .slice(0, i)
+              .some(
+                (c) =>
+                  c.kind === 'commit' &&
+                  c.state.change?.desired === e.value &&
+                  !confirmedBefore.includes(c.state.change.decisionId),
+              );
+            expect(pendingOrLater, `write ${e.value} at ${i} reverts outside write ${e.issued.value}`).toBe(
+              true,
+            );
+          });
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('an invocation reports Applied only for its own change while that change is the latest, and ECS then holds it', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.scheduler(),
+        fc.array(
+          opArb.filter((o) => o.op !== 'outside'),
+          { minLength: 2, maxLength: 32 },
+        ),
+        fc.array(fc.boolean(), { maxLength: 40 }),
+        async (s, ops, failures) => {
+          const { history, store, ecs, results } = await run(s, ops, [...failures]);
+          const applied = results.filter((r) => r.reason === 'Applied' && r.applied);
+          const latest = store.scaler.change;
+          for (const r of applied) {
+            // Its change was committed, then confirmed while it was the latest.
+            const confirmed = history.entries.some(
+              (e) =>
+                e.kind === 'commit' &&
+                e.state.change?.decisionId === r.decisionId &&
+                e.state.change.appliedAt !== undefined,
+            );
+            expect(confirmed, `Applied ${r.desired} (${r.decisionId}) never confirmed`).toBe(true);
+          }
+          // Without outside writes, the one change still the latest at the end is what ECS holds.
+          if (latest) expect(ecs.service.desiredCount).toBe(latest.desired);
+          const superseded = results.filter((r) => r.reason === 'Superseded');
+          for (const r of superseded) expect(r.decisionId).not.toBe(latest?.decisionId);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
