@@ -68,9 +68,27 @@ export interface LambdaInvokerOptions {
   readonly deadlineMs?: number;
   /** @default a LambdaClient built from the options above */
   readonly client?: LambdaClient;
+  /**
+   * Invokes Lambda throttled (429, TooManyRequestsException: the account's or the function's
+   * concurrency is used up) are tried again this many times, after the SDK's own attempts,
+   * with exponential backoff (1 s, 2 s, 4 s, … ± 20 %), within the deadline.
+   * @default 3
+   */
+  readonly throttleRetries?: number;
+  /** Told before each retry of a throttled invoke (the CLI prints it). */
+  readonly onThrottled?: (retry: {
+    readonly attempt: number;
+    readonly of: number;
+    readonly delayMs: number;
+    readonly error: InvokeError;
+  }) => void;
+  /** @default setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 export const DEFAULT_INVOKE_ATTEMPTS = 3;
+export const DEFAULT_THROTTLE_RETRIES = 3;
+const THROTTLE_BACKOFF_BASE_MS = 1000;
 export const DEFAULT_INVOKE_CONNECT_TIMEOUT_MS = 1500;
 export const DEFAULT_INVOKE_REQUEST_TIMEOUT_MS = 60_000;
 export const DEFAULT_INVOKE_DEADLINE_MS = 65_000;
@@ -238,18 +256,49 @@ export class LambdaInvoker {
   private readonly client: LambdaClient;
   private readonly where: string;
   private readonly deadlineMs: number;
+  private readonly throttleRetries: number;
+  private readonly onThrottled: LambdaInvokerOptions['onThrottled'];
+  private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(opts: LambdaInvokerOptions, env: NodeJS.ProcessEnv = process.env) {
     this.functionName = opts.functionName;
     this.deadlineMs = opts.deadlineMs ?? DEFAULT_INVOKE_DEADLINE_MS;
+    this.throttleRetries = opts.throttleRetries ?? DEFAULT_THROTTLE_RETRIES;
+    this.onThrottled = opts.onThrottled;
+    this.sleep = opts.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.client = opts.client ?? createLambdaClient(opts, env);
     this.where = opts.endpoint ?? `AWS Lambda${opts.region ? ` (${opts.region})` : ''}`;
   }
 
+  /**
+   * Invokes the function; a throttled invoke is tried again (throttleRetries, with backoff,
+   * each retry announced through onThrottled) while the deadline allows.
+   */
   async invoke(payload: unknown): Promise<unknown> {
+    const started = Date.now();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.invokeOnce(payload, this.deadlineMs - (Date.now() - started));
+      } catch (error) {
+        const delayMs = Math.round(
+          THROTTLE_BACKOFF_BASE_MS * 2 ** (attempt - 1) * (0.8 + 0.4 * Math.random()),
+        );
+        const retry =
+          error instanceof InvokeError &&
+          error.failure === 'throttled' &&
+          attempt <= this.throttleRetries &&
+          Date.now() - started + delayMs < this.deadlineMs;
+        if (!retry) throw error;
+        this.onThrottled?.({ attempt, of: this.throttleRetries, delayMs, error });
+        await this.sleep(delayMs);
+      }
+    }
+  }
+
+  private async invokeOnce(payload: unknown, budgetMs: number): Promise<unknown> {
     let text: string;
     let functionError: string | undefined;
-    const deadline = AbortSignal.timeout(this.deadlineMs);
+    const deadline = AbortSignal.timeout(Math.max(1, budgetMs));
     try {
       const out = await this.client.send(
         new InvokeCommand({

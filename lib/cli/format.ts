@@ -94,11 +94,11 @@ export function statusText(functionName: string, r: StatusResult): string {
     ['ECS service', serviceLine],
     ['autoscaler', autoscaler.length > 0 ? autoscaler.join('; ') : 'active (not paused, no hold)'],
     ['', times],
-    ...(state.pending
+    ...(state.change && state.change.appliedAt === undefined
       ? ([
           [
             '',
-            `decision ${state.pending.decisionId} (desired ${state.pending.desired}) committed ${formatTime(state.pending.committedAt)}, not yet confirmed applied`,
+            `decision ${state.change.decisionId} (desired ${state.change.desired}) committed ${formatTime(state.change.committedAt)}, not yet confirmed applied`,
           ],
         ] as [string, string][])
       : []),

@@ -80,7 +80,13 @@ export const defaultDeps: OperatorDeps = {
   env: process.env,
   async connect(target) {
     const { LambdaInvoker } = await import('../aws/lambda-invoker');
-    const invoker = new LambdaInvoker(target);
+    const invoker = new LambdaInvoker({
+      ...target,
+      onThrottled: ({ attempt, of, delayMs, error }) =>
+        process.stderr.write(
+          `${error.message}; retrying in ${(delayMs / 1000).toFixed(1)} s (retry ${attempt} of ${of})\n`,
+        ),
+    });
     return {
       invoke: (payload) => invoker.invoke(payload),
       bounds: () => invoker.bounds(),

@@ -42,7 +42,14 @@ export const StatusViewSchema = z.looseObject({
     lastDecisionAt: z.number().optional(),
     hold: TimedFlagSchema.optional(),
     pause: TimedFlagSchema.optional(),
-    pending: z.object({ decisionId: z.string(), desired: z.number(), committedAt: z.number() }).optional(),
+    change: z
+      .object({
+        decisionId: z.string(),
+        desired: z.number(),
+        committedAt: z.number(),
+        appliedAt: z.number().optional(),
+      })
+      .optional(),
   }),
   service: z.looseObject({
     desiredCount: z.number(),

@@ -32,13 +32,14 @@ const FLAGS = [
   '--hide-scrollbars',
 ];
 
-if (!BROWSER) {
-  console.warn(
-    'report browser test skipped: no chromium found (apt-get install chromium; .ci/run does this)',
-  );
-}
+describe('Report: rendered in headless chromium', () => {
+  it('has a chromium to render with (a missing prerequisite is a failure, not a skip)', () => {
+    expect(
+      BROWSER,
+      'no chromium found at /usr/bin/chromium: apt-get install chromium (.ci/run does this)',
+    ).toBeDefined();
+  });
 
-describe.skipIf(!BROWSER)('Report: rendered in headless chromium', () => {
   let dir: string;
   let html: string;
   let dom: string;

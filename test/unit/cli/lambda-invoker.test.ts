@@ -30,7 +30,7 @@ const payload = (value: unknown) => text(JSON.stringify(value));
 describe('Class: LambdaInvoker', () => {
   const client = new LambdaClient({ region: 'us-east-1' });
   const lambda = mockClient(client);
-  const invoker = new LambdaInvoker({ functionName: 'scaler', client });
+  const invoker = new LambdaInvoker({ functionName: 'scaler', client, throttleRetries: 0 });
 
   beforeEach(() => {
     lambda.reset();
@@ -102,6 +102,63 @@ describe('Class: LambdaInvoker', () => {
     for (let i = 0; i < 3; i++)
       failures.push(((await invoker.invoke({}).catch((e: unknown) => e)) as InvokeError).failure);
     expect(failures).toEqual(['throttled', 'unreachable', 'unreachable']);
+  });
+
+  it('retries a throttled invoke with backoff, saying so before each retry, and returns the answer', async () => {
+    // Prepare: throttled twice (the account's concurrency is used up), then answered
+    const throttled = () =>
+      new TooManyRequestsException({ $metadata: { httpStatusCode: 429 }, message: 'Rate exceeded' });
+    lambda
+      .on(InvokeCommand)
+      .rejectsOnce(throttled())
+      .rejectsOnce(throttled())
+      .resolves({ StatusCode: 200, Payload: payload({ reason: 'Applied' }) });
+    const slept: number[] = [];
+    const told: string[] = [];
+    const retrying = new LambdaInvoker({
+      functionName: 'scaler',
+      client,
+      sleep: async (ms) => {
+        slept.push(ms);
+      },
+      onThrottled: ({ attempt, of, error }) => told.push(`${attempt}/${of} ${error.failure}`),
+    });
+    // Act
+    const answer = await retrying.invoke({ action: 'resume' });
+    // Assess: two retries told, backoff 1 s then 2 s (±20 %), three invokes sent
+    expect(answer).toEqual({ reason: 'Applied' });
+    expect(told).toEqual(['1/3 throttled', '2/3 throttled']);
+    expect(slept[0]).toBeGreaterThanOrEqual(800);
+    expect(slept[0]).toBeLessThanOrEqual(1200);
+    expect(slept[1]).toBeGreaterThanOrEqual(1600);
+    expect(slept[1]).toBeLessThanOrEqual(2400);
+    expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 3);
+  });
+
+  it('gives up on a throttled invoke after its retries, with the throttling error', async () => {
+    lambda
+      .on(InvokeCommand)
+      .rejects(
+        new TooManyRequestsException({ $metadata: { httpStatusCode: 429 }, message: 'Rate exceeded' }),
+      );
+    const retrying = new LambdaInvoker({
+      functionName: 'scaler',
+      client,
+      throttleRetries: 2,
+      sleep: async () => {},
+    });
+    const error = (await retrying.invoke({}).catch((e: unknown) => e)) as InvokeError;
+    expect(error.failure).toBe('throttled');
+    expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 3);
+  });
+
+  it('does not retry an invoke that failed otherwise', async () => {
+    lambda
+      .on(InvokeCommand)
+      .rejects(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+    const retrying = new LambdaInvoker({ functionName: 'scaler', client, sleep: async () => {} });
+    await expect(retrying.invoke({})).rejects.toThrow(/cannot reach/);
+    expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 1);
   });
 
   it('rejects an answer that is not JSON', async () => {
