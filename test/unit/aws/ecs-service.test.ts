@@ -159,20 +159,6 @@ describe('Class: EcsServiceController', () => {
       });
     });
 
-    it('sends the same absolute count again when applied twice (never an increment)', async () => {
-      // Prepare
-      ecs.on(UpdateServiceCommand).resolves({});
-
-      // Act
-      await controller.setDesiredCount(5);
-      await controller.setDesiredCount(5);
-      await controller.setDesiredCount(2);
-
-      // Assess
-      const counts = ecs.commandCalls(UpdateServiceCommand).map((c) => c.args[0].input.desiredCount);
-      expect(counts).toEqual([5, 5, 2]);
-    });
-
     it('accepts zero', async () => {
       // Prepare
       ecs.on(UpdateServiceCommand).resolves({});

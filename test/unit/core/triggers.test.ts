@@ -176,3 +176,55 @@ describe('Function: isStale / parseAwsTime', () => {
     expect(parseAwsTime('yesterday')).toBeUndefined();
   });
 });
+
+describe('Issue 11 item 4: strict input', () => {
+  it.each([
+    { time: '2026-11-23T12:00:00Z', ok: true },
+    { time: '2026-11-23T12:00:00.123456789Z', ok: true },
+    { time: '2026-11-23T12:00:31.490+0000', ok: true },
+    { time: '2026-11-23T12:00:31+00:00', ok: true },
+    { time: '2026', ok: false },
+    { time: 'Mon, 23 Nov 2026 12:00:00 GMT', ok: false },
+    { time: '2026-11-23T12:00:00+02:00', ok: false },
+    { time: '2026-11-23 12:00:00Z', ok: false },
+    { time: '2026-02-30T12:00:00Z', ok: false },
+    { time: '2026-11-23T24:00:00Z', ok: false },
+  ])('event time $time accepted: $ok', ({ time, ok }) => {
+    const parse = () => parseTrigger({ ...scheduled, time }, policy);
+    if (ok) expect(parse().kind).toBe('schedule');
+    else expect(parse).toThrow(/invalid scheduled event: time: must be an ISO-8601 UTC time/);
+  });
+
+  it('a future event time beyond the clock skew is stale, within it is not', () => {
+    const now = Date.parse('2026-11-23T12:00:00Z');
+    const at = (s: number) => ({ kind: 'schedule' as const, eventTime: new Date(now + s * 1000) });
+    expect(isStale(at(30), now, 60)).toBe(false);
+    expect(isStale(at(31), now, 60)).toBe(true);
+    expect(isStale({ ...at(0), eventTime: new Date('2099-01-01T00:00:00Z') }, now, 60)).toBe(true);
+  });
+
+  it.each([
+    { name: 'event id of 129 characters', event: { ...scheduled, id: 'x'.repeat(129) }, field: 'id' },
+    { name: 'a 300 KB event id', event: { ...scheduled, id: 'x'.repeat(300_000) }, field: 'id' },
+    {
+      name: 'alarm name of 256 characters',
+      event: { ...alarmChange, detail: { ...alarmChange.detail, alarmName: 'a'.repeat(256) } },
+      field: 'detail.alarmName',
+    },
+    {
+      name: 'alarm action name of 256 characters',
+      event: { ...alarmAction, alarmData: { ...alarmAction.alarmData, alarmName: 'a'.repeat(256) } },
+      field: 'alarmData.alarmName',
+    },
+  ])('rejects an $name, naming the field', ({ event, field }) => {
+    expect(() => parseTrigger(event, policy)).toThrow(
+      new RegExp(`: ${field.replace('.', '\\.')}: must be at most`),
+    );
+  });
+
+  it('names an unknown action once: "action: must be one of …"', () => {
+    expect(() => parseTrigger({ action: 'scale' }, policy)).toThrow(
+      /^invalid manual payload: action: must be one of rescale, pause, resume, status$/,
+    );
+  });
+});
