@@ -15,9 +15,16 @@ export interface FakeTask {
   desiredStatus: string;
   healthStatus: string;
   startedAt: number;
+  /** ECS's version counter of the task (DescribeTasks `version`); StopTask raises it. */
+  version: number;
 }
 
+/** The version of a task that has reached RUNNING (PROVISIONING, PENDING, ACTIVATING, RUNNING). */
+export const RUNNING_VERSION = 4;
+
 export class FakeService implements ServiceController {
+  readonly clusterName = 'flink';
+  readonly serviceName = 'taskmanager';
   readonly tasks: FakeTask[] = [];
   desiredCount: number;
   deploymentInProgress = false;
@@ -39,6 +46,7 @@ export class FakeService implements ServiceController {
         desiredStatus: 'RUNNING',
         healthStatus: 'HEALTHY',
         startedAt,
+        version: RUNNING_VERSION,
       });
     }
     this.desiredCount = ids.length;
@@ -84,9 +92,14 @@ export class FakeService implements ServiceController {
   async stopTask(taskId: string, reason: string): Promise<void> {
     if (this.failStops) throw new DependencyError('StopTask: Rate exceeded', true);
     this.stops.push({ taskId, reason });
+    this.change(taskId, { desiredStatus: 'STOPPED', lastStatus: 'STOPPED' });
+  }
+  /** A change of the task as ECS makes it: the fields change and the version rises. */
+  change(taskId: string, change: Partial<Omit<FakeTask, 'taskId' | 'version'>>): FakeTask {
     const t = this.task(taskId);
-    t.desiredStatus = 'STOPPED';
-    t.lastStatus = 'STOPPED';
+    Object.assign(t, change);
+    t.version++;
+    return t;
   }
   async setTaskProtection(taskIds: readonly string[], enabled: boolean): Promise<void> {
     this.protectionCalls.push({ taskIds: [...taskIds], enabled });
@@ -101,6 +114,7 @@ function info(t: FakeTask): TaskInfo {
     lastStatus: t.lastStatus,
     desiredStatus: t.desiredStatus,
     healthStatus: t.healthStatus,
+    version: t.version,
     startedAt: new Date(t.startedAt),
   };
 }

@@ -111,6 +111,8 @@ export class MemoryStore implements StateStore {
 }
 
 export class FakeEcs implements ServiceController {
+  readonly clusterName = 'flink';
+  readonly serviceName = 'taskmanager';
   service: ServiceState;
   updates: number[] = [];
   failUpdates = 0;

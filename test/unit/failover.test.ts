@@ -45,26 +45,20 @@ const schedule = (w: World): FailoverTrigger => ({
 
 function taskEvent(
   taskId: string,
-  ecs: {
-    lastStatus: string;
-    desiredStatus?: string;
-    healthStatus?: string;
-    version: number;
-    startedAt?: number;
-  },
-  over: { group?: string; clusterArn?: string } = {},
+  ecs: { lastStatus: string; desiredStatus?: string; version: number; startedAt?: number },
+  over: { service?: string; cluster?: string } = {},
 ): FailoverTrigger {
   return {
     kind: 'task-event',
     eventId: `e-${taskId}-${ecs.version}`,
     eventTime: new Date(T0),
     taskId,
-    clusterArn: over.clusterArn ?? 'arn:aws:ecs:eu-west-1:123456789012:cluster/flink',
-    group: over.group ?? 'service:taskmanager',
+    cluster: over.cluster ?? 'flink',
+    service: over.service ?? 'taskmanager',
     ecs: {
+      source: 'event',
       lastStatus: ecs.lastStatus,
       desiredStatus: ecs.desiredStatus ?? (ecs.lastStatus === 'STOPPED' ? 'STOPPED' : 'RUNNING'),
-      healthStatus: ecs.healthStatus ?? 'HEALTHY',
       version: ecs.version,
       ...(ecs.startedAt === undefined ? {} : { startedAt: ecs.startedAt }),
     },
@@ -119,8 +113,8 @@ describe('Class: Failover', () => {
     await tick(w);
     const before = new Map([...w.store.partitions.entries()].map(([id, p]) => [id, { ...p }]));
     // Act
-    w.ecs.task('tm-b').lastStatus = 'STOPPED';
-    const r = await w.failover.handle(taskEvent('tm-b', { lastStatus: 'STOPPED', version: 5 }));
+    const stopped = w.ecs.change('tm-b', { lastStatus: 'STOPPED', desiredStatus: 'STOPPED' });
+    const r = await w.failover.handle(taskEvent('tm-b', { lastStatus: 'STOPPED', version: stopped.version }));
     // Assess
     expect(r).toMatchObject({ outcome: 'Converged', failedOver: ['tm-b'], partitionsMoved: 4 });
     expect(r.healthChanges).toEqual([{ taskId: 'tm-b', from: 'HEALTHY', to: 'DEAD', reason: 'TaskStopped' }]);
@@ -131,7 +125,9 @@ describe('Class: Failover', () => {
     }
     expect(Object.values(owners(w.store)).sort()).toEqual([5, 5, 6]);
     // A late duplicate is ignored.
-    expect(await w.failover.handle(taskEvent('tm-b', { lastStatus: 'STOPPED', version: 5 }))).toMatchObject({
+    expect(
+      await w.failover.handle(taskEvent('tm-b', { lastStatus: 'STOPPED', version: stopped.version })),
+    ).toMatchObject({
       partitionsMoved: 0,
       healthChanges: [],
     });
@@ -151,7 +147,7 @@ describe('Class: Failover', () => {
     const w = world();
     const reads = w.store.writes;
     const r = await w.failover.handle(
-      taskEvent('x', { lastStatus: 'STOPPED', version: 2 }, { group: 'service:other' }),
+      taskEvent('x', { lastStatus: 'STOPPED', version: 2 }, { service: 'other' }),
     );
     expect(r.outcome).toBe('Ignored');
     expect(w.store.writes).toBe(reads);
@@ -181,15 +177,32 @@ describe('Class: Failover', () => {
     expect(owners(w.store)['tm-c']).toBeUndefined();
   });
 
-  it('stops a container-unhealthy TaskManager at once, whatever the rate limit', async () => {
+  it('stops a container-unhealthy TaskManager (as DescribeTasks reports it) at once, whatever the rate limit', async () => {
+    // Prepare
     const w = world(['tm-a', 'tm-b', 'tm-c'], { health: { maxStopsPerMinute: 0 } });
     await tick(w);
-    w.ecs.task('tm-a').healthStatus = 'UNHEALTHY';
-    const r = await w.failover.handle(
-      taskEvent('tm-a', { lastStatus: 'RUNNING', healthStatus: 'UNHEALTHY', version: 4 }),
-    );
+    w.ecs.change('tm-a', { healthStatus: 'UNHEALTHY' });
+    // Act
+    const r = await tick(w);
+    // Assess
     expect(r).toMatchObject({ stopped: ['tm-a'], failedOver: ['tm-a'] });
-    expect(w.ecs.stops[0]?.reason).toContain('unhealthy');
+    expect(r.healthChanges).toEqual([
+      { taskId: 'tm-a', from: 'HEALTHY', to: 'DEAD', reason: 'ContainerUnhealthy' },
+    ]);
+    expect(w.ecs.stops).toEqual([{ taskId: 'tm-a', reason: expect.stringContaining('unhealthy') }]);
+  });
+
+  it('takes no health from an ECS event: a healthStatus on one is ignored (AWS sends none)', async () => {
+    // Prepare
+    const w = world(['tm-a', 'tm-b', 'tm-c']);
+    await tick(w);
+    const event = taskEvent('tm-a', { lastStatus: 'RUNNING', version: 9 });
+    const withHealth = { ...event, ecs: { ...(event as { ecs: object }).ecs, healthStatus: 'UNHEALTHY' } };
+    // Act
+    const r = await w.failover.handle(withHealth as FailoverTrigger);
+    // Assess
+    expect(r).toMatchObject({ outcome: 'Converged', stopped: [], failedOver: [], partitionsMoved: 0 });
+    expect(w.store.tasks.get('tm-a')?.status).toBe('HEALTHY');
   });
 
   it('keeps a hung TaskManager’s partitions while StopTask fails', async () => {
@@ -404,8 +417,8 @@ describe('Class: Failover', () => {
   it('converges when concurrent invocations race on the same event', async () => {
     const w = world();
     await tick(w);
-    w.ecs.task('tm-a').lastStatus = 'STOPPED';
-    const event = taskEvent('tm-a', { lastStatus: 'STOPPED', version: 9 });
+    const stopped = w.ecs.change('tm-a', { lastStatus: 'STOPPED', desiredStatus: 'STOPPED' });
+    const event = taskEvent('tm-a', { lastStatus: 'STOPPED', version: stopped.version });
     const results = await Promise.all(Array.from({ length: 5 }, () => w.failover.handle(event)));
     expect(results.every((r) => r.outcome === 'Converged')).toBe(true);
     expect(results.reduce((n, r) => n + r.partitionsMoved, 0)).toBe(4);
