@@ -384,10 +384,6 @@ describe('Integration: failover on the local cloud and dynalite', () => {
       const before = await partitionsOf(env);
       const owned = [...before.values()].filter((p) => p.owner === victim);
       expect(owned.length).toBeGreaterThan(0);
-      expect(await taskItem(env, victim)).toMatchObject({
-        status: 'HEALTHY',
-        ecsVersion: cloud.ecs.task(victim)?.version,
-      });
       // Act: a stale (or replayed) STOPPED event of the running task, at version 1.
       const stale = await env.handler(
         eventOf(victim, { lastStatus: 'STOPPED', desiredStatus: 'STOPPED', version: 1 }),
@@ -406,6 +402,11 @@ describe('Integration: failover on the local cloud and dynalite', () => {
       for (const p of owned) expect(after.get(p.partitionId)).toEqual(p);
       expect(cloud.ecs.getTaskProtection(CLUSTER, [victim]).protectedTasks[0]?.protectionEnabled).toBe(true);
       expect(cloud.ecs.task(victim)?.lastStatus).toBe('RUNNING');
+      // The version the first reconcile recorded, from DescribeTasks.
+      expect(await taskItem(env, victim)).toMatchObject({
+        status: 'HEALTHY',
+        ecsVersion: cloud.ecs.task(victim)?.version,
+      });
     });
 
     /**
