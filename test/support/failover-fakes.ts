@@ -8,6 +8,7 @@
 import type { MetricQuery, MetricSeries, ServiceState, TaskInfo } from '../../lib/core/domain';
 import { DependencyError } from '../../lib/core/errors';
 import type { MetricsSource, ServiceController } from '../../lib/ports';
+import { MemoryStore } from './fakes';
 
 export interface FakeTask {
   taskId: string;
@@ -138,5 +139,53 @@ export class FakeHeartbeats implements MetricsSource {
       const value = (this.load.get(taskId) ?? 0.5) * 1000;
       return { id: q.id, timestamps, values: timestamps.map(() => value), status: 'Complete' };
     });
+  }
+}
+
+/**
+ * A store whose conditional writes each take one "round" (think 500 ms of DynamoDB latency):
+ * the writes issued while a round is open all complete together when it closes, and the writes
+ * they lead to open the next round. `rounds` is the number of sequential write rounds an
+ * invocation needed (its duration in write latencies), `maxInFlight` the most writes at once:
+ * a measure of the executor's parallelism that does not depend on the machine's speed.
+ */
+export class RoundStore extends MemoryStore {
+  rounds = 0;
+  maxInFlight = 0;
+  private inFlight = 0;
+  private waiting: (() => void)[] = [];
+
+  private async round(): Promise<void> {
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    await new Promise<void>((resolve) => {
+      this.waiting.push(resolve);
+      if (this.waiting.length > 1) return;
+      // Closes once every write the current round's completions led to has been issued.
+      setImmediate(() => {
+        this.rounds++;
+        const done = this.waiting;
+        this.waiting = [];
+        for (const r of done) r();
+      });
+    });
+    this.inFlight--;
+  }
+  /** Starts counting afresh. */
+  reset(): void {
+    this.rounds = 0;
+    this.maxInFlight = 0;
+  }
+  override async commitTask(...args: Parameters<MemoryStore['commitTask']>): Promise<boolean> {
+    await this.round();
+    return super.commitTask(...args);
+  }
+  override async writePartition(...args: Parameters<MemoryStore['writePartition']>): Promise<boolean> {
+    await this.round();
+    return super.writePartition(...args);
+  }
+  override async deleteTask(...args: Parameters<MemoryStore['deleteTask']>): Promise<boolean> {
+    await this.round();
+    return super.deleteTask(...args);
   }
 }

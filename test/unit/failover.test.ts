@@ -1,8 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { type AppConfig, parseConfig } from '../../lib/core/config';
 import type { PartitionChange, PartitionItem } from '../../lib/core/domain';
-import { Failover, type FailoverTrigger, MAX_ATTEMPTS, PRUNE_AFTER_SECONDS } from '../../lib/failover';
-import { FakeHeartbeats, FakeService } from '../support/failover-fakes';
+import { DependencyError } from '../../lib/core/errors';
+import {
+  Failover,
+  type FailoverTrigger,
+  MAX_ATTEMPTS,
+  MAX_WRITES_IN_FLIGHT,
+  PROTECTION_MINUTES,
+  PROTECTION_RENEW_MINUTES,
+  PRUNE_AFTER_SECONDS,
+} from '../../lib/failover';
+import { FakeHeartbeats, FakeService, RoundStore } from '../support/failover-fakes';
 import { ManualClock, MemoryStore } from '../support/fakes';
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
@@ -425,5 +434,74 @@ describe('Class: Failover', () => {
     expect(
       [...w.store.partitions.values()].filter((p) => p.previousOwner === 'tm-a').every((p) => p.epoch === 2),
     ).toBe(true);
+  });
+
+  describe('issue 11 item 6: protection writes one task at a time (28.5 s for 48 TaskManagers at 500 ms a write)', () => {
+    const ids48 = Array.from({ length: 48 }, (_, i) => `tm-${String(i).padStart(2, '0')}`);
+    const rounds = (n: number) => Math.ceil(n / MAX_WRITES_IN_FLIGHT);
+
+    it('bootstraps 48 TaskManagers in parallel, bounded, write rounds (health, moves, protection)', async () => {
+      // Prepare
+      const store = new RoundStore();
+      const w = world(ids48, { partitions: 96 }, store);
+      // Act
+      const r = await tick(w);
+      // Assess: 48 TASK items, 96 partitions, 48 protection records, 16 writes at a time.
+      expect(r).toMatchObject({ outcome: 'Converged', partitionsMoved: 96, conflicts: 0 });
+      expect(r.protectionSet).toHaveLength(48);
+      expect(store.maxInFlight).toBe(MAX_WRITES_IN_FLIGHT);
+      expect(store.rounds).toBe(rounds(48) + rounds(96) + rounds(48));
+    });
+
+    it('renews the protection of 48 TaskManagers in ceil(48 / 16) = 3 write rounds, not 48', async () => {
+      // Prepare: a day after the bootstrap, every protection is due for renewal.
+      const store = new RoundStore();
+      const w = world(ids48, { partitions: 96 }, store);
+      await tick(w);
+      w.clock.advance((PROTECTION_MINUTES - PROTECTION_RENEW_MINUTES) * 60);
+      store.reset();
+      // Act
+      const r = await tick(w);
+      // Assess: at 500 ms a write round, 1.5 s instead of 24 s.
+      expect(r.protectionSet).toEqual(ids48);
+      expect(store.rounds).toBe(rounds(48));
+      expect(store.maxInFlight).toBe(MAX_WRITES_IN_FLIGHT);
+    });
+  });
+
+  describe('dependency failures: each reported, none thrown (outcomeOf)', () => {
+    it('a failed table read ends the invocation as Failed, naming the cause', async () => {
+      // Prepare
+      const w = world();
+      await tick(w);
+      w.store.readApp = async () => {
+        throw new DependencyError('DynamoDB Query failed (throttled): ThrottlingException', true);
+      };
+      // Act
+      const r = await tick(w);
+      // Assess
+      expect(r).toMatchObject({ outcome: 'Failed', partitionsMoved: 0 });
+      expect(r.problems.join('\n')).toMatch(/DynamoDB read failed.*ThrottlingException/);
+    });
+
+    it('a failed write ends the invocation as Failed after what was written, naming the cause', async () => {
+      // Prepare: tm-b stops; every partition write fails.
+      const w = world();
+      await tick(w);
+      w.store.writePartition = async () => {
+        throw new DependencyError('DynamoDB PutItem failed: InternalServerError', false);
+      };
+      const stopped = w.ecs.change('tm-b', { lastStatus: 'STOPPED', desiredStatus: 'STOPPED' });
+      // Act
+      const r = await w.failover.handle(
+        taskEvent('tm-b', { lastStatus: 'STOPPED', version: stopped.version }),
+      );
+      // Assess: the health write went through; the moves did not; the next trigger carries on.
+      expect(r).toMatchObject({ outcome: 'Failed', partitionsMoved: 0 });
+      expect(r.healthChanges).toEqual([
+        { taskId: 'tm-b', from: 'HEALTHY', to: 'DEAD', reason: 'TaskStopped' },
+      ]);
+      expect(r.problems.join('\n')).toMatch(/DynamoDB write failed.*InternalServerError/);
+    });
   });
 });
