@@ -211,7 +211,7 @@ const PLATFORM_ACTIONS: ReadonlySet<string> = new Set([
   'sqs:GetQueueUrl',
 ]);
 
-describe('IAM of the functions: exactly the actions the code calls', () => {
+describe('IAM of the functions: exactly the actions the code calls (issue 11 item 8)', () => {
   let called: { scaler: string[]; failover: string[] };
 
   beforeAll(async () => {
@@ -243,7 +243,7 @@ describe('IAM of the functions: exactly the actions the code calls', () => {
     expect([...new Set([...called.scaler, ...called.failover])].sort()).toEqual(sendable);
   });
 
-  it('the failover function holds no GetItem, UpdateItem, BatchWriteItem or GetTaskProtection (issue 11 item 8)', () => {
+  it('issue 11 item 8: the failover function holds no GetItem, UpdateItem, BatchWriteItem or GetTaskProtection', () => {
     for (const unused of [
       'dynamodb:GetItem',
       'dynamodb:UpdateItem',
