@@ -8,6 +8,7 @@
  */
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { ECS_SERVICE_NAME_TAG } from '../../infra/constructs/flink-autoscaler';
+import { isRecord } from '../../lib/core/values';
 import { FUNCTION_ADAPTERS, recordFunctionActions, sdkActionsImportedBy } from '../support/aws-actions';
 import { buildApp } from './helpers';
 
@@ -30,27 +31,23 @@ const STAR_RESOURCE_ALLOWED: Readonly<Record<string, string | undefined>> = {
   'ecs:DescribeTasks': 'ecs:cluster',
 };
 
-function isJson(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 function list(v: unknown): unknown[] {
   if (v === undefined) return [];
   return Array.isArray(v) ? v : [v];
 }
 
 function statementsIn(document: unknown, where: string): Located[] {
-  if (!isJson(document)) return [];
+  if (!isRecord(document)) return [];
   return list(document.Statement)
-    .filter(isJson)
+    .filter(isRecord)
     .map((statement, i) => ({ where: `${where}#${String(statement.Sid ?? i)}`, statement }));
 }
 
 /** Every policy statement of a template: identity policies, inline role policies, resource policies. */
 function statementsOf(stackName: string, template: Json): Located[] {
-  const resources = isJson(template.Resources) ? template.Resources : {};
+  const resources = isRecord(template.Resources) ? template.Resources : {};
   return Object.entries(resources).flatMap(([id, resource]) => {
-    if (!isJson(resource) || !isJson(resource.Properties)) return [];
+    if (!isRecord(resource) || !isRecord(resource.Properties)) return [];
     const props = resource.Properties;
     const where = `${stackName}/${id}`;
     switch (resource.Type) {
@@ -62,7 +59,7 @@ function statementsOf(stackName: string, template: Json): Located[] {
         return statementsIn(props.PolicyDocument, where);
       case 'AWS::IAM::Role':
         return list(props.Policies)
-          .filter(isJson)
+          .filter(isRecord)
           .flatMap((p) => statementsIn(p.PolicyDocument, `${where}/${String(p.PolicyName)}`));
       default:
         return [];
@@ -71,13 +68,13 @@ function statementsOf(stackName: string, template: Json): Located[] {
 }
 
 const isTlsGuard = (s: Json): boolean =>
-  isJson(s.Condition) &&
-  isJson(s.Condition.Bool) &&
+  isRecord(s.Condition) &&
+  isRecord(s.Condition.Bool) &&
   String(s.Condition.Bool['aws:SecureTransport']) === 'false';
 
 function conditionKeys(s: Json): string[] {
-  if (!isJson(s.Condition)) return [];
-  return Object.values(s.Condition).flatMap((byKey) => (isJson(byKey) ? Object.keys(byKey) : []));
+  if (!isRecord(s.Condition)) return [];
+  return Object.values(s.Condition).flatMap((byKey) => (isRecord(byKey) ? Object.keys(byKey) : []));
 }
 
 /** What a security review would flag in the statements, one sentence each. */
@@ -116,7 +113,7 @@ function iamFindings(located: readonly Located[]): string[] {
     ) {
       findings.push(`${where}: DynamoDB access not limited to the app's partition (dynamodb:LeadingKeys)`);
     }
-    if (isJson(s.Principal) && s.Principal.AWS === '*') {
+    if (isRecord(s.Principal) && s.Principal.AWS === '*') {
       findings.push(`${where}: allows any principal`);
     }
   }
@@ -124,9 +121,9 @@ function iamFindings(located: readonly Located[]): string[] {
 }
 
 function functionUrlFindings(stackName: string, template: Json): string[] {
-  const resources = isJson(template.Resources) ? template.Resources : {};
+  const resources = isRecord(template.Resources) ? template.Resources : {};
   return Object.entries(resources).flatMap(([id, r]) => {
-    if (!isJson(r) || !isJson(r.Properties)) return [];
+    if (!isRecord(r) || !isRecord(r.Properties)) return [];
     if (r.Type === 'AWS::Lambda::Url' && r.Properties.AuthType !== 'AWS_IAM') {
       return [`${stackName}/${id}: function URL without IAM auth`];
     }

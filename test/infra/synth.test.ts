@@ -17,6 +17,7 @@ import {
   MAX_BUNDLE_BYTES,
   PROJECT_ROOT,
 } from '../../infra/lambda-bundling';
+import { isRecord } from '../../lib/core/values';
 import { bundleSize } from '../../scripts/bundle-sizes';
 
 const names = Object.keys(FUNCTION_ENTRIES) as FunctionName[];
@@ -31,10 +32,6 @@ function requireEntries(): void {
       );
     }
   });
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 describe('Build: cdk synth with bundling', () => {

@@ -5,8 +5,15 @@
  * TaskManager the test sets.
  */
 
-import type { MetricQuery, MetricSeries, ServiceState, TaskInfo } from '../../lib/core/domain';
+import type {
+  MetricQuery,
+  MetricSeries,
+  ServiceState,
+  TaskHealthItem,
+  TaskInfo,
+} from '../../lib/core/domain';
 import { DependencyError } from '../../lib/core/errors';
+import { PROTECTION_MINUTES } from '../../lib/core/reconcile-rules';
 import type { MetricsSource, ServiceController } from '../../lib/ports';
 import { MemoryStore } from './fakes';
 
@@ -188,4 +195,38 @@ export class RoundStore extends MemoryStore {
     await this.round();
     return super.deleteTask(...args);
   }
+}
+
+/** The TASK item of a HEALTHY RUNNING TaskManager at `nowMs`: started an hour ago, seen 30 s ago, protected. */
+export function healthItem(
+  taskId: string,
+  nowMs: number,
+  over: Partial<TaskHealthItem> = {},
+): TaskHealthItem {
+  return {
+    taskId,
+    status: 'HEALTHY',
+    ecsStatus: 'RUNNING',
+    ecsVersion: RUNNING_VERSION,
+    misses: 0,
+    lastSeen: nowMs - 30_000,
+    startedAt: nowMs - 3_600_000,
+    protectedUntil: nowMs + (PROTECTION_MINUTES - 1) * 60_000,
+    version: 3,
+    ...over,
+  };
+}
+
+/** A RUNNING, HEALTHY task as ListTasks + DescribeTasks describe it at `nowMs` (started an hour ago). */
+export function taskInfo(taskId: string, nowMs: number, over: Partial<TaskInfo> = {}): TaskInfo {
+  return {
+    taskArn: `arn:aws:ecs:eu-west-1:123456789012:task/flink/${taskId}`,
+    taskId,
+    lastStatus: 'RUNNING',
+    desiredStatus: 'RUNNING',
+    healthStatus: 'HEALTHY',
+    version: RUNNING_VERSION,
+    startedAt: new Date(nowMs - 3_600_000),
+    ...over,
+  };
 }

@@ -9,7 +9,6 @@ import {
   hotForBalance,
   metricsOutage,
   observationsOf,
-  PROTECTION_MINUTES,
   PROTECTION_RENEW_MINUTES,
   PRUNE_AFTER_SECONDS,
   protectionChanges,
@@ -19,38 +18,14 @@ import {
   stopReason,
   unlistedTasks,
 } from '../../../lib/core/reconcile-rules';
+import { healthItem, taskInfo } from '../../support/failover-fakes';
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 const S = 1000;
 const HEALTH: HealthConfig = { heartbeatTimeoutSeconds: 90, missesToDead: 1, maxStopsPerMinute: 1 };
 
-function item(taskId: string, over: Partial<TaskHealthItem> = {}): TaskHealthItem {
-  return {
-    taskId,
-    status: 'HEALTHY',
-    ecsStatus: 'RUNNING',
-    ecsVersion: 4,
-    misses: 0,
-    lastSeen: T0 - 30 * S,
-    startedAt: T0 - 3600 * S,
-    protectedUntil: T0 + PROTECTION_MINUTES * 60 * S,
-    version: 3,
-    ...over,
-  };
-}
-
-function info(taskId: string, over: Partial<TaskInfo> = {}): TaskInfo {
-  return {
-    taskArn: `arn:aws:ecs:eu-west-1:123456789012:task/flink/${taskId}`,
-    taskId,
-    lastStatus: 'RUNNING',
-    desiredStatus: 'RUNNING',
-    healthStatus: 'HEALTHY',
-    version: 4,
-    startedAt: new Date(T0 - 3600 * S),
-    ...over,
-  };
-}
+const item = (taskId: string, over: Partial<TaskHealthItem> = {}) => healthItem(taskId, T0, over);
+const info = (taskId: string, over: Partial<TaskInfo> = {}) => taskInfo(taskId, T0, over);
 
 function view(
   tasks: TaskInfo[],

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type AppConfig, parseConfig } from '../../../lib/core/config';
+import type { AppConfig } from '../../../lib/core/config';
 import type { PartitionChange, PartitionItem, TaskHealthItem, TaskInfo } from '../../../lib/core/domain';
 import type { EcsObservation } from '../../../lib/core/health';
 import {
@@ -11,19 +11,15 @@ import {
   type ReconcilePlan,
   type TaskWrite,
 } from '../../../lib/core/reconcile';
-import { PROTECTION_MINUTES } from '../../../lib/core/reconcile-rules';
+import { healthItem, taskInfo } from '../../support/failover-fakes';
+import { partitionAfter } from '../../support/fakes';
+import { config as fixtureConfig } from '../../support/fixtures';
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 const S = 1000;
 
-function config(over: Record<string, unknown> = {}): AppConfig {
-  return parseConfig({
-    appId: 'orders',
-    ecs: { cluster: 'flink', service: 'taskmanager' },
-    partitions: 8,
-    ...over,
-  });
-}
+const config = (over: Parameters<typeof fixtureConfig>[0] = {}): AppConfig =>
+  fixtureConfig({ partitions: 8, ...over });
 
 // ---------------------------------------------------------------- a table the plan is applied to
 
@@ -43,18 +39,9 @@ function writeTask(s: State, w: TaskWrite): boolean {
 
 /** A PARTITION write as the store makes it; false when its condition does not hold. */
 function writePartition(s: State, c: PartitionChange): boolean {
-  const stored = s.partitions.get(c.partitionId);
-  if ((stored?.owner ?? null) !== c.from || (stored?.epoch ?? 0) !== c.expectedEpoch) return false;
-  const previousOwner = c.to === c.from ? c.previousOwner : (c.from ?? undefined);
-  s.partitions.set(c.partitionId, {
-    partitionId: c.partitionId,
-    owner: c.to,
-    epoch: c.newEpoch,
-    state: c.state,
-    ...(previousOwner === undefined ? {} : { previousOwner }),
-    updatedAt: c.updatedAt,
-  });
-  return true;
+  const next = partitionAfter(s.partitions.get(c.partitionId), c);
+  if (next !== undefined) s.partitions.set(c.partitionId, next);
+  return next !== undefined;
 }
 
 /**
@@ -100,33 +87,8 @@ function plan(
 
 // ---------------------------------------------------------------- builders
 
-function item(taskId: string, over: Partial<TaskHealthItem> = {}): TaskHealthItem {
-  return {
-    taskId,
-    status: 'HEALTHY',
-    ecsStatus: 'RUNNING',
-    ecsVersion: 4,
-    misses: 0,
-    lastSeen: T0 - 3600 * S,
-    startedAt: T0 - 3600 * S,
-    protectedUntil: T0 + PROTECTION_MINUTES * 60 * S - 60 * S,
-    version: 3,
-    ...over,
-  };
-}
-
-function info(taskId: string, over: Partial<TaskInfo> = {}): TaskInfo {
-  return {
-    taskArn: `arn:aws:ecs:eu-west-1:123456789012:task/flink/${taskId}`,
-    taskId,
-    lastStatus: 'RUNNING',
-    desiredStatus: 'RUNNING',
-    healthStatus: 'HEALTHY',
-    version: 4,
-    startedAt: new Date(T0 - 3600 * S),
-    ...over,
-  };
-}
+const item = (taskId: string, over: Partial<TaskHealthItem> = {}) => healthItem(taskId, T0, over);
+const info = (taskId: string, over: Partial<TaskInfo> = {}) => taskInfo(taskId, T0, over);
 
 /** `ids` HEALTHY and protected, 8 partitions dealt round-robin at epoch 1 an hour ago. */
 function steady(ids: readonly string[]): State {
@@ -271,6 +233,7 @@ describe('Function: planReconcile', () => {
   it('a hung TaskManager is stopped first; its partitions then move as failovers', () => {
     // Prepare: `b` has not published for 200 s.
     const s = steady(IDS);
+    s.tasks.set('b', item('b', { lastSeen: T0 - 200 * S }));
     const c = cluster(IDS.map((id) => info(id)));
     const heartbeat = new Map(c.heartbeat);
     heartbeat.set('b', T0 - 200 * S);
@@ -329,6 +292,7 @@ describe('Function: planReconcile', () => {
 
   it('most TaskManagers silent at once is a metrics outage: nobody is declared dead, and it says so', () => {
     const s = steady(IDS);
+    for (const id of ['b', 'c', 'd']) s.tasks.set(id, item(id, { lastSeen: T0 - 300 * S }));
     const c = cluster(IDS.map((id) => info(id)));
     const p = plan(s, {
       cluster: { ...c, heartbeat: new Map(IDS.map((id) => [id, id === 'a' ? T0 - 30 * S : T0 - 300 * S])) },
@@ -482,91 +446,80 @@ const world = fc
   });
 
 describe('Properties: planReconcile', () => {
-  it('a plan’s conditional writes are consistent: each holds on the state the earlier steps leave', () => {
+  type World = typeof world extends fc.Arbitrary<infer W> ? W : never;
+  /** Plans one reconcile of every random world, applies it, and runs `check` on both. */
+  const forEveryWorld = (check: (w: World, p: ReconcilePlan, after: State) => void) =>
     fc.assert(
-      fc.property(world, ({ state, config: c, view, stopFailed }) => {
-        const p = plan(state, { config: c, cluster: view, stopFailed });
-        expect(apply(state, p).failed).toEqual([]);
+      fc.property(world, (w) => {
+        const p = plan(w.state, { config: w.config, cluster: w.view, stopFailed: w.stopFailed });
+        check(w, p, apply(w.state, p).state);
       }),
       { numRuns: 400 },
     );
+
+  it('a plan’s conditional writes are consistent: each holds on the state the earlier steps leave', () => {
+    forEveryWorld(({ state }, p) => expect(apply(state, p).failed).toEqual([]));
   });
 
   it('never moves a partition to a TaskManager that is not HEALTHY; every owner change raises the epoch by exactly one', () => {
-    fc.assert(
-      fc.property(world, ({ state, config: c, view, stopFailed }) => {
-        const p = plan(state, { config: c, cluster: view, stopFailed });
-        const after = apply(state, p).state;
-        for (const m of p.moves) {
-          expect(after.tasks.get(m.move.to)?.status).toBe('HEALTHY');
-          const read = state.partitions.get(m.move.partitionId);
-          expect(m.move.expectedEpoch).toBe(read?.epoch ?? 0);
-          for (const w of m.writes) {
-            expect(w.expectedEpoch).toBe(read?.epoch ?? 0);
-            expect(w.newEpoch).toBe(w.state === 'REVOKING' ? w.expectedEpoch : w.expectedEpoch + 1);
-          }
+    forEveryWorld(({ state }, p, after) => {
+      for (const m of p.moves) {
+        expect(after.tasks.get(m.move.to)?.status).toBe('HEALTHY');
+        const read = state.partitions.get(m.move.partitionId);
+        expect(m.move.expectedEpoch).toBe(read?.epoch ?? 0);
+        for (const w of m.writes) {
+          expect(w.expectedEpoch).toBe(read?.epoch ?? 0);
+          expect(w.newEpoch).toBe(w.state === 'REVOKING' ? w.expectedEpoch : w.expectedEpoch + 1);
         }
-      }),
-      { numRuns: 400 },
-    );
+      }
+    });
   });
 
   it('leaves every partition with a live owner (or one frozen on a SUSPECT/held one), balanced within one', () => {
-    fc.assert(
-      fc.property(world, ({ state, config: c, view, stopFailed }) => {
-        const p = plan(state, { config: c, cluster: view, stopFailed });
-        const after = apply(state, p).state;
-        const live = [...after.tasks.values()].filter((t) => t.status === 'HEALTHY').map((t) => t.taskId);
-        const frozen = new Set([
-          ...[...after.tasks.values()].filter((t) => t.status === 'SUSPECT').map((t) => t.taskId),
-          ...p.stopsDeferred,
-        ]);
-        if (live.length === 0) {
-          expect(p.moves).toEqual([]);
-          return;
-        }
-        const counts = new Map(live.map((id) => [id, 0]));
-        for (let id = 0; id < c.partitions; id++) {
-          const part = after.partitions.get(id);
-          const owner = part?.owner ?? null;
-          if (owner !== null && frozen.has(owner) && part?.state === 'ASSIGNED') continue;
-          expect(
-            owner === null ? undefined : counts.get(owner),
-            `partition ${id} owned by ${owner}`,
-          ).toBeDefined();
-          expect(part?.state).toBe('ASSIGNED');
-          counts.set(owner as string, (counts.get(owner as string) ?? 0) + 1);
-        }
-        const n = [...counts.values()];
-        expect(Math.max(...n) - Math.min(...n)).toBeLessThanOrEqual(1);
-      }),
-      { numRuns: 400 },
-    );
+    forEveryWorld(({ config: c }, p, after) => {
+      const live = [...after.tasks.values()].filter((t) => t.status === 'HEALTHY').map((t) => t.taskId);
+      const frozen = new Set([
+        ...[...after.tasks.values()].filter((t) => t.status === 'SUSPECT').map((t) => t.taskId),
+        ...p.stopsDeferred,
+      ]);
+      if (live.length === 0) {
+        expect(p.moves).toEqual([]);
+        return;
+      }
+      const counts = new Map(live.map((id) => [id, 0]));
+      for (let id = 0; id < c.partitions; id++) {
+        const part = after.partitions.get(id);
+        const owner = part?.owner ?? null;
+        if (owner !== null && frozen.has(owner) && part?.state === 'ASSIGNED') continue;
+        expect(
+          owner === null ? undefined : counts.get(owner),
+          `partition ${id} owned by ${owner}`,
+        ).toBeDefined();
+        expect(part?.state).toBe('ASSIGNED');
+        counts.set(owner as string, (counts.get(owner as string) ?? 0) + 1);
+      }
+      const n = [...counts.values()];
+      expect(Math.max(...n) - Math.min(...n)).toBeLessThanOrEqual(1);
+    });
   });
 
   it('converges: planning again on what the plan wrote, with the same observations, plans nothing', () => {
-    fc.assert(
-      fc.property(world, ({ state, config: c, view, stopFailed }) => {
-        const first = plan(state, { config: c, cluster: view, stopFailed });
-        const after = apply(state, first).state;
-        const again = plan(after, { config: c, cluster: view, stopFailed });
-        // The one exception, by design (lib/core/health.ts heartbeatRule): a task first seen
-        // (or starting) gets one evaluation's grace before a missing heartbeat counts, so a
-        // second reconcile at the same instant may judge it. Nothing else is planned twice.
-        const graced = new Set(
-          [...after.tasks.values()]
-            .filter((t) => {
-              const before = state.tasks.get(t.taskId);
-              return before === undefined || before.ecsStatus !== 'RUNNING';
-            })
-            .map((t) => t.taskId),
-        );
-        const rest = again.health.filter((w) => !graced.has(w.taskId));
-        expect(rest).toEqual([]);
-        if (again.health.length === 0) expect(planSize(again)).toBe(0);
-      }),
-      { numRuns: 400 },
-    );
+    forEveryWorld(({ state, config: c, view, stopFailed }, _p, after) => {
+      const again = plan(after, { config: c, cluster: view, stopFailed });
+      // The one exception, by design (lib/core/health.ts heartbeatRule): a task first seen
+      // (or starting) gets one evaluation's grace before a missing heartbeat counts, so a
+      // second reconcile at the same instant may judge it. Nothing else is planned twice.
+      const graced = new Set(
+        [...after.tasks.values()]
+          .filter((t) => {
+            const before = state.tasks.get(t.taskId);
+            return before === undefined || before.ecsStatus !== 'RUNNING';
+          })
+          .map((t) => t.taskId),
+      );
+      expect(again.health.filter((w) => !graced.has(w.taskId))).toEqual([]);
+      if (again.health.length === 0) expect(planSize(again)).toBe(0);
+    });
   });
 
   /** The events of one task's life, version by version: PENDING, RUNNING, stop requested, STOPPED. */
