@@ -289,6 +289,42 @@ describe('Integration: failover on the local cloud and dynalite', () => {
     expect(cloud.ecs.task(victim)?.lastStatus).toBe('STOPPED');
   });
 
+  it('a hung TaskManager whose container health check fails is handed over on ECS’s replacement events, which carry no health (AWS’s shape)', async () => {
+    // Prepare: health checks every 10 s, UNHEALTHY after 3 failures; ECS replaces such a task.
+    const env = await setup(3, { healthCheck: true });
+    await env.handler(scheduled());
+    const [victim] = runningIds(env) as [string];
+    const owned = (await assignmentsFor(env.store, env.name, victim)).length;
+    expect(owned).toBeGreaterThan(0);
+    const hungAt = clock.ms;
+    cloud.ecs.hang(victim);
+    env.hung.add(victim);
+    // Act: time passes in 5 s steps; every event is delivered as AWS sends it, without health.
+    let handedOverAt: number | undefined;
+    const results = [];
+    for (let t = 0; t < 120 && handedOverAt === undefined; t += 5) {
+      clock.ms += 5_000;
+      env.events.length = 0;
+      cloud.ecs.advanceTo(clock.ms);
+      for (const e of env.events.splice(0)) {
+        const { healthStatus: _h, containers, ...detail } = e.detail;
+        const asAws = {
+          ...e,
+          detail: { ...detail, containers: containers.map(({ healthStatus: _c, ...c }) => c) },
+        };
+        results.push(await env.handler(asAws));
+      }
+      if ((await assignmentsFor(env.store, env.name, victim)).length === 0) handedOverAt = clock.ms;
+    }
+    // Assess: within the health check's interval × retries (+ one step), on the fast path.
+    expect(handedOverAt).toBeDefined();
+    expect(((handedOverAt as number) - hungAt) / 1000).toBeLessThanOrEqual(3 * 10 + 5);
+    expect(results.flatMap((r) => r.failedOver)).toContain(victim);
+    expect(
+      await env.store.readApp(env.name).then((a) => a.tasks.find((t) => t.taskId === victim)?.status),
+    ).toMatch(/DEAD|DRAINING/);
+  });
+
   it('scale-in: the victim (fewest partitions, youngest) drains first, then loses protection and ECS stops exactly it', async () => {
     // Prepare: 5 TaskManagers, all protected and owning partitions.
     const env = await setup(5);
