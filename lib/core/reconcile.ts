@@ -146,16 +146,11 @@ class TaskLedger {
     return { taskId: next.taskId, expectedVersion: version, item };
   }
 
-  /** Plans a change of some fields of the item as it stands. */
-  change(
-    taskId: string,
-    change: Partial<Omit<TaskHealthItem, 'taskId' | 'version'>>,
-    drop: 'protectedUntil'[] = [],
-  ): TaskWrite {
-    const current = this.items.get(taskId) as TaskHealthItem;
-    const next: Record<string, unknown> = { ...current, ...change };
-    for (const k of drop) delete next[k];
-    return this.write(next as unknown as TaskHealthItem);
+  /** Plans a change of some fields of the item as it stands; a field set to undefined is removed. */
+  change(taskId: string, change: Partial<Omit<TaskHealthItem, 'taskId' | 'version'>>): TaskWrite {
+    const next = { ...(this.items.get(taskId) as TaskHealthItem), ...change };
+    for (const [k, v] of Object.entries(change)) if (v === undefined) delete next[k as keyof typeof change];
+    return this.write(next);
   }
 }
 
@@ -291,7 +286,7 @@ export function planReconcile(input: ReconcileInput): ReconcilePlan {
       protection.push({
         enabled: false,
         taskIds: drop,
-        records: drop.map((taskId) => ledger.change(taskId, {}, ['protectedUntil'])),
+        records: drop.map((taskId) => ledger.change(taskId, { protectedUntil: undefined })),
       });
     }
     if (set.length > 0) {
