@@ -218,7 +218,9 @@ export class Failover {
       if (result === 'done') return finish('Converged');
       if (result === 'failed') return finish('Failed');
     }
-    tally.problems.push(`still losing races after ${MAX_ATTEMPTS} attempts; the next trigger continues`);
+    tally.problems.push(
+      `not converged after ${MAX_ATTEMPTS} attempts (lost races or failed stops); the next trigger continues`,
+    );
     return finish('Unconverged');
   }
 
