@@ -37,11 +37,15 @@ const TaskStateChangeSchema = z.object({
     group: text.optional(),
     lastStatus: text,
     desiredStatus: text,
-    healthStatus: text.optional(),
+    // No healthStatus: AWS's task state change events carry no health (DescribeTasks does);
+    // one that arrives anyway is ignored.
     version: z.number({ error: 'must be a number' }).int('must be a whole number').nonnegative(),
     startedAt: time.optional(),
   }),
 });
+
+/** The `group` of a service's task: `service:<service name>`. */
+const SERVICE_GROUP = 'service:';
 
 const ScheduledEventSchema = z.object({
   source: z.literal('aws.events'),
@@ -62,17 +66,18 @@ export function parseFailoverEvent(raw: unknown): FailoverTrigger {
   if (raw.source === 'aws.ecs') {
     const e = parseWith(TaskStateChangeSchema, raw, 'ECS task state change event');
     const d = e.detail;
+    const service = d.group?.startsWith(SERVICE_GROUP) ? d.group.slice(SERVICE_GROUP.length) : undefined;
     return {
       kind: 'task-event',
       eventId: e.id,
       eventTime: e.time,
       taskId: resourceName(d.taskArn),
-      clusterArn: d.clusterArn,
-      ...(d.group === undefined ? {} : { group: d.group }),
+      cluster: resourceName(d.clusterArn),
+      ...(service === undefined ? {} : { service }),
       ecs: {
+        source: 'event',
         lastStatus: d.lastStatus,
         desiredStatus: d.desiredStatus,
-        healthStatus: d.healthStatus ?? 'UNKNOWN',
         version: d.version,
         ...(d.startedAt === undefined ? {} : { startedAt: d.startedAt.getTime() }),
       },

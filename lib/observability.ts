@@ -49,7 +49,8 @@ export function publishFailover(obs: Observability, result: FailoverResult): voi
     result.protectionDropped.length > 0 ||
     result.outcome !== 'Converged' ||
     result.problems.length > 0;
-  if (eventful) obs.logger.info('failover', { failover: result });
+  if (result.outcome === 'Failed') obs.logger.error('failover', { failover: result });
+  else if (eventful) obs.logger.info('failover', { failover: result });
   else obs.logger.debug('failover', { failover: result });
   const { metrics } = obs;
   metrics.addMetric('Failovers', MetricUnit.Count, result.failedOver.length);

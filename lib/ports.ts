@@ -28,6 +28,10 @@ export interface MetricsSource {
 
 /** The TaskManager ECS service, bound to one cluster and service at construction. */
 export interface ServiceController {
+  /** The name (not the ARN) of the cluster it is bound to. */
+  readonly clusterName: string;
+  /** The name (not the ARN) of the TaskManager service it is bound to. */
+  readonly serviceName: string;
   describeService(): Promise<ServiceState>;
   /** Sets the absolute desired count (never an increment). */
   setDesiredCount(desiredCount: number): Promise<void>;

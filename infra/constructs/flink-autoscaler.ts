@@ -13,7 +13,7 @@
 import { join } from 'node:path';
 import { ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import type * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -42,18 +42,25 @@ export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 /** Default POWERTOOLS_SERVICE_NAME of both functions: the `service` dimension of their metrics. */
 export const DEFAULT_METRICS_SERVICE_NAME = 'flink-ecs-autoscaler';
 
-/** DynamoDB actions per function: no Scan, no table-level operations. */
+/**
+ * DynamoDB actions per function: exactly what its code sends (test/infra/iam.test.ts records
+ * the commands of each function's scenarios and compares); no Scan, no table-level operations.
+ */
 export const TABLE_ACTIONS: Readonly<Record<FunctionName, readonly string[]>> = {
+  // readScaler (GetItem), commitScaler and putDecision (PutItem), clearPending (UpdateItem), status (Query).
   scaler: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-  failover: [
-    'dynamodb:Query',
-    'dynamodb:GetItem',
-    'dynamodb:PutItem',
-    'dynamodb:UpdateItem',
-    'dynamodb:DeleteItem',
-    'dynamodb:BatchWriteItem',
-  ],
+  // readApp (Query), commitTask and writePartition (PutItem), deleteTask (DeleteItem).
+  failover: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
 };
+
+/** The ECS managed tag ECS puts on a service's tasks (with enableECSManagedTags): the service's name. */
+export const ECS_SERVICE_NAME_TAG = 'aws:ecs:serviceName';
+
+/**
+ * Which tasks the failover function may stop and (un)protect: the TaskManager service's
+ * (`service`, by the ECS managed tag) or any of the cluster's (`cluster`).
+ */
+export type TaskWriteScope = 'service' | 'cluster';
 
 /** Lambda limits the environment of a function to 4 KB; the config must leave room for the rest. */
 const MAX_CONFIG_JSON_BYTES = 3584;
@@ -121,11 +128,36 @@ export interface FlinkAutoscalerProps {
    */
   readonly retryAttempts?: number;
   /**
+   * Reserved concurrency of the scaler. Not needed for correctness: every decision is
+   * committed with a conditional write on the scaler item's version and applied only while it
+   * is the latest. A reservation takes that many from the account's concurrent-executions
+   * quota, and Lambda keeps 100 of the quota unreserved: the deploy fails ("… decreases
+   * account's UnreservedConcurrentExecution below its minimum value") unless the quota is at
+   * least 100 + the reservations of the account's functions. New accounts may have a quota of
+   * 10: raise it in Service Quotas first. A manual invoke that finds the reserved slots busy
+   * is throttled (429); the CLI retries it.
+   * @default no reservation
+   */
+  readonly scalerReservedConcurrency?: number;
+  /**
    * Reserved concurrency of the failover function. The conditional writes keep it correct
-   * at any concurrency; a reservation bounds the races during a burst of task events.
+   * at any concurrency; a reservation bounds the races during a burst of task events. It needs
+   * the account quota scalerReservedConcurrency describes.
    * @default no reservation
    */
   readonly failoverReservedConcurrency?: number;
+  /**
+   * Which tasks the failover function may stop and (un)protect (ecs:StopTask,
+   * ecs:UpdateTaskProtection). `service`: only the TaskManager service's tasks, by an
+   * `aws:ResourceTag/aws:ecs:serviceName` condition on the ECS managed tag that ECS puts on a
+   * service's tasks when the service has `enableECSManagedTags` (synth fails when the service
+   * given to the construct has it off; tasks started before it was turned on carry no tag
+   * until they are replaced). `cluster`: any task of the cluster, the JobManager's too (for a
+   * service whose managed tags cannot be turned on). Both are limited to the cluster by ARN
+   * and `ecs:cluster`. See docs/deploy.md.
+   * @default 'service'
+   */
+  readonly taskWriteScope?: TaskWriteScope;
   /**
    * Log level of both functions (Powertools and Lambda's application log level).
    * @default 'INFO'
@@ -162,7 +194,8 @@ interface Settings {
   readonly timeouts: Readonly<Record<FunctionName, Duration>>;
   readonly maxEventAge: Duration;
   readonly retryAttempts: number;
-  readonly failoverReservedConcurrency: number | undefined;
+  readonly reservedConcurrency: Readonly<Record<FunctionName, number | undefined>>;
+  readonly taskWriteScope: TaskWriteScope;
   readonly logLevel: LogLevel;
   readonly logRetention: logs.RetentionDays;
   readonly metricsServiceName: string;
@@ -208,7 +241,11 @@ function resolveSettings(path: string, props: FlinkAutoscalerProps): Settings {
     },
     maxEventAge: props.maxEventAge ?? Duration.seconds(Math.max(60, 2 * config.scheduleSeconds)),
     retryAttempts: props.retryAttempts ?? 2,
-    failoverReservedConcurrency: props.failoverReservedConcurrency,
+    reservedConcurrency: {
+      scaler: props.scalerReservedConcurrency,
+      failover: props.failoverReservedConcurrency,
+    },
+    taskWriteScope: props.taskWriteScope ?? 'service',
     logLevel: props.logLevel ?? 'INFO',
     logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
     metricsServiceName: props.metricsServiceName ?? DEFAULT_METRICS_SERVICE_NAME,
@@ -231,11 +268,30 @@ function resolveSettings(path: string, props: FlinkAutoscalerProps): Settings {
       `scalerTimeout: must be shorter than the schedule period (scheduleSeconds ${config.scheduleSeconds}), got ${scalerTimeoutSeconds} seconds`,
     );
   }
-  const concurrency = settings.failoverReservedConcurrency;
-  if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1)) {
-    fail(path, `failoverReservedConcurrency: must be a whole number of at least 1, got ${concurrency}`);
+  for (const [name, concurrency] of Object.entries(settings.reservedConcurrency)) {
+    if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1)) {
+      fail(path, `${name}ReservedConcurrency: must be a whole number of at least 1, got ${concurrency}`);
+    }
+  }
+  if (settings.taskWriteScope !== 'service' && settings.taskWriteScope !== 'cluster') {
+    fail(path, `taskWriteScope: must be 'service' or 'cluster', got ${String(settings.taskWriteScope)}`);
   }
   return settings;
+}
+
+/**
+ * With the `service` task-write scope, a TaskManager service defined in this app must tag its
+ * tasks with ECS managed tags (an imported one cannot be checked: docs/deploy.md says so).
+ */
+function checkManagedTags(path: string, scope: TaskWriteScope, service: ecs.IBaseService | undefined): void {
+  const cfn = service?.node.defaultChild;
+  if (scope !== 'service' || !(cfn instanceof ecs.CfnService)) return;
+  if (cfn.enableEcsManagedTags !== true && !Token.isUnresolved(cfn.enableEcsManagedTags)) {
+    fail(
+      path,
+      `service: the TaskManager service ${service?.node.path} has enableECSManagedTags off, so its tasks carry no ${ECS_SERVICE_NAME_TAG} tag and the failover function could stop none of them; turn it on, or set taskWriteScope: 'cluster'`,
+    );
+  }
 }
 
 /** A name that must equal the config's, unless it is a deploy-time token. */
@@ -268,6 +324,7 @@ export class FlinkAutoscaler extends Construct {
     const clusterRef = props.cluster ?? props.service?.cluster;
     checkSameName(this.node.path, 'ecs.cluster', config.ecs.cluster, clusterRef?.clusterName);
     checkSameName(this.node.path, 'ecs.service', config.ecs.service, props.service?.serviceName);
+    checkManagedTags(this.node.path, settings.taskWriteScope, props.service);
     const clusterName = clusterRef?.clusterName ?? config.ecs.cluster;
     const serviceName = props.service?.serviceName ?? config.ecs.service;
     const clusterArn =
@@ -318,7 +375,8 @@ export class FlinkAutoscaler extends Construct {
       NODE_OPTIONS: '--enable-source-maps',
     };
 
-    const makeFunction = (name: FunctionName, description: string, reservedConcurrency?: number) => {
+    const makeFunction = (name: FunctionName, description: string) => {
+      const reservedConcurrency = settings.reservedConcurrency[name];
       const label = name === 'scaler' ? 'Scaler' : 'Failover';
       const logGroup = new logs.LogGroup(this, `${label}Logs`, { retention: settings.logRetention });
       const role = new iam.Role(this, `${label}Role`, {
@@ -414,9 +472,6 @@ export class FlinkAutoscaler extends Construct {
     const scaler = makeFunction(
       'scaler',
       'Flink TaskManager autoscaler: decides and sets the ECS desired count',
-      // One decision at a time. Correctness does not depend on it: the conditional write on
-      // the SCALER item's version already lets only one of two racing invocations commit.
-      1,
     );
     scaler.role.addToPolicy(
       new iam.PolicyStatement({
@@ -429,21 +484,19 @@ export class FlinkAutoscaler extends Construct {
     const failover = makeFunction(
       'failover',
       'Flink TaskManager failover: health, partition ownership, hung TaskManager replacement',
-      settings.failoverReservedConcurrency,
     );
+    // Stop hung TaskManagers and drained victims, set and drop their scale-in protection: the
+    // cluster's tasks (ARN and ecs:cluster), and by default only the TaskManager service's
+    // (the ECS managed tag aws:ecs:serviceName; no ecs:service key exists for tasks).
     failover.role.addToPolicy(
       new iam.PolicyStatement({
-        sid: 'StopClusterTasks',
-        actions: ['ecs:StopTask'],
+        sid: settings.taskWriteScope === 'service' ? 'WriteTaskManagerTasks' : 'WriteClusterTasks',
+        actions: ['ecs:StopTask', 'ecs:UpdateTaskProtection'],
         resources: [clusterTasksArn],
-        conditions: inCluster,
-      }),
-    );
-    failover.role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'ProtectClusterTasks',
-        actions: ['ecs:UpdateTaskProtection', 'ecs:GetTaskProtection'],
-        resources: [clusterTasksArn],
+        conditions:
+          settings.taskWriteScope === 'service'
+            ? { ...inCluster, StringEquals: { [`aws:ResourceTag/${ECS_SERVICE_NAME_TAG}`]: serviceName } }
+            : inCluster,
       }),
     );
     this.scalerFunction = scaler.fn;

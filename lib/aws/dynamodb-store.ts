@@ -18,7 +18,8 @@ import {
   GetItemCommand,
   PutItemCommand,
   type PutItemCommandInput,
-  QueryCommand,
+  paginateQuery,
+  type QueryCommandInput,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
@@ -371,25 +372,36 @@ export class DynamoDbStateStore implements StateStore {
 
   async readApp(appId: string): Promise<AppItems> {
     const pk = appPk(appId);
-    const items: Item[] = [];
-    let exclusiveStartKey: Item | undefined;
-    do {
-      const out = await callAws(`DynamoDB Query ${this.tableName} ${pk}`, () =>
-        this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            ConsistentRead: true,
-            KeyConditionExpression: '#pk = :pk AND #sk > :afterDecisions',
-            ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
-            ExpressionAttributeValues: { ':pk': { S: pk }, ':afterDecisions': { S: AFTER_DECISIONS } },
-            ExclusiveStartKey: exclusiveStartKey,
-          }),
-        ),
-      );
-      items.push(...(out.Items ?? []));
-      exclusiveStartKey = out.LastEvaluatedKey;
-    } while (exclusiveStartKey !== undefined);
+    const items = await this.query(`DynamoDB Query ${this.tableName} ${pk}`, {
+      ConsistentRead: true,
+      KeyConditionExpression: '#pk = :pk AND #sk > :afterDecisions',
+      ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+      ExpressionAttributeValues: { ':pk': { S: pk }, ':afterDecisions': { S: AFTER_DECISIONS } },
+    });
     return itemsToAppItems(items);
+  }
+
+  /**
+   * The items of one Query, every page (the SDK's paginator follows LastEvaluatedKey), or the
+   * first `limit` of them (pages of `limit`, no page read past it).
+   */
+  private async query(
+    what: string,
+    input: Omit<QueryCommandInput, 'TableName' | 'Limit' | 'ExclusiveStartKey'>,
+    limit?: number,
+  ): Promise<Item[]> {
+    return callAws(what, async () => {
+      const items: Item[] = [];
+      const pages = paginateQuery(
+        { client: this.client, ...(limit === undefined ? {} : { pageSize: limit }) },
+        { TableName: this.tableName, ...input },
+      );
+      for await (const page of pages) {
+        items.push(...(page.Items ?? []));
+        if (limit !== undefined && items.length >= limit) return items.slice(0, limit);
+      }
+      return items;
+    });
   }
 
   async readScaler(appId: string): Promise<ScalerState> {
@@ -408,25 +420,13 @@ export class DynamoDbStateStore implements StateStore {
    */
   async readPartitions(appId: string): Promise<PartitionItem[]> {
     const pk = appPk(appId);
-    const partitions: PartitionItem[] = [];
-    let exclusiveStartKey: Item | undefined;
-    do {
-      const out = await callAws(`DynamoDB Query ${this.tableName} ${pk} partitions`, () =>
-        this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            ConsistentRead: true,
-            KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-            ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
-            ExpressionAttributeValues: { ':pk': { S: pk }, ':prefix': { S: PARTITION_PREFIX } },
-            ExclusiveStartKey: exclusiveStartKey,
-          }),
-        ),
-      );
-      partitions.push(...(out.Items ?? []).map(itemToPartition));
-      exclusiveStartKey = out.LastEvaluatedKey;
-    } while (exclusiveStartKey !== undefined);
-    return partitions.sort((a, b) => a.partitionId - b.partitionId);
+    const items = await this.query(`DynamoDB Query ${this.tableName} ${pk} partitions`, {
+      ConsistentRead: true,
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+      ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+      ExpressionAttributeValues: { ':pk': { S: pk }, ':prefix': { S: PARTITION_PREFIX } },
+    });
+    return items.map(itemToPartition).sort((a, b) => a.partitionId - b.partitionId);
   }
 
   /** One PARTITION item (strongly consistent GetItem), or undefined when it does not exist. */
@@ -483,26 +483,17 @@ export class DynamoDbStateStore implements StateStore {
       throw new ValidationError(`limit must be a positive integer, got ${limit}`);
     }
     const pk = appPk(appId);
-    const decisions: DecisionRecord[] = [];
-    let exclusiveStartKey: Item | undefined;
-    do {
-      const out = await callAws(`DynamoDB Query ${this.tableName} ${pk} decisions`, () =>
-        this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-            ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
-            ExpressionAttributeValues: { ':pk': { S: pk }, ':prefix': { S: DECISION_PREFIX } },
-            ScanIndexForward: false,
-            Limit: limit - decisions.length,
-            ExclusiveStartKey: exclusiveStartKey,
-          }),
-        ),
-      );
-      decisions.push(...(out.Items ?? []).map(itemToDecision));
-      exclusiveStartKey = out.LastEvaluatedKey;
-    } while (exclusiveStartKey !== undefined && decisions.length < limit);
-    return decisions.slice(0, limit);
+    const items = await this.query(
+      `DynamoDB Query ${this.tableName} ${pk} decisions`,
+      {
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+        ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+        ExpressionAttributeValues: { ':pk': { S: pk }, ':prefix': { S: DECISION_PREFIX } },
+        ScanIndexForward: false,
+      },
+      limit,
+    );
+    return items.map(itemToDecision);
   }
 
   async commitTask(

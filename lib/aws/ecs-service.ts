@@ -54,6 +54,7 @@ export function toTaskInfo(task: Task & { taskArn: string }): TaskInfo {
     lastStatus: task.lastStatus ?? 'UNKNOWN',
     desiredStatus: task.desiredStatus ?? 'UNKNOWN',
     healthStatus: task.healthStatus ?? 'UNKNOWN',
+    ...(task.version !== undefined ? { version: task.version } : {}),
     ...(task.startedAt !== undefined ? { startedAt: task.startedAt } : {}),
     ...(task.createdAt !== undefined ? { createdAt: task.createdAt } : {}),
     ...(task.group !== undefined ? { group: task.group } : {}),
@@ -68,11 +69,18 @@ function describeFailures(failures: readonly Failure[]): string {
 }
 
 export class EcsServiceController implements ServiceController {
+  readonly clusterName: string;
+  readonly serviceName: string;
+
+  /** `cluster` and `service` by name or ARN. */
   constructor(
     private readonly client: ECSClient,
     private readonly cluster: string,
     private readonly service: string,
-  ) {}
+  ) {
+    this.clusterName = resourceName(cluster);
+    this.serviceName = resourceName(service);
+  }
 
   private get where(): string {
     return `service ${this.service} in cluster ${this.cluster}`;

@@ -42,6 +42,12 @@ export interface TaskInfo {
   readonly desiredStatus: string;
   /** Aggregate container health: HEALTHY | UNHEALTHY | UNKNOWN. */
   readonly healthStatus: string;
+  /**
+   * ECS's version counter of the task (DescribeTasks `version`): raised on every change that
+   * emits a Task State Change event, the same counter as the event's `detail.version`.
+   * Absent when ECS did not return one.
+   */
+  readonly version?: number;
   readonly startedAt?: Date;
   readonly createdAt?: Date;
   readonly group?: string;

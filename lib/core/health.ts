@@ -12,8 +12,13 @@
  * DEAD and DRAINING are final: ECS never restarts a stopped task, and a TaskManager that
  * was declared dead must not get partitions back (it has been fenced and will be stopped).
  *
- * How fast a hung TaskManager is found (the metrics path; ECS's own container health check
- * usually finds it sooner and sends an UNHEALTHY event). A hung TaskManager publishes no
+ * Container health comes from DescribeTasks only: AWS's Task State Change events carry no
+ * health ("if you need the task health, call DescribeTasks"), so an event's observation has
+ * none, and a `healthStatus` that arrives on one anyway is ignored.
+ *
+ * How fast a hung TaskManager is found: by ECS's container health check, seen at the next
+ * reconcile's DescribeTasks (or sooner, when ECS replaces the unhealthy task: its stop events
+ * are the fast path), or else by its metrics. A hung TaskManager publishes no
  * datapoint for the period it hangs in, so its last evidence of life, the end of its last
  * published period, is no later than the moment it hung. The first reconcile that finds that
  * evidence older than heartbeatTimeoutSeconds counts as the first miss, so with missesToDead
@@ -37,12 +42,21 @@ export const ECS_STOPPING_STATUSES: readonly string[] = ['DEACTIVATING', 'STOPPI
 /** ECS lastStatus values of a task that has not reached RUNNING yet. */
 export const ECS_STARTING_STATUSES: readonly string[] = ['PROVISIONING', 'PENDING', 'ACTIVATING'];
 
-/** What ECS said about the task: an ECS Task State Change event or a DescribeTasks result. */
+/**
+ * What ECS said about the task. An `event` (ECS Task State Change) is a change ECS reported:
+ * applied only when its version is newer than the recorded one. A `describe` (DescribeTasks,
+ * ListTasks + DescribeTasks) is the task as ECS describes it now: applied unless its version
+ * is older than the recorded one, and the only source of container health.
+ */
 export interface EcsObservation {
+  readonly source: 'event' | 'describe';
   readonly lastStatus: string;
   readonly desiredStatus: string;
-  /** Aggregate container health: HEALTHY | UNHEALTHY | UNKNOWN. */
-  readonly healthStatus: string;
+  /**
+   * Aggregate container health (HEALTHY | UNHEALTHY | UNKNOWN) of a `describe`; ignored on an
+   * `event` (AWS's events carry none).
+   */
+  readonly healthStatus?: string;
   /** The task's `version` (event `detail.version`, DescribeTasks `version`); absent when unknown. */
   readonly version?: number;
   /** When the task reached RUNNING (epoch ms). */
@@ -90,6 +104,8 @@ export interface HealthContext {
   readonly prev: TaskHealthItem;
   /** The ECS observation in force, or undefined when there is none newer than the record. */
   readonly ecs: EcsObservation | undefined;
+  /** Container health as DescribeTasks reports it (never from an event); undefined when unknown. */
+  readonly containerHealth: string | undefined;
   /** The ECS lastStatus in force: the observation's, else the recorded one. */
   readonly ecsStatus: string;
   /** Newest evidence of life (datapoint, task start, or the recorded lastSeen), epoch ms. */
@@ -121,6 +137,29 @@ export function shouldApplyEcsEvent(recordedVersion: number, eventVersion: numbe
   return eventVersion > recordedVersion;
 }
 
+/**
+ * The observation that is in force for a task recorded as `prev`, or undefined when it is not
+ * newer than what was recorded:
+ * - an event applies only if newer than the recorded version (late, duplicated, reordered
+ *   events are ignored);
+ * - a DescribeTasks result applies unless older than the recorded version (an eventually
+ *   consistent read that predates an applied event); at the same version it describes the
+ *   same state, with the container health of now;
+ * - a DescribeTasks result without a version never brings back a task recorded as gone.
+ */
+export function ecsInForce(
+  prev: TaskHealthItem,
+  obs: EcsObservation | undefined,
+): EcsObservation | undefined {
+  if (obs === undefined) return undefined;
+  if (obs.version === undefined) {
+    const revives = ECS_GONE_STATUSES.includes(prev.ecsStatus) && !ECS_GONE_STATUSES.includes(obs.lastStatus);
+    return obs.source === 'event' || revives ? undefined : obs;
+  }
+  if (obs.source === 'event') return shouldApplyEcsEvent(prev.ecsVersion, obs.version) ? obs : undefined;
+  return obs.version >= prev.ecsVersion ? obs : undefined;
+}
+
 /** A TaskManager declared DEAD stays DEAD: it has been fenced off its partitions. */
 export const deadIsFinalRule: HealthRule = (ctx) =>
   ctx.prev.status === 'DEAD'
@@ -135,7 +174,7 @@ export const taskStoppedRule: HealthRule = (ctx) =>
 
 /** The container health check failed: dead, whatever its metrics say. */
 export const containerUnhealthyRule: HealthRule = (ctx) =>
-  ctx.ecs?.healthStatus === 'UNHEALTHY'
+  ctx.containerHealth === 'UNHEALTHY'
     ? verdict('DEAD', 'ContainerUnhealthy', 'ECS reports the container UNHEALTHY', ctx.prev.misses)
     : undefined;
 
@@ -247,15 +286,7 @@ export function healthContext(
   config: HealthConfig,
   nowMs: number,
 ): HealthContext {
-  const obs = observation.ecs;
-  // A versioned event applies only if newer; a versionless snapshot (DescribeTasks) never
-  // brings back a task that ECS reported gone: it can only be older than that report.
-  const ignored =
-    obs !== undefined &&
-    (obs.version !== undefined
-      ? !shouldApplyEcsEvent(prev.ecsVersion, obs.version)
-      : ECS_GONE_STATUSES.includes(prev.ecsStatus) && !ECS_GONE_STATUSES.includes(obs.lastStatus));
-  const ecs = ignored ? undefined : obs;
+  const ecs = ecsInForce(prev, observation.ecs);
   const startedAt = ecs?.startedAt ?? prev.startedAt;
   const lastSeen = Math.max(
     prev.lastSeen,
@@ -265,6 +296,7 @@ export function healthContext(
   return {
     prev,
     ecs,
+    containerHealth: ecs?.source === 'describe' ? ecs.healthStatus : undefined,
     ecsStatus: ecs?.lastStatus ?? prev.ecsStatus,
     lastSeen,
     reconcile: observation.reconcile,

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Duration, Fn, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { describe, expect, it } from 'vitest';
 import {
@@ -81,8 +81,64 @@ describe('Construct: FlinkAutoscaler config validation', () => {
       { failoverReservedConcurrency: 0 },
       /failoverReservedConcurrency: must be a whole number/,
     ],
+    [
+      'scalerReservedConcurrency',
+      { scalerReservedConcurrency: 1.5 },
+      /scalerReservedConcurrency: must be a whole number/,
+    ],
+    [
+      'taskWriteScope',
+      { taskWriteScope: 'task' as 'service' },
+      /taskWriteScope: must be 'service' or 'cluster', got task/,
+    ],
   ])('fails synth on a bad %s prop, naming it', (_name, props, expected) => {
     expect(() => autoscaler({ config: BASE_CONFIG, ...props })).toThrow(expected);
+  });
+
+  describe('the TaskManager service must tag its tasks for the default task-write scope', () => {
+    function withService(enableECSManagedTags: boolean, props: Partial<FlinkAutoscalerProps> = {}) {
+      const stack = new Stack(testApp(), 'Test', { env: TEST_ENV });
+      const cluster = new ecs.Cluster(stack, 'Cluster', { clusterName: 'flink' });
+      const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task');
+      taskDefinition.addContainer('tm', { image: ecs.ContainerImage.fromRegistry('flink:1.20') });
+      const service = new ecs.FargateService(stack, 'TaskManagers', {
+        cluster,
+        serviceName: 'taskmanager',
+        taskDefinition,
+        enableECSManagedTags,
+      });
+      const table = new AutoscalerTable(stack, 'State').table;
+      return () =>
+        new FlinkAutoscaler(stack, 'Autoscaler', {
+          config: BASE_CONFIG,
+          table,
+          service,
+          code: prebuiltCode(),
+          ...props,
+        });
+    }
+
+    it('fails synth, in a sentence, for a service with ECS managed tags off', () => {
+      expect(withService(false)).toThrow(
+        /service: the TaskManager service Test\/TaskManagers has enableECSManagedTags off, .*aws:ecs:serviceName.*taskWriteScope: 'cluster'/,
+      );
+    });
+
+    it('accepts it with managed tags on, or with the cluster-wide scope', () => {
+      expect(withService(true)).not.toThrow();
+      const cluster = Template.fromStack(Stack.of(withService(false, { taskWriteScope: 'cluster' })()));
+      cluster.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Sid: 'WriteClusterTasks',
+              Action: ['ecs:StopTask', 'ecs:UpdateTaskProtection'],
+              Condition: { ArnEquals: { 'ecs:cluster': Match.anyValue() } },
+            }),
+          ]),
+        },
+      });
+    });
   });
 
   it('rejects a cluster whose name differs from the config', () => {

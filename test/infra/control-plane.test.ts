@@ -2,9 +2,13 @@
  * Template assertions on the state and control-plane stacks: triggers, function settings,
  * failure handling, logging, operations. The app is synthesized once for the file.
  */
+
+import { Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BASE_CONFIG, buildApp, TEST_ENV, templateOf } from './helpers';
+import { AutoscalerTable } from '../../infra/constructs/autoscaler-table';
+import { FlinkAutoscaler } from '../../infra/constructs/flink-autoscaler';
+import { BASE_CONFIG, buildApp, prebuiltCode, TEST_ENV, templateOf, testApp } from './helpers';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
 
@@ -81,14 +85,29 @@ describe('Stack: control plane', () => {
     });
   });
 
-  it('gives the scaler reserved concurrency 1 and leaves the failover function unreserved', () => {
-    controlPlane.hasResourceProperties('AWS::Lambda::Function', {
-      Description: Match.stringLikeRegexp('autoscaler'),
-      ReservedConcurrentExecutions: 1,
+  it('issue 11 item 7: reserves no concurrency by default (a reservation fails deploys in accounts under 100 + it)', () => {
+    const functions = Object.values(resourcesOfType(controlPlane, 'AWS::Lambda::Function'));
+    expect(functions).toHaveLength(2);
+    for (const fn of functions) expect(fn.Properties).not.toHaveProperty('ReservedConcurrentExecutions');
+  });
+
+  it('reserves concurrency only when asked (scalerReservedConcurrency, failoverReservedConcurrency)', () => {
+    const stack = new Stack(testApp(), 'Reserved', { env: TEST_ENV });
+    new FlinkAutoscaler(stack, 'Autoscaler', {
+      config: BASE_CONFIG,
+      table: new AutoscalerTable(stack, 'State').table,
+      code: prebuiltCode(),
+      scalerReservedConcurrency: 2,
+      failoverReservedConcurrency: 5,
     });
-    controlPlane.hasResourceProperties('AWS::Lambda::Function', {
+    const reserved = templateOf(stack);
+    reserved.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('autoscaler'),
+      ReservedConcurrentExecutions: 2,
+    });
+    reserved.hasResourceProperties('AWS::Lambda::Function', {
       Description: Match.stringLikeRegexp('failover'),
-      ReservedConcurrentExecutions: Match.absent(),
+      ReservedConcurrentExecutions: 5,
     });
   });
 

@@ -11,12 +11,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { addNagChecks } from '../../infra/nag';
 import { type AutoscalerAppOptions, type AutoscalerStacks, addAutoscalerStacks } from '../../infra/stacks';
 import { type AppConfigInput, parseConfig } from '../../lib/core/config';
+import { isRecord } from '../../lib/core/values';
 
 export const TEST_ENV = { account: '123456789012', region: 'eu-west-1' } as const;
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** The context of cdk.json: what `cdk synth` gives the app. */
 export function cdkJsonContext(): Record<string, unknown> {

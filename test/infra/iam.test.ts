@@ -1,10 +1,15 @@
 /**
  * Walks every IAM statement of every synthesized stack (control plane, state, demo cluster)
- * and checks least privilege: no wildcard actions, `*` resources only where AWS offers
- * nothing narrower, no dynamodb:Scan, table access limited to the app's items, and no
+ * and checks least privilege: each function holds exactly the actions its code calls (as
+ * recorded from its scenarios: test/support/aws-actions.ts), no wildcard actions, `*`
+ * resources only where AWS offers nothing narrower, no dynamodb:Scan, table access limited
+ * to the app's items, task writes limited to the TaskManager service's tasks, and no
  * function URL without IAM auth.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { ECS_SERVICE_NAME_TAG } from '../../infra/constructs/flink-autoscaler';
+import { isRecord } from '../../lib/core/values';
+import { FUNCTION_ADAPTERS, recordFunctionActions, sdkActionsImportedBy } from '../support/aws-actions';
 import { buildApp } from './helpers';
 
 type Json = Record<string, unknown>;
@@ -26,27 +31,23 @@ const STAR_RESOURCE_ALLOWED: Readonly<Record<string, string | undefined>> = {
   'ecs:DescribeTasks': 'ecs:cluster',
 };
 
-function isJson(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 function list(v: unknown): unknown[] {
   if (v === undefined) return [];
   return Array.isArray(v) ? v : [v];
 }
 
 function statementsIn(document: unknown, where: string): Located[] {
-  if (!isJson(document)) return [];
+  if (!isRecord(document)) return [];
   return list(document.Statement)
-    .filter(isJson)
+    .filter(isRecord)
     .map((statement, i) => ({ where: `${where}#${String(statement.Sid ?? i)}`, statement }));
 }
 
 /** Every policy statement of a template: identity policies, inline role policies, resource policies. */
 function statementsOf(stackName: string, template: Json): Located[] {
-  const resources = isJson(template.Resources) ? template.Resources : {};
+  const resources = isRecord(template.Resources) ? template.Resources : {};
   return Object.entries(resources).flatMap(([id, resource]) => {
-    if (!isJson(resource) || !isJson(resource.Properties)) return [];
+    if (!isRecord(resource) || !isRecord(resource.Properties)) return [];
     const props = resource.Properties;
     const where = `${stackName}/${id}`;
     switch (resource.Type) {
@@ -58,7 +59,7 @@ function statementsOf(stackName: string, template: Json): Located[] {
         return statementsIn(props.PolicyDocument, where);
       case 'AWS::IAM::Role':
         return list(props.Policies)
-          .filter(isJson)
+          .filter(isRecord)
           .flatMap((p) => statementsIn(p.PolicyDocument, `${where}/${String(p.PolicyName)}`));
       default:
         return [];
@@ -67,13 +68,13 @@ function statementsOf(stackName: string, template: Json): Located[] {
 }
 
 const isTlsGuard = (s: Json): boolean =>
-  isJson(s.Condition) &&
-  isJson(s.Condition.Bool) &&
+  isRecord(s.Condition) &&
+  isRecord(s.Condition.Bool) &&
   String(s.Condition.Bool['aws:SecureTransport']) === 'false';
 
 function conditionKeys(s: Json): string[] {
-  if (!isJson(s.Condition)) return [];
-  return Object.values(s.Condition).flatMap((byKey) => (isJson(byKey) ? Object.keys(byKey) : []));
+  if (!isRecord(s.Condition)) return [];
+  return Object.values(s.Condition).flatMap((byKey) => (isRecord(byKey) ? Object.keys(byKey) : []));
 }
 
 /** What a security review would flag in the statements, one sentence each. */
@@ -112,7 +113,7 @@ function iamFindings(located: readonly Located[]): string[] {
     ) {
       findings.push(`${where}: DynamoDB access not limited to the app's partition (dynamodb:LeadingKeys)`);
     }
-    if (isJson(s.Principal) && s.Principal.AWS === '*') {
+    if (isRecord(s.Principal) && s.Principal.AWS === '*') {
       findings.push(`${where}: allows any principal`);
     }
   }
@@ -120,9 +121,9 @@ function iamFindings(located: readonly Located[]): string[] {
 }
 
 function functionUrlFindings(stackName: string, template: Json): string[] {
-  const resources = isJson(template.Resources) ? template.Resources : {};
+  const resources = isRecord(template.Resources) ? template.Resources : {};
   return Object.entries(resources).flatMap(([id, r]) => {
-    if (!isJson(r) || !isJson(r.Properties)) return [];
+    if (!isRecord(r) || !isRecord(r.Properties)) return [];
     if (r.Type === 'AWS::Lambda::Url' && r.Properties.AuthType !== 'AWS_IAM') {
       return [`${stackName}/${id}: function URL without IAM auth`];
     }
@@ -175,40 +176,79 @@ describe('IAM of the synthesized app', () => {
     );
   });
 
-  it("lets only the failover function stop and protect tasks, and only the cluster's tasks", () => {
+  it("lets only the failover function stop and protect tasks, and only the TaskManager service's tasks", () => {
     const taskWrites = statements.filter(({ statement }) =>
       list(statement.Action).some((a) => ['ecs:StopTask', 'ecs:UpdateTaskProtection'].includes(String(a))),
     );
-    expect(taskWrites.length).toBeGreaterThan(0);
-    for (const { where, statement } of taskWrites) {
-      expect(where).toMatch(/AutoscalerFailoverRole/);
-      expect(statement.Resource).toBe('arn:aws:ecs:eu-west-1:123456789012:task/flink/*');
-    }
+    expect(taskWrites.map((t) => t.where)).toEqual([
+      expect.stringMatching(/AutoscalerFailoverRole.*#WriteTaskManagerTasks$/),
+    ]);
+    expect(taskWrites[0]?.statement).toMatchObject({
+      Action: ['ecs:StopTask', 'ecs:UpdateTaskProtection'],
+      Resource: 'arn:aws:ecs:eu-west-1:123456789012:task/flink/*',
+      Condition: {
+        ArnEquals: { 'ecs:cluster': 'arn:aws:ecs:eu-west-1:123456789012:cluster/flink' },
+        StringEquals: { [`aws:ResourceTag/${ECS_SERVICE_NAME_TAG}`]: 'taskmanager' },
+      },
+    });
+  });
+});
+
+/**
+ * Actions the Lambda platform uses on a function's behalf, not its code: the log group
+ * (logGroup.grantWrite), X-Ray (active tracing), the on-failure destination (SqsDestination).
+ */
+const PLATFORM_ACTIONS: ReadonlySet<string> = new Set([
+  'logs:CreateLogStream',
+  'logs:PutLogEvents',
+  'xray:PutTraceSegments',
+  'xray:PutTelemetryRecords',
+  'sqs:SendMessage',
+  'sqs:GetQueueAttributes',
+  'sqs:GetQueueUrl',
+]);
+
+describe('IAM of the functions: exactly the actions the code calls (issue 11 item 8)', () => {
+  let called: { scaler: string[]; failover: string[] };
+
+  beforeAll(async () => {
+    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
+    vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
+    called = await recordFunctionActions();
+    vi.unstubAllEnvs();
   });
 
-  it('grants the scaler read/write on its items but no delete, and the failover function its item operations', () => {
-    const tableActions = (role: RegExp) =>
-      statements
-        .filter(
-          ({ where, statement }) =>
-            role.test(where) && list(statement.Action).some((a) => String(a).startsWith('dynamodb:')),
-        )
-        .flatMap(({ statement }) => list(statement.Action).map(String))
-        .sort();
-    expect(tableActions(/AutoscalerScalerRole/)).toEqual([
+  const granted = (role: RegExp): string[] =>
+    [
+      ...new Set(
+        statements
+          .filter(({ where }) => role.test(where))
+          .flatMap(({ statement }) => list(statement.Action).map(String))
+          .filter((a) => !PLATFORM_ACTIONS.has(a)),
+      ),
+    ].sort();
+
+  it.each([
+    ['scaler', /AutoscalerScalerRole/],
+    ['failover', /AutoscalerFailoverRole/],
+  ] as const)('the %s role grants what its handler sends over its scenarios, nothing more', (fn, role) => {
+    expect(granted(role)).toEqual(called[fn]);
+  });
+
+  it('the scenarios reach every command the function adapters can send', () => {
+    const sendable = FUNCTION_ADAPTERS.flatMap(sdkActionsImportedBy).sort();
+    expect([...new Set([...called.scaler, ...called.failover])].sort()).toEqual(sendable);
+  });
+
+  it('issue 11 item 8: the failover function holds no GetItem, UpdateItem, BatchWriteItem or GetTaskProtection', () => {
+    for (const unused of [
       'dynamodb:GetItem',
-      'dynamodb:PutItem',
-      'dynamodb:Query',
       'dynamodb:UpdateItem',
-    ]);
-    expect(tableActions(/AutoscalerFailoverRole/)).toEqual([
       'dynamodb:BatchWriteItem',
-      'dynamodb:DeleteItem',
-      'dynamodb:GetItem',
-      'dynamodb:PutItem',
-      'dynamodb:Query',
-      'dynamodb:UpdateItem',
-    ]);
+      'ecs:GetTaskProtection',
+    ]) {
+      expect(granted(/AutoscalerFailoverRole/)).not.toContain(unused);
+    }
   });
 });
 

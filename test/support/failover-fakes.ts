@@ -5,9 +5,17 @@
  * TaskManager the test sets.
  */
 
-import type { MetricQuery, MetricSeries, ServiceState, TaskInfo } from '../../lib/core/domain';
+import type {
+  MetricQuery,
+  MetricSeries,
+  ServiceState,
+  TaskHealthItem,
+  TaskInfo,
+} from '../../lib/core/domain';
 import { DependencyError } from '../../lib/core/errors';
+import { PROTECTION_MINUTES } from '../../lib/core/reconcile-rules';
 import type { MetricsSource, ServiceController } from '../../lib/ports';
+import { MemoryStore } from './fakes';
 
 export interface FakeTask {
   taskId: string;
@@ -15,9 +23,16 @@ export interface FakeTask {
   desiredStatus: string;
   healthStatus: string;
   startedAt: number;
+  /** ECS's version counter of the task (DescribeTasks `version`); StopTask raises it. */
+  version: number;
 }
 
+/** The version of a task that has reached RUNNING (PROVISIONING, PENDING, ACTIVATING, RUNNING). */
+export const RUNNING_VERSION = 4;
+
 export class FakeService implements ServiceController {
+  readonly clusterName = 'flink';
+  readonly serviceName = 'taskmanager';
   readonly tasks: FakeTask[] = [];
   desiredCount: number;
   deploymentInProgress = false;
@@ -39,6 +54,7 @@ export class FakeService implements ServiceController {
         desiredStatus: 'RUNNING',
         healthStatus: 'HEALTHY',
         startedAt,
+        version: RUNNING_VERSION,
       });
     }
     this.desiredCount = ids.length;
@@ -84,9 +100,14 @@ export class FakeService implements ServiceController {
   async stopTask(taskId: string, reason: string): Promise<void> {
     if (this.failStops) throw new DependencyError('StopTask: Rate exceeded', true);
     this.stops.push({ taskId, reason });
+    this.change(taskId, { desiredStatus: 'STOPPED', lastStatus: 'STOPPED' });
+  }
+  /** A change of the task as ECS makes it: the fields change and the version rises. */
+  change(taskId: string, change: Partial<Omit<FakeTask, 'taskId' | 'version'>>): FakeTask {
     const t = this.task(taskId);
-    t.desiredStatus = 'STOPPED';
-    t.lastStatus = 'STOPPED';
+    Object.assign(t, change);
+    t.version++;
+    return t;
   }
   async setTaskProtection(taskIds: readonly string[], enabled: boolean): Promise<void> {
     this.protectionCalls.push({ taskIds: [...taskIds], enabled });
@@ -101,6 +122,7 @@ function info(t: FakeTask): TaskInfo {
     lastStatus: t.lastStatus,
     desiredStatus: t.desiredStatus,
     healthStatus: t.healthStatus,
+    version: t.version,
     startedAt: new Date(t.startedAt),
   };
 }
@@ -125,4 +147,86 @@ export class FakeHeartbeats implements MetricsSource {
       return { id: q.id, timestamps, values: timestamps.map(() => value), status: 'Complete' };
     });
   }
+}
+
+/**
+ * A store whose conditional writes each take one "round" (think 500 ms of DynamoDB latency):
+ * the writes issued while a round is open all complete together when it closes, and the writes
+ * they lead to open the next round. `rounds` is the number of sequential write rounds an
+ * invocation needed (its duration in write latencies), `maxInFlight` the most writes at once:
+ * a measure of the executor's parallelism that does not depend on the machine's speed.
+ */
+export class RoundStore extends MemoryStore {
+  rounds = 0;
+  maxInFlight = 0;
+  private inFlight = 0;
+  private waiting: (() => void)[] = [];
+
+  private async round(): Promise<void> {
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    await new Promise<void>((resolve) => {
+      this.waiting.push(resolve);
+      if (this.waiting.length > 1) return;
+      // Closes once every write the current round's completions led to has been issued.
+      setImmediate(() => {
+        this.rounds++;
+        const done = this.waiting;
+        this.waiting = [];
+        for (const r of done) r();
+      });
+    });
+    this.inFlight--;
+  }
+  /** Starts counting afresh. */
+  reset(): void {
+    this.rounds = 0;
+    this.maxInFlight = 0;
+  }
+  override async commitTask(...args: Parameters<MemoryStore['commitTask']>): Promise<boolean> {
+    await this.round();
+    return super.commitTask(...args);
+  }
+  override async writePartition(...args: Parameters<MemoryStore['writePartition']>): Promise<boolean> {
+    await this.round();
+    return super.writePartition(...args);
+  }
+  override async deleteTask(...args: Parameters<MemoryStore['deleteTask']>): Promise<boolean> {
+    await this.round();
+    return super.deleteTask(...args);
+  }
+}
+
+/** The TASK item of a HEALTHY RUNNING TaskManager at `nowMs`: started an hour ago, seen 30 s ago, protected. */
+export function healthItem(
+  taskId: string,
+  nowMs: number,
+  over: Partial<TaskHealthItem> = {},
+): TaskHealthItem {
+  return {
+    taskId,
+    status: 'HEALTHY',
+    ecsStatus: 'RUNNING',
+    ecsVersion: RUNNING_VERSION,
+    misses: 0,
+    lastSeen: nowMs - 30_000,
+    startedAt: nowMs - 3_600_000,
+    protectedUntil: nowMs + (PROTECTION_MINUTES - 1) * 60_000,
+    version: 3,
+    ...over,
+  };
+}
+
+/** A RUNNING, HEALTHY task as ListTasks + DescribeTasks describe it at `nowMs` (started an hour ago). */
+export function taskInfo(taskId: string, nowMs: number, over: Partial<TaskInfo> = {}): TaskInfo {
+  return {
+    taskArn: `arn:aws:ecs:eu-west-1:123456789012:task/flink/${taskId}`,
+    taskId,
+    lastStatus: 'RUNNING',
+    desiredStatus: 'RUNNING',
+    healthStatus: 'HEALTHY',
+    version: RUNNING_VERSION,
+    startedAt: new Date(nowMs - 3_600_000),
+    ...over,
+  };
 }

@@ -20,6 +20,27 @@ import {
 import { DependencyError } from '../../lib/core/errors';
 import type { Clock, MetricsSource, ServiceController, StateStore } from '../../lib/ports';
 
+/**
+ * The PARTITION item a conditional write leaves, as DynamoDbStateStore.writePartition writes
+ * it; undefined when its condition (the owner and epoch that were read) does not hold.
+ */
+export function partitionAfter(
+  stored: PartitionItem | undefined,
+  change: PartitionChange,
+): PartitionItem | undefined {
+  if ((stored?.owner ?? null) !== change.from || (stored?.epoch ?? 0) !== change.expectedEpoch)
+    return undefined;
+  const previousOwner = change.to === change.from ? change.previousOwner : (change.from ?? undefined);
+  return {
+    partitionId: change.partitionId,
+    owner: change.to,
+    epoch: change.newEpoch,
+    state: change.state,
+    ...(previousOwner === undefined ? {} : { previousOwner }),
+    updatedAt: change.updatedAt,
+  };
+}
+
 export class MemoryStore implements StateStore {
   scaler: ScalerState = initialScalerState;
   decisions: DecisionRecord[] = [];
@@ -67,21 +88,13 @@ export class MemoryStore implements StateStore {
   }
   async writePartition(_appId: string, change: PartitionChange): Promise<boolean> {
     await Promise.resolve();
-    const stored = this.partitions.get(change.partitionId);
-    if ((stored?.owner ?? null) !== change.from || (stored?.epoch ?? 0) !== change.expectedEpoch) {
+    const next = partitionAfter(this.partitions.get(change.partitionId), change);
+    if (next === undefined) {
       this.conflicts++;
       return false;
     }
     this.writes++;
-    const previousOwner = change.to === change.from ? change.previousOwner : (change.from ?? undefined);
-    this.partitions.set(change.partitionId, {
-      partitionId: change.partitionId,
-      owner: change.to,
-      epoch: change.newEpoch,
-      state: change.state,
-      ...(previousOwner === undefined ? {} : { previousOwner }),
-      updatedAt: change.updatedAt,
-    });
+    this.partitions.set(change.partitionId, next);
     return true;
   }
   async commitScaler(
@@ -105,6 +118,8 @@ export class MemoryStore implements StateStore {
 }
 
 export class FakeEcs implements ServiceController {
+  readonly clusterName = 'flink';
+  readonly serviceName = 'taskmanager';
   service: ServiceState;
   updates: number[] = [];
   failUpdates = 0;

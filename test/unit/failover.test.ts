@@ -1,8 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { type AppConfig, parseConfig } from '../../lib/core/config';
 import type { PartitionChange, PartitionItem } from '../../lib/core/domain';
-import { Failover, type FailoverTrigger, MAX_ATTEMPTS, PRUNE_AFTER_SECONDS } from '../../lib/failover';
-import { FakeHeartbeats, FakeService } from '../support/failover-fakes';
+import { DependencyError } from '../../lib/core/errors';
+import {
+  Failover,
+  type FailoverTrigger,
+  MAX_ATTEMPTS,
+  MAX_WRITES_IN_FLIGHT,
+  PROTECTION_MINUTES,
+  PROTECTION_RENEW_MINUTES,
+  PRUNE_AFTER_SECONDS,
+} from '../../lib/failover';
+import { FakeHeartbeats, FakeService, RoundStore } from '../support/failover-fakes';
 import { ManualClock, MemoryStore } from '../support/fakes';
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
@@ -45,26 +54,20 @@ const schedule = (w: World): FailoverTrigger => ({
 
 function taskEvent(
   taskId: string,
-  ecs: {
-    lastStatus: string;
-    desiredStatus?: string;
-    healthStatus?: string;
-    version: number;
-    startedAt?: number;
-  },
-  over: { group?: string; clusterArn?: string } = {},
+  ecs: { lastStatus: string; desiredStatus?: string; version: number; startedAt?: number },
+  over: { service?: string; cluster?: string } = {},
 ): FailoverTrigger {
   return {
     kind: 'task-event',
     eventId: `e-${taskId}-${ecs.version}`,
     eventTime: new Date(T0),
     taskId,
-    clusterArn: over.clusterArn ?? 'arn:aws:ecs:eu-west-1:123456789012:cluster/flink',
-    group: over.group ?? 'service:taskmanager',
+    cluster: over.cluster ?? 'flink',
+    service: over.service ?? 'taskmanager',
     ecs: {
+      source: 'event',
       lastStatus: ecs.lastStatus,
       desiredStatus: ecs.desiredStatus ?? (ecs.lastStatus === 'STOPPED' ? 'STOPPED' : 'RUNNING'),
-      healthStatus: ecs.healthStatus ?? 'HEALTHY',
       version: ecs.version,
       ...(ecs.startedAt === undefined ? {} : { startedAt: ecs.startedAt }),
     },
@@ -119,8 +122,8 @@ describe('Class: Failover', () => {
     await tick(w);
     const before = new Map([...w.store.partitions.entries()].map(([id, p]) => [id, { ...p }]));
     // Act
-    w.ecs.task('tm-b').lastStatus = 'STOPPED';
-    const r = await w.failover.handle(taskEvent('tm-b', { lastStatus: 'STOPPED', version: 5 }));
+    const stopped = w.ecs.change('tm-b', { lastStatus: 'STOPPED', desiredStatus: 'STOPPED' });
+    const r = await w.failover.handle(taskEvent('tm-b', { lastStatus: 'STOPPED', version: stopped.version }));
     // Assess
     expect(r).toMatchObject({ outcome: 'Converged', failedOver: ['tm-b'], partitionsMoved: 4 });
     expect(r.healthChanges).toEqual([{ taskId: 'tm-b', from: 'HEALTHY', to: 'DEAD', reason: 'TaskStopped' }]);
@@ -131,7 +134,9 @@ describe('Class: Failover', () => {
     }
     expect(Object.values(owners(w.store)).sort()).toEqual([5, 5, 6]);
     // A late duplicate is ignored.
-    expect(await w.failover.handle(taskEvent('tm-b', { lastStatus: 'STOPPED', version: 5 }))).toMatchObject({
+    expect(
+      await w.failover.handle(taskEvent('tm-b', { lastStatus: 'STOPPED', version: stopped.version })),
+    ).toMatchObject({
       partitionsMoved: 0,
       healthChanges: [],
     });
@@ -151,7 +156,7 @@ describe('Class: Failover', () => {
     const w = world();
     const reads = w.store.writes;
     const r = await w.failover.handle(
-      taskEvent('x', { lastStatus: 'STOPPED', version: 2 }, { group: 'service:other' }),
+      taskEvent('x', { lastStatus: 'STOPPED', version: 2 }, { service: 'other' }),
     );
     expect(r.outcome).toBe('Ignored');
     expect(w.store.writes).toBe(reads);
@@ -181,15 +186,32 @@ describe('Class: Failover', () => {
     expect(owners(w.store)['tm-c']).toBeUndefined();
   });
 
-  it('stops a container-unhealthy TaskManager at once, whatever the rate limit', async () => {
+  it('stops a container-unhealthy TaskManager (as DescribeTasks reports it) at once, whatever the rate limit', async () => {
+    // Prepare
     const w = world(['tm-a', 'tm-b', 'tm-c'], { health: { maxStopsPerMinute: 0 } });
     await tick(w);
-    w.ecs.task('tm-a').healthStatus = 'UNHEALTHY';
-    const r = await w.failover.handle(
-      taskEvent('tm-a', { lastStatus: 'RUNNING', healthStatus: 'UNHEALTHY', version: 4 }),
-    );
+    w.ecs.change('tm-a', { healthStatus: 'UNHEALTHY' });
+    // Act
+    const r = await tick(w);
+    // Assess
     expect(r).toMatchObject({ stopped: ['tm-a'], failedOver: ['tm-a'] });
-    expect(w.ecs.stops[0]?.reason).toContain('unhealthy');
+    expect(r.healthChanges).toEqual([
+      { taskId: 'tm-a', from: 'HEALTHY', to: 'DEAD', reason: 'ContainerUnhealthy' },
+    ]);
+    expect(w.ecs.stops).toEqual([{ taskId: 'tm-a', reason: expect.stringContaining('unhealthy') }]);
+  });
+
+  it('takes no health from an ECS event: a healthStatus on one is ignored (AWS sends none)', async () => {
+    // Prepare
+    const w = world(['tm-a', 'tm-b', 'tm-c']);
+    await tick(w);
+    const event = taskEvent('tm-a', { lastStatus: 'RUNNING', version: 9 });
+    const withHealth = { ...event, ecs: { ...(event as { ecs: object }).ecs, healthStatus: 'UNHEALTHY' } };
+    // Act
+    const r = await w.failover.handle(withHealth as FailoverTrigger);
+    // Assess
+    expect(r).toMatchObject({ outcome: 'Converged', stopped: [], failedOver: [], partitionsMoved: 0 });
+    expect(w.store.tasks.get('tm-a')?.status).toBe('HEALTHY');
   });
 
   it('keeps a hung TaskManager’s partitions while StopTask fails', async () => {
@@ -404,13 +426,82 @@ describe('Class: Failover', () => {
   it('converges when concurrent invocations race on the same event', async () => {
     const w = world();
     await tick(w);
-    w.ecs.task('tm-a').lastStatus = 'STOPPED';
-    const event = taskEvent('tm-a', { lastStatus: 'STOPPED', version: 9 });
+    const stopped = w.ecs.change('tm-a', { lastStatus: 'STOPPED', desiredStatus: 'STOPPED' });
+    const event = taskEvent('tm-a', { lastStatus: 'STOPPED', version: stopped.version });
     const results = await Promise.all(Array.from({ length: 5 }, () => w.failover.handle(event)));
     expect(results.every((r) => r.outcome === 'Converged')).toBe(true);
     expect(results.reduce((n, r) => n + r.partitionsMoved, 0)).toBe(4);
     expect(
       [...w.store.partitions.values()].filter((p) => p.previousOwner === 'tm-a').every((p) => p.epoch === 2),
     ).toBe(true);
+  });
+
+  describe('issue 11 item 6: protection writes one task at a time (28.5 s for 48 TaskManagers at 500 ms a write)', () => {
+    const ids48 = Array.from({ length: 48 }, (_, i) => `tm-${String(i).padStart(2, '0')}`);
+    const rounds = (n: number) => Math.ceil(n / MAX_WRITES_IN_FLIGHT);
+
+    it('bootstraps 48 TaskManagers in parallel, bounded, write rounds (health, moves, protection)', async () => {
+      // Prepare
+      const store = new RoundStore();
+      const w = world(ids48, { partitions: 96 }, store);
+      // Act
+      const r = await tick(w);
+      // Assess: 48 TASK items, 96 partitions, 48 protection records, 16 writes at a time.
+      expect(r).toMatchObject({ outcome: 'Converged', partitionsMoved: 96, conflicts: 0 });
+      expect(r.protectionSet).toHaveLength(48);
+      expect(store.maxInFlight).toBe(MAX_WRITES_IN_FLIGHT);
+      expect(store.rounds).toBe(rounds(48) + rounds(96) + rounds(48));
+    });
+
+    it('renews the protection of 48 TaskManagers in ceil(48 / 16) = 3 write rounds, not 48', async () => {
+      // Prepare: a day after the bootstrap, every protection is due for renewal.
+      const store = new RoundStore();
+      const w = world(ids48, { partitions: 96 }, store);
+      await tick(w);
+      w.clock.advance((PROTECTION_MINUTES - PROTECTION_RENEW_MINUTES) * 60);
+      store.reset();
+      // Act
+      const r = await tick(w);
+      // Assess: at 500 ms a write round, 1.5 s instead of 24 s.
+      expect(r.protectionSet).toEqual(ids48);
+      expect(store.rounds).toBe(rounds(48));
+      expect(store.maxInFlight).toBe(MAX_WRITES_IN_FLIGHT);
+    });
+  });
+
+  describe('dependency failures: each reported, none thrown (outcomeOf)', () => {
+    it('a failed table read ends the invocation as Failed, naming the cause', async () => {
+      // Prepare
+      const w = world();
+      await tick(w);
+      w.store.readApp = async () => {
+        throw new DependencyError('DynamoDB Query failed (throttled): ThrottlingException', true);
+      };
+      // Act
+      const r = await tick(w);
+      // Assess
+      expect(r).toMatchObject({ outcome: 'Failed', partitionsMoved: 0 });
+      expect(r.problems.join('\n')).toMatch(/DynamoDB read failed.*ThrottlingException/);
+    });
+
+    it('a failed write ends the invocation as Failed after what was written, naming the cause', async () => {
+      // Prepare: tm-b stops; every partition write fails.
+      const w = world();
+      await tick(w);
+      w.store.writePartition = async () => {
+        throw new DependencyError('DynamoDB PutItem failed: InternalServerError', false);
+      };
+      const stopped = w.ecs.change('tm-b', { lastStatus: 'STOPPED', desiredStatus: 'STOPPED' });
+      // Act
+      const r = await w.failover.handle(
+        taskEvent('tm-b', { lastStatus: 'STOPPED', version: stopped.version }),
+      );
+      // Assess: the health write went through; the moves did not; the next trigger carries on.
+      expect(r).toMatchObject({ outcome: 'Failed', partitionsMoved: 0 });
+      expect(r.healthChanges).toEqual([
+        { taskId: 'tm-b', from: 'HEALTHY', to: 'DEAD', reason: 'TaskStopped' },
+      ]);
+      expect(r.problems.join('\n')).toMatch(/DynamoDB write failed.*InternalServerError/);
+    });
   });
 });

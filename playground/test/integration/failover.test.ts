@@ -14,7 +14,7 @@ import { ValidationError } from 'flink-ecs-autoscaler/lib/core/errors';
 import { METRIC_NAMES } from 'flink-ecs-autoscaler/lib/core/metric-names';
 import { loadFailoverRuntime } from 'flink-ecs-autoscaler/lib/runtime';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { EcsTaskStateChangeEvent } from '../../src/cloud/ecs-events';
+import { type EcsTaskStateChangeEvent, taskStateChangeEvent } from '../../src/cloud/ecs-events';
 import { type LocalCloud, startLocalCloud } from '../../src/cloud/local-cloud';
 import { type DynaliteHandle, startDynalite } from '../../src/dynalite';
 
@@ -289,6 +289,42 @@ describe('Integration: failover on the local cloud and dynalite', () => {
     expect(cloud.ecs.task(victim)?.lastStatus).toBe('STOPPED');
   });
 
+  it('a hung TaskManager whose container health check fails is handed over on ECS’s replacement events, which carry no health (AWS’s shape)', async () => {
+    // Prepare: health checks every 10 s, UNHEALTHY after 3 failures; ECS replaces such a task.
+    const env = await setup(3, { healthCheck: true });
+    await env.handler(scheduled());
+    const [victim] = runningIds(env) as [string];
+    const owned = (await assignmentsFor(env.store, env.name, victim)).length;
+    expect(owned).toBeGreaterThan(0);
+    const hungAt = clock.ms;
+    cloud.ecs.hang(victim);
+    env.hung.add(victim);
+    // Act: time passes in 5 s steps; every event is delivered as AWS sends it, without health.
+    let handedOverAt: number | undefined;
+    const results = [];
+    for (let t = 0; t < 120 && handedOverAt === undefined; t += 5) {
+      clock.ms += 5_000;
+      env.events.length = 0;
+      cloud.ecs.advanceTo(clock.ms);
+      for (const e of env.events.splice(0)) {
+        const { healthStatus: _h, containers, ...detail } = e.detail;
+        const asAws = {
+          ...e,
+          detail: { ...detail, containers: containers.map(({ healthStatus: _c, ...c }) => c) },
+        };
+        results.push(await env.handler(asAws));
+      }
+      if ((await assignmentsFor(env.store, env.name, victim)).length === 0) handedOverAt = clock.ms;
+    }
+    // Assess: within the health check's interval × retries (+ one step), on the fast path.
+    expect(handedOverAt).toBeDefined();
+    expect(((handedOverAt as number) - hungAt) / 1000).toBeLessThanOrEqual(3 * 10 + 5);
+    expect(results.flatMap((r) => r.failedOver)).toContain(victim);
+    expect(
+      await env.store.readApp(env.name).then((a) => a.tasks.find((t) => t.taskId === victim)?.status),
+    ).toMatch(/DEAD|DRAINING/);
+  });
+
   it('scale-in: the victim (fewest partitions, youngest) drains first, then loses protection and ECS stops exactly it', async () => {
     // Prepare: 5 TaskManagers, all protected and owning partitions.
     const env = await setup(5);
@@ -354,6 +390,116 @@ describe('Integration: failover on the local cloud and dynalite', () => {
     expect(
       await env.store.readApp(env.name).then((a) => a.tasks.find((t) => t.taskId === fresh)?.status),
     ).toBe('HEALTHY');
+  });
+
+  describe('issue 11 item 5: a stale STOPPED event fences a live TaskManager for good', () => {
+    /** An ECS Task State Change event of the task as it is now, with `detail` changed. */
+    function eventOf(taskId: string, detail: Partial<EcsTaskStateChangeEvent['detail']>) {
+      const task = cloud.ecs.task(taskId);
+      if (task === undefined) throw new Error(`no task ${taskId}`);
+      const e = taskStateChangeEvent(task, {
+        id: `forged-${++seq}`,
+        account: '123456789012',
+        region: 'eu-west-1',
+      });
+      return { ...e, detail: { ...e.detail, ...detail } };
+    }
+    /** PARTITION writes since `since` that named `taskId` the owner. */
+    const writesTo = (env: Env, taskId: string, since: number) =>
+      writes
+        .slice(since)
+        .filter((w) => w.table === env.tableName && w.sk.startsWith('PARTITION#') && w.item.owner === taskId);
+    const taskItem = async (env: Env, taskId: string) =>
+      (await env.store.readApp(env.name)).tasks.find((t) => t.taskId === taskId);
+
+    it('ignores a STOPPED event not newer than the version DescribeTasks reported: the TaskManager keeps its partitions', async () => {
+      // Prepare: the first reconcile records every task as DescribeTasks describes it (version 1).
+      const env = await setup(3);
+      await env.handler(scheduled());
+      const [victim] = runningIds(env) as [string];
+      const before = await partitionsOf(env);
+      const owned = [...before.values()].filter((p) => p.owner === victim);
+      expect(owned.length).toBeGreaterThan(0);
+      // Act: a stale (or replayed) STOPPED event of the running task, at version 1.
+      const stale = await env.handler(
+        eventOf(victim, { lastStatus: 'STOPPED', desiredStatus: 'STOPPED', version: 1 }),
+      );
+      const later = [await tick(env), await tick(env), await tick(env)];
+      // Assess: nothing was fenced: same owner, same epochs, still protected, never stopped.
+      expect(stale).toMatchObject({
+        outcome: 'Converged',
+        healthChanges: [],
+        partitionsMoved: 0,
+        failedOver: [],
+      });
+      expect(later.map((r) => r.partitionsMoved)).toEqual([0, 0, 0]);
+      expect(await taskItem(env, victim)).toMatchObject({ status: 'HEALTHY', ecsStatus: 'RUNNING' });
+      const after = await partitionsOf(env);
+      for (const p of owned) expect(after.get(p.partitionId)).toEqual(p);
+      expect(cloud.ecs.getTaskProtection(CLUSTER, [victim]).protectedTasks[0]?.protectionEnabled).toBe(true);
+      expect(cloud.ecs.task(victim)?.lastStatus).toBe('RUNNING');
+      // The version the first reconcile recorded, from DescribeTasks.
+      expect(await taskItem(env, victim)).toMatchObject({
+        status: 'HEALTHY',
+        ecsVersion: cloud.ecs.task(victim)?.version,
+      });
+    });
+
+    /**
+     * The state reconciles before this fix left: the task's item recorded at ECS version 0,
+     * then the stale STOPPED event at version 1 fenced it (DEAD, its partitions moved).
+     */
+    async function fencedButRunning(env: Env): Promise<{ victim: string; sinceWrites: number }> {
+      await env.handler(scheduled());
+      const [victim] = runningIds(env) as [string];
+      const item = await taskItem(env, victim);
+      if (item === undefined) throw new Error(`no item for ${victim}`);
+      const { version, ...rest } = item;
+      expect(await env.store.commitTask(env.name, version, { ...rest, ecsVersion: 0 })).toBe(true);
+      const fenced = await env.handler(
+        eventOf(victim, { lastStatus: 'STOPPED', desiredStatus: 'STOPPED', version: 1 }),
+      );
+      expect(fenced).toMatchObject({ failedOver: [victim] });
+      expect(cloud.ecs.task(victim)?.lastStatus).toBe('RUNNING');
+      return { victim, sinceWrites: writes.length };
+    }
+
+    it('stops a TaskManager recorded DEAD that DescribeTasks shows RUNNING: it owns nothing and ECS replaces it', async () => {
+      // Prepare
+      const env = await setup(3);
+      const { victim, sinceWrites } = await fencedButRunning(env);
+      const sinceRequests = cloud.requests.length;
+      // Act
+      const later = [await tick(env), await tick(env), await tick(env)];
+      // Assess: DescribeTasks' RUNNING is recorded, the fenced TaskManager is stopped (once).
+      expect(later.map((r) => r.stopped)).toEqual([[victim], [], []]);
+      expect(later[0]?.healthChanges).toEqual([]);
+      const stop = cloud.requests.find((q, i) => i >= sinceRequests && q.operation === 'StopTask');
+      expect(stop?.status).toBe(200);
+      expect(cloud.ecs.task(victim)?.desiredStatus).toBe('STOPPED');
+      expect(await taskItem(env, victim)).toMatchObject({ status: 'DEAD', ecsStatus: 'RUNNING' });
+      expect((await taskItem(env, victim))?.stopRequestedAt).toBeDefined();
+      // It owns nothing and was given nothing.
+      expect(await assignmentsFor(env.store, env.name, victim)).toEqual([]);
+      expect(writesTo(env, victim, sinceWrites)).toEqual([]);
+    });
+
+    it('a later, higher-version event does not give a DEAD TaskManager its partitions back', async () => {
+      // Prepare
+      const env = await setup(3);
+      const { victim, sinceWrites } = await fencedButRunning(env);
+      // Act
+      const revived = await env.handler(
+        eventOf(victim, { lastStatus: 'RUNNING', desiredStatus: 'RUNNING', version: 40 }),
+      );
+      const later = [await tick(env), await tick(env)];
+      // Assess: still DEAD, owns nothing, stopped once (the event found it fenced but running).
+      expect(revived).toMatchObject({ partitionsMoved: 0, healthChanges: [] });
+      expect([revived, ...later].flatMap((r) => r.stopped)).toEqual([victim]);
+      expect(await taskItem(env, victim)).toMatchObject({ status: 'DEAD', ecsVersion: 40 });
+      expect(await assignmentsFor(env.store, env.name, victim)).toEqual([]);
+      expect(writesTo(env, victim, sinceWrites)).toEqual([]);
+    });
   });
 
   it('a consumer sees its partitions with epochs and is fenced after a failover', async () => {

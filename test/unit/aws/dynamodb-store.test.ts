@@ -334,7 +334,7 @@ describe('Class: DynamoDbStateStore', () => {
       expect(decisions.map((d) => d.decisionId)).toEqual(['d-2', 'd-1']);
     });
 
-    it('asks for the rest on the next page until the limit is reached', async () => {
+    it('reads the next page (the SDK paginator) until the limit is reached, and no page more', async () => {
       // Prepare
       const lastKey = { pk: { S: `APP#${APP}` }, sk: { S: 'DECISION#x' } };
       ddb
@@ -353,7 +353,7 @@ describe('Class: DynamoDbStateStore', () => {
 
       // Assess
       expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 2);
-      expect(ddb).toHaveReceivedNthCommandWith(QueryCommand, 2, { Limit: 1, ExclusiveStartKey: lastKey });
+      expect(ddb).toHaveReceivedNthCommandWith(QueryCommand, 2, { Limit: 2, ExclusiveStartKey: lastKey });
       expect(decisions.map((d) => d.decisionId)).toEqual(['d-3', 'd-2']);
     });
   });

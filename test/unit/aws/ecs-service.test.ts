@@ -37,6 +37,16 @@ describe('Class: EcsServiceController', () => {
     ecs.reset();
   });
 
+  it('knows the names of its cluster and service, given names or ARNs', () => {
+    expect([controller.clusterName, controller.serviceName]).toEqual([CLUSTER, SERVICE]);
+    const byArn = new EcsServiceController(
+      client,
+      `arn:aws:ecs:us-east-1:123456789012:cluster/${CLUSTER}`,
+      `arn:aws:ecs:us-east-1:123456789012:service/${CLUSTER}/${SERVICE}`,
+    );
+    expect([byArn.clusterName, byArn.serviceName]).toEqual([CLUSTER, SERVICE]);
+  });
+
   describe('describeService', () => {
     it('reads the counts and status of the bound service', async () => {
       // Prepare
@@ -159,6 +169,21 @@ describe('Class: EcsServiceController', () => {
       });
     });
 
+    it('sends the absolute count whatever ECS holds now, without reading it (never an increment)', async () => {
+      // Prepare: ECS holds 9; an increment would have to read it.
+      ecs.on(DescribeServicesCommand).resolves({ services: [{ serviceName: SERVICE, desiredCount: 9 }] });
+      ecs.on(UpdateServiceCommand).resolves({});
+
+      // Act
+      await controller.setDesiredCount(5);
+      await controller.setDesiredCount(5);
+
+      // Assess
+      expect(ecs).toHaveReceivedCommandTimes(DescribeServicesCommand, 0);
+      const counts = ecs.commandCalls(UpdateServiceCommand).map((c) => c.args[0].input.desiredCount);
+      expect(counts).toEqual([5, 5]);
+    });
+
     it('accepts zero', async () => {
       // Prepare
       ecs.on(UpdateServiceCommand).resolves({});
@@ -263,6 +288,7 @@ describe('Class: EcsServiceController', () => {
             startedAt,
             createdAt,
             stoppedReason: 'Essential container exited',
+            version: 7,
           },
           { taskArn: arn('b') },
         ],
@@ -271,11 +297,12 @@ describe('Class: EcsServiceController', () => {
       // Act
       const [a, b] = await controller.listTasks();
 
-      // Assess
+      // Assess: ECS's version counter is carried (events not newer than it are stale).
       expect(a).toMatchObject({
         taskId: 'a',
         lastStatus: 'STOPPED',
         healthStatus: 'UNHEALTHY',
+        version: 7,
         startedAt,
         createdAt,
         stoppedReason: 'Essential container exited',

@@ -47,8 +47,20 @@ function item(over: Partial<TaskHealthItem> = {}): TaskHealthItem {
   };
 }
 
+/** An ECS Task State Change event (no health: AWS's events carry none). */
 function ecs(over: Partial<EcsObservation> = {}): EcsObservation {
-  return { lastStatus: 'RUNNING', desiredStatus: 'RUNNING', healthStatus: 'HEALTHY', ...over };
+  return { source: 'event', lastStatus: 'RUNNING', desiredStatus: 'RUNNING', ...over };
+}
+
+/** A DescribeTasks result: status, container health and version as of the read. */
+function described(over: Partial<EcsObservation> = {}): EcsObservation {
+  return {
+    source: 'describe',
+    lastStatus: 'RUNNING',
+    desiredStatus: 'RUNNING',
+    healthStatus: 'HEALTHY',
+    ...over,
+  };
 }
 
 interface RuleCase {
@@ -134,20 +146,30 @@ describe('Rule: task stopped', () => {
 describe('Rule: container unhealthy', () => {
   checkRule(containerUnhealthyRule, [
     {
-      name: 'UNHEALTHY is dead',
-      obs: { ecs: ecs({ healthStatus: 'UNHEALTHY', version: 4 }), lastDatapointAt: T0 },
+      name: 'UNHEALTHY (DescribeTasks) is dead',
+      obs: { ecs: described({ healthStatus: 'UNHEALTHY', version: 4 }), lastDatapointAt: T0 },
       expect: { status: 'DEAD', reason: 'ContainerUnhealthy' },
     },
-    { name: 'HEALTHY passes', obs: { ecs: ecs({ version: 4 }) }, expect: 'pass' },
+    {
+      name: 'UNHEALTHY at the recorded version is dead (a health change need not raise the version)',
+      obs: { ecs: described({ healthStatus: 'UNHEALTHY', version: 3 }) },
+      expect: { status: 'DEAD', reason: 'ContainerUnhealthy' },
+    },
+    { name: 'HEALTHY passes', obs: { ecs: described({ version: 4 }) }, expect: 'pass' },
     {
       name: 'UNKNOWN (no health check) passes',
-      obs: { ecs: ecs({ healthStatus: 'UNKNOWN' }) },
+      obs: { ecs: described({ healthStatus: 'UNKNOWN' }) },
       expect: 'pass',
     },
     { name: 'no ECS observation passes', expect: 'pass' },
     {
-      name: 'a stale UNHEALTHY event is ignored',
-      obs: { ecs: ecs({ healthStatus: 'UNHEALTHY', version: 2 }) },
+      name: 'a DescribeTasks result older than the record is ignored',
+      obs: { ecs: described({ healthStatus: 'UNHEALTHY', version: 2 }) },
+      expect: 'pass',
+    },
+    {
+      name: 'a healthStatus on an event is ignored (AWS sends none)',
+      obs: { ecs: ecs({ healthStatus: 'UNHEALTHY', version: 4 }) },
       expect: 'pass',
     },
   ]);
@@ -360,7 +382,7 @@ describe('Function: nextHealth', () => {
       name: 'UNHEALTHY wins over a stop request',
       obs: {
         reconcile: false,
-        ecs: ecs({ desiredStatus: 'STOPPED', healthStatus: 'UNHEALTHY', version: 4 }),
+        ecs: described({ desiredStatus: 'STOPPED', healthStatus: 'UNHEALTHY', version: 4 }),
       },
       expect: { status: 'DEAD', reason: 'ContainerUnhealthy' },
     },
@@ -384,7 +406,7 @@ describe('Function: nextHealth', () => {
     {
       name: 'a DescribeTasks result without a version is applied and keeps the recorded version',
       prev: { status: 'SUSPECT', ecsStatus: 'PENDING', startedAt: undefined },
-      obs: { reconcile: true, ecs: ecs({ startedAt: T0 - 2 * S }) },
+      obs: { reconcile: true, ecs: described({ startedAt: T0 - 2 * S }) },
       expect: {
         status: 'HEALTHY',
         reason: 'HeartbeatFresh',
@@ -448,7 +470,7 @@ describe('Function: nextHealth', () => {
     // Prepare: the record says STOPPED (from an event); a ListTasks snapshot taken earlier says RUNNING.
     const prev = item({ status: 'DEAD', ecsStatus: 'STOPPED', ecsVersion: 9 });
     // Act
-    const t = nextHealth(prev, { reconcile: true, ecs: ecs(), lastDatapointAt: T0 }, DEFAULTS, T0);
+    const t = nextHealth(prev, { reconcile: true, ecs: described(), lastDatapointAt: T0 }, DEFAULTS, T0);
     // Assess
     expect(t.next).toMatchObject({ status: 'DEAD', ecsStatus: 'STOPPED' });
     expect(t.ecsEventIgnored).toBe(true);
