@@ -47,8 +47,8 @@ export const DEFAULT_METRICS_SERVICE_NAME = 'flink-ecs-autoscaler';
  * the commands of each function's scenarios and compares); no Scan, no table-level operations.
  */
 export const TABLE_ACTIONS: Readonly<Record<FunctionName, readonly string[]>> = {
-  // readScaler (GetItem), commitScaler and putDecision (PutItem), clearPending (UpdateItem), status (Query).
-  scaler: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  // readScaler (GetItem), commitScaler and putDecision (PutItem), status (Query).
+  scaler: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem'],
   // readApp (Query), commitTask and writePartition (PutItem), deleteTask (DeleteItem).
   failover: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
 };

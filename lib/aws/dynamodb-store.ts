@@ -20,7 +20,6 @@ import {
   type PutItemCommandInput,
   paginateQuery,
   type QueryCommandInput,
-  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import * as z from 'zod';
