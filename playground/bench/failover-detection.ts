@@ -46,4 +46,6 @@ for (const kind of ['kill', 'hang']) {
       ` (min ${Math.min(...known)} s, max ${Math.max(...known)} s)`,
   );
 }
-console.log(`max unowned ${f.maxUnownedSeconds} s, double-owned partition-seconds ${f.doubleOwnedPartitionSeconds}`);
+console.log(
+  `max unowned ${f.maxUnownedSeconds} s, double-owned partition-seconds ${f.doubleOwnedPartitionSeconds}`,
+);

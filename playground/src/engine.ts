@@ -229,7 +229,8 @@ async function startHarness(
     dynamodbEndpoint: dynamo.endpoint,
   });
   try {
-    for (const alarm of scenario.alarms ?? []) cloud.cloudwatch.alarms.define(alarmDefinition(alarm), clock.ms);
+    for (const alarm of scenario.alarms ?? [])
+      cloud.cloudwatch.alarms.define(alarmDefinition(alarm), clock.ms);
     cloud.ecs.createCluster(SIM_CLUSTER);
     cloud.ecs.createService({
       cluster: SIM_CLUSTER,

@@ -55,6 +55,41 @@ function coerce(member: string, value: string): unknown {
 
 type Node = Record<string, unknown>;
 
+/** The child container at `key` of an object or array, created as `make()` when absent. */
+function childOf<T>(parent: Node | unknown[], key: string | number, make: () => T): T {
+  const holder = parent as Record<string | number, unknown>;
+  const existing = holder[key];
+  if (existing !== undefined) return existing as T;
+  const created = make();
+  holder[key] = created;
+  return created;
+}
+
+/** Sets one form value at its path: `Name.member.N` is the N-th (1-based) element of list Name. */
+function setPath(root: Node, parts: readonly string[], value: string): void {
+  let node: Node = root;
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i] ?? '';
+    const isList = parts[i + 1] === 'member' && /^\d+$/.test(parts[i + 2] ?? '');
+    if (!isList) {
+      if (i === parts.length - 1) {
+        node[part] = coerce(part, value);
+        return;
+      }
+      node = childOf<Node>(node, part, () => ({}));
+      continue;
+    }
+    const list = childOf<unknown[]>(node, part, () => []);
+    const index = Number(parts[i + 2]) - 1;
+    if (i + 2 === parts.length - 1) {
+      list[index] = coerce(part, value);
+      return;
+    }
+    node = childOf<Node>(list, index, () => ({}));
+    i += 2;
+  }
+}
+
 /** Turns `a.member.2.b` keys into nested objects and arrays (members are 1-based). */
 export function parseQueryForm(body: string): QueryRequest {
   const params = new URLSearchParams(body);
@@ -70,33 +105,7 @@ export function parseQueryForm(body: string): QueryRequest {
       version = value;
       continue;
     }
-    const parts = key.split('.');
-    let node: Node = root;
-    let member = parts[0] ?? '';
-    for (let i = 0; i < parts.length; i++) {
-      const part = parts[i] ?? '';
-      const isList = parts[i + 1] === 'member' && /^\d+$/.test(parts[i + 2] ?? '');
-      const last = isList ? i + 2 === parts.length - 1 : i === parts.length - 1;
-      if (isList) {
-        member = part;
-        const index = Number(parts[i + 2]) - 1;
-        const list = (Array.isArray(node[part]) ? node[part] : (node[part] = [])) as unknown[];
-        if (last) {
-          list[index] = coerce(member, value);
-          break;
-        }
-        const child = (list[index] ??= {}) as Node;
-        node = child;
-        i += 2;
-        continue;
-      }
-      member = part;
-      if (last) {
-        node[part] = coerce(member, value);
-        break;
-      }
-      node = (node[part] ??= {}) as Node;
-    }
+    setPath(root, key.split('.'), value);
   }
   return { action, version, input: compactLists(root) as Record<string, unknown> };
 }
@@ -150,7 +159,8 @@ function fieldsXml(node: Node): string {
 
 /** The XML document of a successful query-protocol response. */
 export function queryResponseXml(action: string, output: Record<string, unknown>, requestId: string): string {
-  const result = Object.keys(output).length === 0 ? '' : `<${action}Result>${fieldsXml(output)}</${action}Result>`;
+  const result =
+    Object.keys(output).length === 0 ? '' : `<${action}Result>${fieldsXml(output)}</${action}Result>`;
   return (
     `<${action}Response xmlns="${CLOUDWATCH_XMLNS}">${result}` +
     `<ResponseMetadata><RequestId>${escapeXml(requestId)}</RequestId></ResponseMetadata></${action}Response>`

@@ -7,8 +7,9 @@
  * (form POST, XML), which cloudwatch-query.ts turns into the same objects. Errors are thrown
  * as CloudWatchApiError.
  */
-import type { Alarm } from './cloudwatch-alarms';
+
 import * as z from 'zod';
+import type { Alarm } from './cloudwatch-alarms';
 import {
   type CloudWatchStore,
   isSupportedStatistic,
@@ -216,7 +217,9 @@ export function metricDataToDatums(
     }
     const resolution = d.StorageResolution ?? 60;
     if (resolution !== 1 && resolution !== 60) {
-      throw invalid(`The value ${resolution} for parameter ${path}.StorageResolution is invalid: it must be 1 or 60.`);
+      throw invalid(
+        `The value ${resolution} for parameter ${path}.StorageResolution is invalid: it must be 1 or 60.`,
+      );
     }
     const base = {
       namespace,
@@ -457,12 +460,24 @@ function listMetrics(
     .listMetrics({
       ...(request.Namespace === undefined ? {} : { namespace: request.Namespace }),
       ...(request.MetricName === undefined ? {} : { metricName: request.MetricName }),
-      dimensions: (request.Dimensions ?? []).map((d) => ({ name: d.Name, ...(d.Value === undefined ? {} : { value: d.Value }) })),
+      dimensions: (request.Dimensions ?? []).map((d) => ({
+        name: d.Name,
+        ...(d.Value === undefined ? {} : { value: d.Value }),
+      })),
       recentlyActive: request.RecentlyActive !== undefined,
       nowMs: ctx.nowMs,
     })
-    .map((m) => ({ Namespace: m.namespace, MetricName: m.metricName, Dimensions: dimensionsToWire(m.dimensions) }));
-  const print = fingerprint([request.Namespace, request.MetricName, request.Dimensions, request.RecentlyActive]);
+    .map((m) => ({
+      Namespace: m.namespace,
+      MetricName: m.metricName,
+      Dimensions: dimensionsToWire(m.dimensions),
+    }));
+  const print = fingerprint([
+    request.Namespace,
+    request.MetricName,
+    request.Dimensions,
+    request.RecentlyActive,
+  ]);
   const offset = pageOffset(request.NextToken, print);
   const end = offset + LIST_METRICS_PAGE;
   return {
@@ -497,7 +512,10 @@ export function alarmToWire(a: Alarm): Record<string, unknown> {
   };
 }
 
-function describeAlarms(store: CloudWatchStore, request: z.infer<typeof DescribeAlarmsInput>): Record<string, unknown> {
+function describeAlarms(
+  store: CloudWatchStore,
+  request: z.infer<typeof DescribeAlarmsInput>,
+): Record<string, unknown> {
   if (request.AlarmNames !== undefined && request.AlarmNamePrefix !== undefined) {
     throw new CloudWatchApiError(
       'InvalidParameterCombination',

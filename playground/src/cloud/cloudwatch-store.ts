@@ -409,7 +409,12 @@ export class CloudWatchStore {
       if (filter.metricName !== undefined && metricName !== filter.metricName) continue;
       const dimensions = parseDimensions(dims);
       const wanted = filter.dimensions ?? [];
-      if (!wanted.every((d) => Object.hasOwn(dimensions, d.name) && (d.value === undefined || dimensions[d.name] === d.value))) {
+      if (
+        !wanted.every(
+          (d) =>
+            Object.hasOwn(dimensions, d.name) && (d.value === undefined || dimensions[d.name] === d.value),
+        )
+      ) {
         continue;
       }
       let active = false;

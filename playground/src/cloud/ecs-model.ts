@@ -492,7 +492,8 @@ export class EcsModel {
    * its ARN; the first registration of a family is revision 1.
    */
   registerTaskDefinition(family: string, next = true): string {
-    const revision = (this.taskDefinitions.get(family) ?? 0) + (next || !this.taskDefinitions.has(family) ? 1 : 0);
+    const revision =
+      (this.taskDefinitions.get(family) ?? 0) + (next || !this.taskDefinitions.has(family) ? 1 : 0);
     this.taskDefinitions.set(family, revision);
     return this.taskDefinitionArn(family, revision);
   }
@@ -634,7 +635,10 @@ export class EcsModel {
     service.config = config;
     if (update.desiredCount !== undefined) service.desiredCount = update.desiredCount;
     service.updatedAtMs = this.now;
-    if (update.forceNewDeployment === true || (taskDefinitionArn !== undefined && taskDefinitionArn !== primary.taskDefinitionArn)) {
+    if (
+      update.forceNewDeployment === true ||
+      (taskDefinitionArn !== undefined && taskDefinitionArn !== primary.taskDefinitionArn)
+    ) {
       service.deployments.unshift(this.newDeployment(taskDefinitionArn ?? primary.taskDefinitionArn));
       service.steady = false;
     }
@@ -987,7 +991,9 @@ export class EcsModel {
       (d) => d === primary || service.current.some((t) => t.deployment === d),
     );
     if (remaining.length !== service.deployments.length) service.deployments = remaining;
-    const running = service.current.filter((t) => t.lastStatus === 'RUNNING' && t.desiredStatus === 'RUNNING');
+    const running = service.current.filter(
+      (t) => t.lastStatus === 'RUNNING' && t.desiredStatus === 'RUNNING',
+    );
     const settled =
       service.deployments.length === 1 &&
       service.current.every((t) => t.desiredStatus === 'RUNNING' && t.lastStatus === 'RUNNING') &&
@@ -996,9 +1002,13 @@ export class EcsModel {
     if (settled && primary.rolloutState === 'IN_PROGRESS') {
       primary.rolloutState = 'COMPLETED';
       primary.updatedAtMs = this.now;
-      this.serviceEvent(service, `(service ${service.name}) (deployment ${primary.id}) deployment completed.`);
+      this.serviceEvent(
+        service,
+        `(service ${service.name}) (deployment ${primary.id}) deployment completed.`,
+      );
     }
-    if (settled && !service.steady) this.serviceEvent(service, `(service ${service.name}) has reached a steady state.`);
+    if (settled && !service.steady)
+      this.serviceEvent(service, `(service ${service.name}) has reached a steady state.`);
     service.steady = settled;
   }
 
@@ -1013,7 +1023,10 @@ export class EcsModel {
     if (tasks.length === 0) return;
     service.steady = false;
     const list = tasks.map((t) => `(task ${t.taskId})`).join(' ');
-    this.serviceEvent(service, `(service ${service.name}) has stopped ${tasks.length} running tasks: ${list}.`);
+    this.serviceEvent(
+      service,
+      `(service ${service.name}) has stopped ${tasks.length} running tasks: ${list}.`,
+    );
   }
 
   private reportBlockedScaleIn(service: ServiceRecord, protectedSurplus: number): void {
@@ -1052,7 +1065,13 @@ export class EcsModel {
     const [family = '', revisionText] = name.split(':');
     const latest = this.taskDefinitions.get(family);
     const revision = revisionText === undefined ? latest : Number(revisionText);
-    if (latest === undefined || revision === undefined || !Number.isInteger(revision) || revision < 1 || revision > latest) {
+    if (
+      latest === undefined ||
+      revision === undefined ||
+      !Number.isInteger(revision) ||
+      revision < 1 ||
+      revision > latest
+    ) {
       throw new EcsApiError('ClientException', 'TaskDefinition not found.');
     }
     return this.taskDefinitionArn(family, revision);
@@ -1278,8 +1297,15 @@ function deploymentConfiguration(
   base: DeploymentConfiguration,
   update: Partial<DeploymentConfiguration> | undefined,
 ): DeploymentConfiguration {
-  const out = { ...base, ...Object.fromEntries(Object.entries(update ?? {}).filter(([, v]) => v !== undefined)) };
-  if (!Number.isInteger(out.minimumHealthyPercent) || out.minimumHealthyPercent < 0 || out.minimumHealthyPercent > 100) {
+  const out = {
+    ...base,
+    ...Object.fromEntries(Object.entries(update ?? {}).filter(([, v]) => v !== undefined)),
+  };
+  if (
+    !Number.isInteger(out.minimumHealthyPercent) ||
+    out.minimumHealthyPercent < 0 ||
+    out.minimumHealthyPercent > 100
+  ) {
     throw new EcsApiError(
       'InvalidParameterException',
       'deploymentConfiguration.minimumHealthyPercent must be an integer from 0 to 100.',

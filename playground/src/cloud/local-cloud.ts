@@ -167,7 +167,10 @@ function errorResponse(route: Route, error: AwsApiError, requestId: string): Loc
   if (route.query && error instanceof CloudWatchApiError) {
     const named =
       error.code === 'UnknownOperationException'
-        ? new CloudWatchApiError('InvalidAction', `The action ${route.operation || '(none)'} is not valid for this web service.`)
+        ? new CloudWatchApiError(
+            'InvalidAction',
+            `The action ${route.operation || '(none)'} is not valid for this web service.`,
+          )
         : error;
     return {
       status: named.httpStatus,
@@ -244,12 +247,14 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const forward = async (request: LocalCloudRequest): Promise<LocalCloudResponse> => {
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(request.headers)) {
-      if (v !== undefined && !['host', 'content-length', 'connection'].includes(k.toLowerCase())) headers[k] = v;
+      if (v !== undefined && !['host', 'content-length', 'connection'].includes(k.toLowerCase()))
+        headers[k] = v;
     }
     const reply = await fetch(dynamodbEndpoint ?? '', { method: 'POST', headers, body: request.body });
     const out: Record<string, string> = {};
     reply.headers.forEach((value, key) => {
-      if (!['content-length', 'connection', 'transfer-encoding', 'keep-alive', 'date'].includes(key)) out[key] = value;
+      if (!['content-length', 'connection', 'transfer-encoding', 'keep-alive', 'date'].includes(key))
+        out[key] = value;
     });
     return { status: reply.status, headers: out, body: await reply.text() };
   };

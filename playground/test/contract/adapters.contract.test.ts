@@ -104,7 +104,9 @@ describe.each(['local', 'moto'] as const)('Adapter contracts on %s', (name) => {
       } catch {
         failed = true;
       }
-      expect(failed, `moto now meets "${title}": drop it from moto-gaps.ts and docs/local-cloud.md`).toBe(true);
+      expect(failed, `moto now meets "${title}": drop it from moto-gaps.ts and docs/local-cloud.md`).toBe(
+        true,
+      );
     });
   };
 
@@ -162,7 +164,11 @@ describe.each(['local', 'moto'] as const)('Adapter contracts on %s', (name) => {
     const tasks = await controller.listTasks();
     expect(tasks.map((t) => t.taskArn).sort()).toEqual([...taskArns].sort());
     for (const t of tasks) {
-      expect(t).toMatchObject({ lastStatus: 'RUNNING', desiredStatus: 'RUNNING', group: `service:${service}` });
+      expect(t).toMatchObject({
+        lastStatus: 'RUNNING',
+        desiredStatus: 'RUNNING',
+        group: `service:${service}`,
+      });
     }
   });
 
@@ -226,7 +232,12 @@ describe.each(['local', 'moto'] as const)('Adapter contracts on %s', (name) => {
       }),
     );
   };
-  const query = (namespace: string, dims: Record<string, string>, periodSeconds: number, stat = 'Average') => ({
+  const query = (
+    namespace: string,
+    dims: Record<string, string>,
+    periodSeconds: number,
+    stat = 'Average',
+  ) => ({
     id: 'q1',
     namespace,
     metricName: 'load',
@@ -245,7 +256,11 @@ describe.each(['local', 'moto'] as const)('Adapter contracts on %s', (name) => {
       { at: m0 + 40_000, value: 6 },
       { at: m0 + MIN, value: 4 },
     ]);
-    const [series] = await metrics.getMetricData([query(ns, dims, 60)], new Date(m0 - 5 * MIN), new Date(m0 + 5 * MIN));
+    const [series] = await metrics.getMetricData(
+      [query(ns, dims, 60)],
+      new Date(m0 - 5 * MIN),
+      new Date(m0 + 5 * MIN),
+    );
     expect(series).toEqual({ id: 'q1', timestamps: [m0, m0 + MIN], values: [3, 4], status: 'Complete' });
   });
 
@@ -297,38 +312,53 @@ describe.each(['local', 'moto'] as const)('Adapter contracts on %s', (name) => {
     const ns = unique('Contract/Hi');
     const dims = { TaskId: unique('tm-') };
     const m0 = minuteAgo(10);
-    await put(ns, dims, [
-      { at: m0 + 5_000, value: 2 },
-      { at: m0 + 35_000, value: 4 },
-    ], 1);
-    const [series] = await metrics.getMetricData([query(ns, dims, 10)], new Date(m0 - 5 * MIN), new Date(m0 + 5 * MIN));
+    await put(
+      ns,
+      dims,
+      [
+        { at: m0 + 5_000, value: 2 },
+        { at: m0 + 35_000, value: 4 },
+      ],
+      1,
+    );
+    const [series] = await metrics.getMetricData(
+      [query(ns, dims, 10)],
+      new Date(m0 - 5 * MIN),
+      new Date(m0 + 5 * MIN),
+    );
     expect(series?.timestamps).toEqual([m0, m0 + 30_000]);
     expect(series?.values).toEqual([2, 4]);
   });
 
-  contract('CloudWatch GetMetricData: a 10 s period returns nothing for data older than 3 hours', async () => {
-    const ns = unique('Contract/Old');
-    const dims = { TaskId: unique('tm-') };
-    const old = minuteAgo(5 * 60);
-    await put(ns, dims, [{ at: old + 10_000, value: 7 }], 1);
-    const window = [new Date(old - 10 * MIN), new Date(old + 10 * MIN)] as const;
-    const [fine] = await metrics.getMetricData([query(ns, dims, 10)], ...window);
-    const [minute] = await metrics.getMetricData([query(ns, dims, 60)], ...window);
-    expect(fine?.values).toEqual([]);
-    expect(minute?.timestamps).toEqual([old]);
-  });
+  contract(
+    'CloudWatch GetMetricData: a 10 s period returns nothing for data older than 3 hours',
+    async () => {
+      const ns = unique('Contract/Old');
+      const dims = { TaskId: unique('tm-') };
+      const old = minuteAgo(5 * 60);
+      await put(ns, dims, [{ at: old + 10_000, value: 7 }], 1);
+      const window = [new Date(old - 10 * MIN), new Date(old + 10 * MIN)] as const;
+      const [fine] = await metrics.getMetricData([query(ns, dims, 10)], ...window);
+      const [minute] = await metrics.getMetricData([query(ns, dims, 60)], ...window);
+      expect(fine?.values).toEqual([]);
+      expect(minute?.timestamps).toEqual([old]);
+    },
+  );
 
-  contract('CloudWatch PutMetricData: a StorageResolution other than 1 or 60 is InvalidParameterValue', async () => {
-    const ns = unique('Contract/Res');
-    await expect(
-      backend.clients.cloudwatch.send(
-        new PutMetricDataCommand({
-          Namespace: ns,
-          MetricData: [{ MetricName: 'load', Value: 1, StorageResolution: 5 }],
-        }),
-      ),
-    ).rejects.toBeInstanceOf(InvalidParameterValueException);
-  });
+  contract(
+    'CloudWatch PutMetricData: a StorageResolution other than 1 or 60 is InvalidParameterValue',
+    async () => {
+      const ns = unique('Contract/Res');
+      await expect(
+        backend.clients.cloudwatch.send(
+          new PutMetricDataCommand({
+            Namespace: ns,
+            MetricData: [{ MetricName: 'load', Value: 1, StorageResolution: 5 }],
+          }),
+        ),
+      ).rejects.toBeInstanceOf(InvalidParameterValueException);
+    },
+  );
 
   contract('CloudWatch GetMetricData: a period of 7 s is InvalidParameterValue', async () => {
     const ns = unique('Contract/Period');
@@ -338,7 +368,12 @@ describe.each(['local', 'moto'] as const)('Adapter contracts on %s', (name) => {
         new GetMetricDataCommand({
           StartTime: new Date(m0 - MIN),
           EndTime: new Date(m0 + MIN),
-          MetricDataQueries: [{ Id: 'q', MetricStat: { Metric: { Namespace: ns, MetricName: 'load' }, Period: 7, Stat: 'Sum' } }],
+          MetricDataQueries: [
+            {
+              Id: 'q',
+              MetricStat: { Metric: { Namespace: ns, MetricName: 'load' }, Period: 7, Stat: 'Sum' },
+            },
+          ],
         }),
       ),
     ).rejects.toThrow();
@@ -350,8 +385,14 @@ describe.each(['local', 'moto'] as const)('Adapter contracts on %s', (name) => {
     const app = unique('app');
     expect(await store.commitScaler(app, 0, { recommendations: [], desired: 2 })).toBe(true);
     expect(await store.commitScaler(app, 0, { recommendations: [], desired: 5 })).toBe(false);
-    expect(await store.commitScaler(app, 1, { recommendations: [{ at: 1, desired: 3 }], desired: 3 })).toBe(true);
-    expect(await store.readScaler(app)).toEqual({ version: 2, desired: 3, recommendations: [{ at: 1, desired: 3 }] });
+    expect(await store.commitScaler(app, 1, { recommendations: [{ at: 1, desired: 3 }], desired: 3 })).toBe(
+      true,
+    );
+    expect(await store.readScaler(app)).toEqual({
+      version: 2,
+      desired: 3,
+      recommendations: [{ at: 1, desired: 3 }],
+    });
   });
 
   contract('DynamoDB writePartition: conditional on owner and epoch', async () => {
@@ -370,34 +411,55 @@ describe.each(['local', 'moto'] as const)('Adapter contracts on %s', (name) => {
     const stale = await store.writePartition(app, change(null, 'tm-b', 0));
     const next = await store.writePartition(app, change('tm-a', 'tm-b', 1));
     expect([first, stale, next]).toEqual([true, false, true]);
-    expect(await store.readPartition(app, 7)).toMatchObject({ owner: 'tm-b', epoch: 2, previousOwner: 'tm-a' });
+    expect(await store.readPartition(app, 7)).toMatchObject({
+      owner: 'tm-b',
+      epoch: 2,
+      previousOwner: 'tm-a',
+    });
   });
 
-  contract('DynamoDB readApp: one query, the scaler, tasks and partitions of the app only, no decisions', async () => {
-    const app = unique('app');
-    await store.commitScaler(app, 0, { recommendations: [], desired: 2 });
-    const table = TABLE;
-    for (const t of ['b-task', 'a-task']) {
-      await backend.clients.dynamodb.send(new PutItemCommand({ TableName: table, Item: taskToItem(app, taskItem(t)) }));
-    }
-    await backend.clients.dynamodb.send(
-      new PutItemCommand({
-        TableName: table,
-        Item: partitionToItem(app, { partitionId: 3, owner: 'a-task', epoch: 1, state: 'ASSIGNED', updatedAt: 1 }),
-      }),
-    );
-    await backend.clients.dynamodb.send(new PutItemCommand({ TableName: table, Item: taskToItem(`${app}-x`, taskItem('z')) }));
-    await store.putDecision(app, decision('d-1', '2026-01-01T00:00:00.000Z'), 2_000_000_000);
-    const items = await store.readApp(app);
-    expect(items.scaler).toMatchObject({ version: 1, desired: 2 });
-    expect(items.tasks.map((t) => t.taskId)).toEqual(['a-task', 'b-task']);
-    expect(items.partitions.map((p) => [p.partitionId, p.owner])).toEqual([[3, 'a-task']]);
-  });
+  contract(
+    'DynamoDB readApp: one query, the scaler, tasks and partitions of the app only, no decisions',
+    async () => {
+      const app = unique('app');
+      await store.commitScaler(app, 0, { recommendations: [], desired: 2 });
+      const table = TABLE;
+      for (const t of ['b-task', 'a-task']) {
+        await backend.clients.dynamodb.send(
+          new PutItemCommand({ TableName: table, Item: taskToItem(app, taskItem(t)) }),
+        );
+      }
+      await backend.clients.dynamodb.send(
+        new PutItemCommand({
+          TableName: table,
+          Item: partitionToItem(app, {
+            partitionId: 3,
+            owner: 'a-task',
+            epoch: 1,
+            state: 'ASSIGNED',
+            updatedAt: 1,
+          }),
+        }),
+      );
+      await backend.clients.dynamodb.send(
+        new PutItemCommand({ TableName: table, Item: taskToItem(`${app}-x`, taskItem('z')) }),
+      );
+      await store.putDecision(app, decision('d-1', '2026-01-01T00:00:00.000Z'), 2_000_000_000);
+      const items = await store.readApp(app);
+      expect(items.scaler).toMatchObject({ version: 1, desired: 2 });
+      expect(items.tasks.map((t) => t.taskId)).toEqual(['a-task', 'b-task']);
+      expect(items.partitions.map((p) => [p.partitionId, p.owner])).toEqual([[3, 'a-task']]);
+    },
+  );
 
   contract('DynamoDB listDecisions: newest first, at most the limit', async () => {
     const app = unique('app');
     for (let i = 0; i < 5; i++) {
-      await store.putDecision(app, decision(`d-${i}`, new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString()), 2_000_000_000);
+      await store.putDecision(
+        app,
+        decision(`d-${i}`, new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString()),
+        2_000_000_000,
+      );
     }
     expect((await store.listDecisions(app, 3)).map((d) => d.decisionId)).toEqual(['d-4', 'd-3', 'd-2']);
   });
@@ -423,4 +485,3 @@ describe('The recorded moto gaps', () => {
     }
   });
 });
-

@@ -40,7 +40,11 @@ export interface Backend {
 function network(subnet: string, securityGroup: string) {
   // securityGroups is optional in AWS (the VPC's default group); moto 5.2 fails (500, a KeyError) without it.
   return {
-    awsvpcConfiguration: { subnets: [subnet], securityGroups: [securityGroup], assignPublicIp: 'DISABLED' as const },
+    awsvpcConfiguration: {
+      subnets: [subnet],
+      securityGroups: [securityGroup],
+      assignPublicIp: 'DISABLED' as const,
+    },
   };
 }
 
@@ -76,8 +80,18 @@ export async function startLocalBackend(): Promise<Backend> {
     name: 'local',
     clients,
     async arrangeService(cluster, service, count) {
-      cloud.ecs.createService({ cluster, serviceName: service, desiredCount: count, initialTasksRunning: true });
-      cloud.ecs.createService({ cluster, serviceName: `${service}-other`, desiredCount: 1, initialTasksRunning: true });
+      cloud.ecs.createService({
+        cluster,
+        serviceName: service,
+        desiredCount: count,
+        initialTasksRunning: true,
+      });
+      cloud.ecs.createService({
+        cluster,
+        serviceName: `${service}-other`,
+        desiredCount: 1,
+        initialTasksRunning: true,
+      });
       const arns = (name: string) => cloud.ecs.tasks({ cluster, serviceName: name }).map((t) => t.taskArn);
       return { cluster, service, taskArns: arns(service), otherTaskArn: arns(`${service}-other`)[0] ?? '' };
     },
@@ -93,9 +107,13 @@ export const MOTO_PREREQUISITE =
   "moto's server mode (PyPI: pip install 'moto[server]'; .ci/run installs it) for python3";
 
 function motoAvailable(): string | undefined {
-  const probe = spawnSync('python3', ['-c', 'import moto, moto.server, flask, flask_cors; print(moto.__version__)'], {
-    encoding: 'utf8',
-  });
+  const probe = spawnSync(
+    'python3',
+    ['-c', 'import moto, moto.server, flask, flask_cors; print(moto.__version__)'],
+    {
+      encoding: 'utf8',
+    },
+  );
   return probe.status === 0 ? probe.stdout.trim() : undefined;
 }
 
@@ -111,7 +129,11 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function waitUntilAnswering(endpoint: string, child: ChildProcess, output: () => string): Promise<void> {
+async function waitUntilAnswering(
+  endpoint: string,
+  child: ChildProcess,
+  output: () => string,
+): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`moto_server exited with ${child.exitCode}: ${output()}`);
@@ -138,7 +160,14 @@ export async function startMotoBackend(): Promise<Backend> {
   const port = await freePort();
   const child = spawn(
     'python3',
-    ['-c', 'import sys; from moto.server import main; sys.exit(main(sys.argv[1:]))', '-H', '127.0.0.1', '-p', String(port)],
+    [
+      '-c',
+      'import sys; from moto.server import main; sys.exit(main(sys.argv[1:]))',
+      '-H',
+      '127.0.0.1',
+      '-p',
+      String(port),
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let log = '';
@@ -174,7 +203,9 @@ export async function startMotoBackend(): Promise<Backend> {
           cpu: '1024',
           memory: '4096',
           // Container cpu/memory are optional on Fargate, but moto 5.2's RunTask fails (500, a TypeError) without them.
-          containerDefinitions: [{ name: 'taskmanager', image: 'flink:1.20', essential: true, cpu: 1024, memory: 4096 }],
+          containerDefinitions: [
+            { name: 'taskmanager', image: 'flink:1.20', essential: true, cpu: 1024, memory: 4096 },
+          ],
         }),
       );
       const taskDefinition = td.taskDefinition?.taskDefinitionArn ?? family;

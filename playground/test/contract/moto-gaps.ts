@@ -43,7 +43,8 @@ export const MOTO_GAPS: Readonly<Record<string, MotoGap>> = {
   },
   'CloudWatch GetMetricData: a same-named metric of another namespace never answers': {
     moto: 'a query whose dimensions match no metric exactly is answered with another namespace’s metric of that name and dimensions',
-    reference: 'https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html#Dimension',
+    reference:
+      'https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html#Dimension',
   },
   'CloudWatch GetMetricData: standard-resolution data has no sub-minute points': {
     moto: 'standard-resolution (StorageResolution 60) points are returned at the 10 s period asked',

@@ -20,7 +20,9 @@ let now = T0;
 let cloud: LocalCloud;
 let cloudwatch: CloudWatchClient;
 
-async function query(params: Record<string, string>): Promise<{ status: number; type: string; body: string }> {
+async function query(
+  params: Record<string, string>,
+): Promise<{ status: number; type: string; body: string }> {
   const res = await fetch(cloud.endpoint, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
@@ -147,7 +149,12 @@ describe('Local CloudWatch: the query protocol', () => {
   });
 
   it('answers errors as XML ErrorResponse documents with Type, Code and Message', async () => {
-    const bad = await query({ Action: 'PutMetricData', Namespace: 'AWS/EC2', 'MetricData.member.1.MetricName': 'm', 'MetricData.member.1.Value': '1' });
+    const bad = await query({
+      Action: 'PutMetricData',
+      Namespace: 'AWS/EC2',
+      'MetricData.member.1.MetricName': 'm',
+      'MetricData.member.1.Value': '1',
+    });
     const unknown = await query({ Action: 'Frobnicate' });
     const resolution = await query({
       Action: 'PutMetricData',
@@ -160,7 +167,9 @@ describe('Local CloudWatch: the query protocol', () => {
     expect(bad.body).toMatch(
       /^<ErrorResponse xmlns="http:\/\/monitoring\.amazonaws\.com\/doc\/2010-08-01\/"><Error><Type>Sender<\/Type><Code>InvalidParameterValue<\/Code><Message>The value AWS\/ for parameter Namespace is invalid\.<\/Message><\/Error><RequestId>[0-9a-f-]{36}<\/RequestId><\/ErrorResponse>$/,
     );
-    expect(unknown.body).toContain('<Code>InvalidAction</Code><Message>The action Frobnicate is not valid for this web service.</Message>');
+    expect(unknown.body).toContain(
+      '<Code>InvalidAction</Code><Message>The action Frobnicate is not valid for this web service.</Message>',
+    );
     expect(resolution.body).toContain('<Code>InvalidParameterValue</Code>');
     expect(cloud.requests.map((r) => [r.operation, r.status, r.errorCode])).toEqual([
       ['PutMetricData', 400, 'InvalidParameterValue'],
@@ -179,7 +188,9 @@ describe('Local CloudWatch: the query protocol', () => {
     ]);
     expect(alarming.body).toContain('<AlarmName>lag-high</AlarmName>');
     expect(alarming.body).not.toContain('busy-high');
-    expect(alarming.body).toContain(`<StateValue>ALARM</StateValue><StateReason>lag above 60 s</StateReason><StateUpdatedTimestamp>${new Date(T0 + MIN).toISOString()}</StateUpdatedTimestamp>`);
+    expect(alarming.body).toContain(
+      `<StateValue>ALARM</StateValue><StateReason>lag above 60 s</StateReason><StateUpdatedTimestamp>${new Date(T0 + MIN).toISOString()}</StateUpdatedTimestamp>`,
+    );
   });
 });
 
@@ -202,7 +213,9 @@ describe('Local CloudWatch: ListMetrics and DescribeAlarms over JSON', () => {
         ],
       }),
     );
-    await cloudwatch.send(new PutMetricDataCommand({ Namespace: 'Other', MetricData: [metric('busy', {}, T0 - MIN)] }));
+    await cloudwatch.send(
+      new PutMetricDataCommand({ Namespace: 'Other', MetricData: [metric('busy', {}, T0 - MIN)] }),
+    );
 
     // Act
     const flink = await cloudwatch.send(new ListMetricsCommand({ Namespace: 'Flink' }));
@@ -210,17 +223,29 @@ describe('Local CloudWatch: ListMetrics and DescribeAlarms over JSON', () => {
       new ListMetricsCommand({ MetricName: 'busy', Dimensions: [{ Name: 'TaskId', Value: 'b' }] }),
     );
     const withTask = await cloudwatch.send(new ListMetricsCommand({ Dimensions: [{ Name: 'TaskId' }] }));
-    const recent = await cloudwatch.send(new ListMetricsCommand({ Namespace: 'Flink', RecentlyActive: 'PT3H' }));
+    const recent = await cloudwatch.send(
+      new ListMetricsCommand({ Namespace: 'Flink', RecentlyActive: 'PT3H' }),
+    );
     now = T0 + 15 * 86_400_000;
     const later = await cloudwatch.send(new ListMetricsCommand({}));
 
     // Assess
     expect(flink.Metrics?.map((m) => m.MetricName)).toEqual(['busy', 'busy', 'lag']);
     expect(busyB.Metrics).toEqual([
-      { Namespace: 'Flink', MetricName: 'busy', Dimensions: [{ Name: 'Cluster', Value: 'c' }, { Name: 'TaskId', Value: 'b' }] },
+      {
+        Namespace: 'Flink',
+        MetricName: 'busy',
+        Dimensions: [
+          { Name: 'Cluster', Value: 'c' },
+          { Name: 'TaskId', Value: 'b' },
+        ],
+      },
     ]);
     expect(withTask.Metrics).toHaveLength(2);
-    expect(recent.Metrics?.map((m) => m.Dimensions?.find((d) => d.Name === 'TaskId')?.Value ?? '-')).toEqual(['a', '-']);
+    expect(recent.Metrics?.map((m) => m.Dimensions?.find((d) => d.Name === 'TaskId')?.Value ?? '-')).toEqual([
+      'a',
+      '-',
+    ]);
     expect(later.Metrics).toEqual([]);
   });
 

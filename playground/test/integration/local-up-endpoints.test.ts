@@ -33,7 +33,11 @@ describe('local up: one port for every service', () => {
       dynamodb: up.endpoint,
       lambda: up.endpoint,
     });
-    expect([up.cluster, up.service, up.tableName]).toEqual(['flink-sim', 'taskmanager', 'flink-ecs-autoscaler']);
+    expect([up.cluster, up.service, up.tableName]).toEqual([
+      'flink-sim',
+      'taskmanager',
+      'flink-ecs-autoscaler',
+    ]);
     expect(localEnvironment(up)).toMatchObject({
       AWS_ENDPOINT_URL_ECS: up.endpoint,
       AWS_ENDPOINT_URL_CLOUDWATCH: up.endpoint,
@@ -51,8 +55,12 @@ describe('local up: one port for every service', () => {
     const lambda = new LambdaClient(config);
     try {
       const clusters = await ecs.send(new ListClustersCommand({}));
-      const services = await ecs.send(new DescribeServicesCommand({ cluster: up.cluster, services: [up.service] }));
-      const metrics = await cloudwatch.send(new ListMetricsCommand({ Namespace: 'ECS/ContainerInsights/Prometheus' }));
+      const services = await ecs.send(
+        new DescribeServicesCommand({ cluster: up.cluster, services: [up.service] }),
+      );
+      const metrics = await cloudwatch.send(
+        new ListMetricsCommand({ Namespace: 'ECS/ContainerInsights/Prometheus' }),
+      );
       const alarms = await cloudwatch.send(new DescribeAlarmsCommand({}));
       const items = await dynamodb.send(
         new QueryCommand({
@@ -118,7 +126,12 @@ describe('local up: what it prints', () => {
   it('puts the same in the --json document', async () => {
     const doc = JSON.parse((await run(true)).split('\n')[0] ?? '{}') as Record<string, unknown>;
     expect(doc).toMatchObject({
-      endpoints: { ecs: doc.endpoint, cloudwatch: doc.endpoint, dynamodb: doc.endpoint, lambda: doc.endpoint },
+      endpoints: {
+        ecs: doc.endpoint,
+        cloudwatch: doc.endpoint,
+        dynamodb: doc.endpoint,
+        lambda: doc.endpoint,
+      },
       cluster: 'flink-sim',
       service: 'taskmanager',
       tableName: 'flink-ecs-autoscaler',

@@ -300,7 +300,14 @@ describe('Class: CloudWatchStore — resolution and retention by age', () => {
   const HOUR = 60 * MIN;
   const DAY = 24 * HOUR;
   const put = (store: CloudWatchStore, at: number, value: number, storageResolution: 1 | 60) =>
-    store.put({ namespace: NS, metricName: 'load', dimensions: DIMS, timestampMs: at, value, storageResolution });
+    store.put({
+      namespace: NS,
+      metricName: 'load',
+      dimensions: DIMS,
+      timestampMs: at,
+      value,
+      storageResolution,
+    });
   const get = (store: CloudWatchStore, periodSeconds: number, startMs: number, nowMs: number) =>
     store.query({
       namespace: NS,
@@ -348,7 +355,14 @@ describe('Class: CloudWatchStore — resolution and retention by age', () => {
   it('refuses a storage resolution other than 1 or 60', () => {
     const store = new CloudWatchStore();
     expect(() =>
-      store.put({ namespace: NS, metricName: 'm', dimensions: {}, timestampMs: T0, value: 1, storageResolution: 5 as 1 }),
+      store.put({
+        namespace: NS,
+        metricName: 'm',
+        dimensions: {},
+        timestampMs: T0,
+        value: 1,
+        storageResolution: 5 as 1,
+      }),
     ).toThrow(SimulationUsageError);
   });
 });

@@ -4,8 +4,8 @@
  * Availability Zone balance on placement and scale-in, protection during deployments.
  */
 import { describe, expect, it } from 'vitest';
-import { handleEcsOperation } from '../../src/cloud/ecs-server';
 import { type CreateServiceOptions, EcsModel } from '../../src/cloud/ecs-model';
+import { handleEcsOperation } from '../../src/cloud/ecs-server';
 import { EcsApiError } from '../../src/cloud/errors';
 
 const T0 = Date.UTC(2025, 0, 1);
@@ -63,13 +63,18 @@ describe('Local ECS: rolling deployments', () => {
     expect(done.events.map((e) => e.message).slice(0, 3)).toEqual([
       '(service tm) has reached a steady state.',
       `(service tm) (deployment ${done.deployments[0]?.id}) deployment completed.`,
-      expect.stringMatching(/^\(service tm\) has stopped 2 running tasks: \(task [0-9a-f]{32}\) \(task [0-9a-f]{32}\)\.$/),
+      expect.stringMatching(
+        /^\(service tm\) has stopped 2 running tasks: \(task [0-9a-f]{32}\) \(task [0-9a-f]{32}\)\.$/,
+      ),
     ]);
   });
 
   it('stops old tasks first down to minimumHealthyPercent when maximumPercent leaves no room', () => {
     // Prepare
-    const model = setup({ desiredCount: 4, deploymentConfiguration: { minimumHealthyPercent: 50, maximumPercent: 100 } });
+    const model = setup({
+      desiredCount: 4,
+      deploymentConfiguration: { minimumHealthyPercent: 50, maximumPercent: 100 },
+    });
     const revision2 = model.registerTaskDefinition('flink-taskmanager');
 
     // Act
@@ -122,8 +127,12 @@ describe('Local ECS: rolling deployments', () => {
   it('starts no deployment for a desiredCount change: the PRIMARY stays COMPLETED', () => {
     const model = setup();
     model.updateService('flink', 'tm', { desiredCount: 3 });
-    expect(service(model).deployments.map((d) => [d.status, d.rolloutState])).toEqual([['PRIMARY', 'COMPLETED']]);
-    expect(service(model).events[0]?.message).toMatch(/^\(service tm\) has started 1 tasks: \(task [0-9a-f]{32}\)\.$/);
+    expect(service(model).deployments.map((d) => [d.status, d.rolloutState])).toEqual([
+      ['PRIMARY', 'COMPLETED'],
+    ]);
+    expect(service(model).events[0]?.message).toMatch(
+      /^\(service tm\) has started 1 tasks: \(task [0-9a-f]{32}\)\.$/,
+    );
   });
 });
 
@@ -131,10 +140,18 @@ describe('Local ECS: Availability Zones and scale-in', () => {
   it('places tasks in the zone with the fewest and scales in from the zone with the most', () => {
     // Prepare
     const model = setup({ desiredCount: 5 });
-    const zones = () => model.tasks({ serviceName: 'tm' }).filter((t) => t.desiredStatus === 'RUNNING').map((t) => t.availabilityZone).sort();
+    const zones = () =>
+      model
+        .tasks({ serviceName: 'tm' })
+        .filter((t) => t.desiredStatus === 'RUNNING')
+        .map((t) => t.availabilityZone)
+        .sort();
     const placed = zones();
     // Protect both tasks of us-east-1a: the scale-in must still keep the zones balanced.
-    const inA = model.tasks({ serviceName: 'tm' }).filter((t) => t.availabilityZone === 'us-east-1a').map((t) => t.taskId);
+    const inA = model
+      .tasks({ serviceName: 'tm' })
+      .filter((t) => t.availabilityZone === 'us-east-1a')
+      .map((t) => t.taskId);
     model.updateTaskProtection('flink', inA, true, 60);
 
     // Act
@@ -177,9 +194,18 @@ describe('Local ECS wire: ListClusters and UpdateService', () => {
       service: 'tm',
       forceNewDeployment: true,
       deploymentConfiguration: { minimumHealthyPercent: 50 },
-    }) as { service: { deployments: { status: string; rolloutState: string }[]; deploymentConfiguration: unknown; events: unknown[] } };
+    }) as {
+      service: {
+        deployments: { status: string; rolloutState: string }[];
+        deploymentConfiguration: unknown;
+        events: unknown[];
+      };
+    };
     expect(out.service.deployments.map((d) => d.status)).toEqual(['PRIMARY', 'ACTIVE']);
-    expect(out.service.deploymentConfiguration).toMatchObject({ minimumHealthyPercent: 50, maximumPercent: 200 });
+    expect(out.service.deploymentConfiguration).toMatchObject({
+      minimumHealthyPercent: 50,
+      maximumPercent: 200,
+    });
     expect(out.service.events.length).toBeGreaterThan(0);
   });
 });

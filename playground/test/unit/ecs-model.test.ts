@@ -9,7 +9,10 @@ const TASK_ARN = /^arn:aws:ecs:us-east-1:123456789012:task\/flink\/[0-9a-f]{32}$
 
 function setup(
   options: EcsModelOptions &
-    Pick<CreateServiceOptions, 'deploymentConfiguration'> & { desiredCount?: number; initialTasksRunning?: boolean } = {},
+    Pick<CreateServiceOptions, 'deploymentConfiguration'> & {
+      desiredCount?: number;
+      initialTasksRunning?: boolean;
+    } = {},
 ): {
   model: EcsModel;
   events: EcsTaskStateChangeEvent[];
@@ -329,7 +332,11 @@ describe('Class: EcsModel', () => {
       // replacement first (maximumPercent 200 leaves room) and stops the unhealthy task once
       // the replacement is HEALTHY (RUNNING at 110 s, first check passes at 120 s).
       expect(before).toMatchObject({ lastStatus: 'RUNNING', healthStatus: 'HEALTHY', hung: true });
-      expect(unhealthy).toMatchObject({ lastStatus: 'RUNNING', desiredStatus: 'RUNNING', healthStatus: 'UNHEALTHY' });
+      expect(unhealthy).toMatchObject({
+        lastStatus: 'RUNNING',
+        desiredStatus: 'RUNNING',
+        healthStatus: 'UNHEALTHY',
+      });
       expect(waiting).toMatchObject({ lastStatus: 'RUNNING', desiredStatus: 'RUNNING' });
       const history = eventsOf(events, hung ?? '').map((e) => [e.detail.lastStatus, e.time]);
       expect(history).toEqual([
@@ -372,7 +379,10 @@ describe('Class: EcsModel', () => {
         lastStatus: 'STOPPED',
         stoppedReason: 'Task failed container health checks',
       });
-      expect(model.serviceCounts('flink', 'taskmanagers')).toMatchObject({ runningCount: 1, pendingCount: 1 });
+      expect(model.serviceCounts('flink', 'taskmanagers')).toMatchObject({
+        runningCount: 1,
+        pendingCount: 1,
+      });
     });
 
     it('never detects a hung task when the container has no health check', () => {
@@ -450,9 +460,7 @@ describe('Class: EcsModel', () => {
           createdAt: '2025-01-01T00:00:00.000Z',
           startedAt: '2025-01-01T00:01:00.000Z',
           stoppedAt: '2025-01-01T00:02:00.000Z',
-          containers: [
-            { name: 'taskmanager', lastStatus: 'STOPPED', exitCode: 137, networkInterfaces: [] },
-          ],
+          containers: [{ name: 'taskmanager', lastStatus: 'STOPPED', exitCode: 137, networkInterfaces: [] }],
         },
       });
       expect(last?.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
