@@ -7,7 +7,7 @@
  *   npx tsx playground/bench/failover-detection.ts
  */
 import { simulatePolicy } from '../src/engine';
-import { parseScenario, scenarioTrace } from '../src/scenario';
+import { failoverScenario } from './failover-scenario';
 
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
@@ -17,26 +17,8 @@ const faults = PHASES.flatMap((phase, i) => [
   { atSeconds: 600 + i * 1200 + phase, kind: 'kill' as const },
   { atSeconds: 1200 + i * 1200 + phase, kind: 'hang' as const },
 ]);
-const scenario = parseScenario({
-  name: 'failover-detection',
-  seed: 7,
-  durationSeconds: 600 + PHASES.length * 1200 + 600,
-  stepSeconds: 10,
-  trace: { shape: 'constant', rate: 3000 },
-  cluster: {
-    partitions: 32,
-    slotsPerTaskManager: 2,
-    recordsPerSecondPerSlot: 500,
-    initialTaskManagers: 4,
-    minTaskManagers: 2,
-    maxTaskManagers: 8,
-    startupSeconds: 60,
-    restartSeconds: 30,
-    checkpointIntervalSeconds: 60,
-  },
-  faults,
-});
-const { run } = await simulatePolicy({ path: 'inline', scenario, trace: scenarioTrace(scenario) }, 'rate');
+const loaded = failoverScenario('failover-detection', 600 + PHASES.length * 1200 + 600, faults);
+const { run } = await simulatePolicy(loaded, 'rate');
 const f = run.result.failover;
 for (const kind of ['kill', 'hang']) {
   const times = f.events.filter((e) => e.kind === kind).map((e) => e.reassignedAfterSeconds);

@@ -24,8 +24,9 @@ import { CloudWatchMetricsSource } from 'flink-ecs-autoscaler/lib/aws/cloudwatch
 import { DynamoDbStateStore, partitionToItem, taskToItem } from 'flink-ecs-autoscaler/lib/aws/dynamodb-store';
 import { EcsServiceController, taskIdFromArn } from 'flink-ecs-autoscaler/lib/aws/ecs-service';
 import { createTable } from 'flink-ecs-autoscaler/lib/aws/table';
-import type { DecisionRecord, TaskHealthItem } from 'flink-ecs-autoscaler/lib/ports';
+import type { TaskHealthItem } from 'flink-ecs-autoscaler/lib/ports';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decisionRecord } from '../support/records';
 import { type Backend, type BackendName, startLocalBackend, startMotoBackend } from './backends';
 import { MOTO_GAPS } from './moto-gaps';
 
@@ -40,22 +41,7 @@ function minuteAgo(minutesAgo: number): number {
   return Math.floor(Date.now() / MIN) * MIN - minutesAgo * MIN;
 }
 
-function decision(decisionId: string, at: string): DecisionRecord {
-  return {
-    decisionId,
-    at,
-    trigger: 'schedule',
-    policy: 'rate',
-    current: 2,
-    running: 2,
-    recommended: 3,
-    desired: 3,
-    reason: 'Applied',
-    applied: true,
-    dryRun: false,
-    inputs: { inputRate: 900, hot: [] },
-  };
-}
+const decision = decisionRecord;
 
 function taskItem(taskId: string): TaskHealthItem {
   return {
