@@ -14,11 +14,7 @@ import {
   taskToItem,
 } from 'flink-ecs-autoscaler/lib/aws/dynamodb-store';
 import { createTable, TABLE_KEY } from 'flink-ecs-autoscaler/lib/aws/table';
-import type {
-  PartitionItem,
-  ScalerState,
-  TaskHealthItem,
-} from 'flink-ecs-autoscaler/lib/ports';
+import type { PartitionItem, ScalerState, TaskHealthItem } from 'flink-ecs-autoscaler/lib/ports';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type DynaliteHandle, startDynalite } from '../../src/dynalite';
 import { decisionRecord } from '../support/records';
