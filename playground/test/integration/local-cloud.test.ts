@@ -660,7 +660,7 @@ describe('Local cloud: the server itself', () => {
     const badJson = await post('AmazonEC2ContainerServiceV20141113.DescribeServices', '{not json');
     const unknownTarget = await post('Nope_20200101.DoThing', '{}');
     const noTarget = await post(undefined, '{}');
-    const unknownOperation = await post('GraniteServiceVersion20100801.DescribeAlarms', '{}');
+    const unknownOperation = await post('GraniteServiceVersion20100801.PutDashboard', '{}');
     const alive = await ecs.send(new DescribeServicesCommand({ cluster: CLUSTER, services: [SERVICE] }));
 
     // Assess
