@@ -18,10 +18,13 @@ export function registerLocalCommands(program: Command): void {
   local
     .command('up')
     .description(
-      'Start the local cloud, dynalite and the simulated Flink cluster in accelerated real time, with the real scaler function behind a Lambda-compatible endpoint on 127.0.0.1',
+      'Start the local cloud (ECS, CloudWatch), dynalite and the simulated Flink cluster in accelerated real time, with the real scaler function behind a Lambda-compatible endpoint, all on one port of 127.0.0.1',
     )
     .addOption(
-      new Option('--port <port>', 'port of the Lambda endpoint on 127.0.0.1 (0: any free port)')
+      new Option(
+        '--port <port>',
+        'port on 127.0.0.1 that serves every local service: ECS, CloudWatch, DynamoDB and Lambda (0: any free port)',
+      )
         .argParser(wholeNumberArg(0, 65_535))
         .default(DEFAULT_LOCAL_PORT),
     )
@@ -43,7 +46,10 @@ export function registerLocalCommands(program: Command): void {
         .default('flink-ecs-autoscaler-local'),
     )
     .option('--quiet', 'no progress line every 10 simulated minutes')
-    .option('--json', 'print one JSON document {endpoint, functionName, region, …} once ready')
+    .option(
+      '--json',
+      'print one JSON document {endpoints, cluster, service, tableName, functionName, region, environment, …} once ready',
+    )
     .addHelpText(
       'after',
       `
@@ -53,7 +59,8 @@ Examples:
   flink-ecs-autoscaler local up --scenario playground/scenarios/demo.json --policy threshold
 
 Then, in another terminal:
-  flink-ecs-autoscaler status --endpoint http://127.0.0.1:${DEFAULT_LOCAL_PORT} --function flink-ecs-autoscaler-local`,
+  flink-ecs-autoscaler status --endpoint http://127.0.0.1:${DEFAULT_LOCAL_PORT} --function flink-ecs-autoscaler-local
+  AWS_ENDPOINT_URL_ECS=http://127.0.0.1:${DEFAULT_LOCAL_PORT} aws ecs list-clusters   (it prints every export line)`,
     )
     .action(async (opts: LocalUpCommandOptions) => (await loadPlayground()).runLocalUp(opts));
 }

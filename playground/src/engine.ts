@@ -13,6 +13,7 @@ import { createTable } from 'flink-ecs-autoscaler/lib/aws/table';
 import type { AppConfigInput, PolicyMode } from 'flink-ecs-autoscaler/lib/core/config';
 import { loadScalerRuntime } from 'flink-ecs-autoscaler/lib/runtime';
 import { createController, type PolicyName, scalerMode } from './baselines/controller';
+import type { AlarmDefinition } from './cloud/cloudwatch-alarms';
 import { type LocalCloud, startLocalCloud } from './cloud/local-cloud';
 import { localCloudRequestHandler } from './cloud/request-handler';
 import { startDynalite } from './dynalite';
@@ -188,6 +189,25 @@ class AlarmEvaluator {
   }
 }
 
+/** The namespace of the playground's own alarm metrics (lag and busy, evaluated by AlarmEvaluator). */
+export const SIM_ALARM_NAMESPACE = 'FlinkEcsAutoscaler/Playground';
+
+/** What DescribeAlarms shows of a scenario's alarm: a 60 s metric alarm on the playground's lag or busy metric. */
+function alarmDefinition(alarm: AlarmSpec): AlarmDefinition {
+  return {
+    name: alarm.name,
+    description: `playground alarm on ${alarm.metric}`,
+    namespace: SIM_ALARM_NAMESPACE,
+    metricName: alarm.metric === 'lagSeconds' ? 'LagSeconds' : 'MaxBusyFraction',
+    dimensions: { ClusterName: SIM_CLUSTER },
+    statistic: alarm.metric === 'lagSeconds' ? 'Average' : 'Maximum',
+    periodSeconds: SCHEDULE_SECONDS,
+    evaluationPeriods: alarm.evaluationPeriods,
+    threshold: alarm.threshold,
+    comparison: alarm.comparison,
+  };
+}
+
 interface Harness {
   readonly cloud: LocalCloud;
   readonly handler: ScalerHandler;
@@ -206,8 +226,11 @@ async function startHarness(
   const cloud = await startLocalCloud({
     clock: () => clock.ms,
     ecs: { seed: scenario.seed, startMs: SIM_EPOCH_MS, startupSeconds: scenario.cluster.startupSeconds },
+    dynamodbEndpoint: dynamo.endpoint,
   });
   try {
+    for (const alarm of scenario.alarms ?? [])
+      cloud.cloudwatch.alarms.define(alarmDefinition(alarm), clock.ms);
     cloud.ecs.createCluster(SIM_CLUSTER);
     cloud.ecs.createService({
       cluster: SIM_CLUSTER,
@@ -371,6 +394,12 @@ export async function simulatePolicy(
       clock.ms = SIM_EPOCH_MS + tEnd * 1000;
       if (tEnd % SCHEDULE_SECONDS === 0) {
         for (const change of alarms.evaluate()) {
+          cloud.cloudwatch.alarms.setState(
+            change.alarm.name,
+            change.state,
+            `simulated ${change.alarm.metric} crossed ${change.alarm.threshold}`,
+            clock.ms,
+          );
           await invoke(tEnd, alarmEvent(clock.ms, change.alarm, change.state), 'alarm');
         }
         await invoke(tEnd, scheduledEvent(clock.ms, ++ticks), 'schedule');

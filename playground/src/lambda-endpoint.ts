@@ -36,6 +36,12 @@ export interface LambdaEndpointOptions {
   readonly region?: string;
   /** Used in the ARNs of error messages. @default '123456789012' */
   readonly accountId?: string;
+  /**
+   * Serves every request whose path is not a Lambda API path (/2015-03-31/…) — the local
+   * cloud's ECS, CloudWatch and DynamoDB, so that one port serves all four services.
+   * @default none: such requests get 404 UnknownOperationException
+   */
+  readonly fallback?: (req: IncomingMessage, res: ServerResponse) => void;
 }
 
 /** The API operation of a request; `Unknown` for a path the endpoint does not serve. */
@@ -69,6 +75,7 @@ export interface LambdaEndpoint {
 
 /** Lambda's synchronous invocation payload limit. */
 const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
+const LAMBDA_API_PREFIX = '/2015-03-31/';
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/;
 const CONFIGURATION_PATH = /^\/2015-03-31\/functions\/([^/]+)\/configuration\/?$/;
 
@@ -286,7 +293,8 @@ export async function startLambdaEndpoint(options: LambdaEndpointOptions): Promi
   };
 
   const server: Server = createServer((req, res) => {
-    void serve(req, res);
+    if (options.fallback && !(req.url ?? '/').startsWith(LAMBDA_API_PREFIX)) options.fallback(req, res);
+    else void serve(req, res);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -2,9 +2,12 @@
  * `flink-ecs-autoscaler local up`: the local cloud (ECS + CloudWatch), dynalite and the
  * simulated Flink cluster of playground/src/engine, run in accelerated real time (the simulated
  * clock advances `speed`× wall time), with the real scaler handler behind a
- * Lambda-compatible invoke endpoint on 127.0.0.1. Pointing the operator CLI at that endpoint
- * (`--endpoint`) makes every command work as it does against AWS. The scaler's schedule
- * ticks, alarms and the failover function run inside the engine as in `simulate`.
+ * Lambda-compatible invoke endpoint on 127.0.0.1. One port serves all four services: Lambda
+ * by its REST paths, ECS and CloudWatch (JSON) by X-Amz-Target, CloudWatch's query protocol
+ * by its form's Action, and DynamoDB (X-Amz-Target DynamoDB_20120810.*) passed through to
+ * dynalite — so the operator CLI, the AWS SDKs and the AWS CLI all work against it with the
+ * `AWS_ENDPOINT_URL_<SERVICE>` variables it prints. The scaler's schedule ticks, alarms and the
+ * failover function run inside the engine as in `simulate`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AutoscalerError } from 'flink-ecs-autoscaler/lib/core/errors';
@@ -63,6 +66,8 @@ export const PLAYGROUND_SCENARIO: ScenarioInput = {
     checkpointIntervalSeconds: 60,
   },
   sloLagSeconds: 60,
+  // An alarm, so that DescribeAlarms shows one and the scaler gets alarm-triggered evaluations.
+  alarms: [{ name: 'local-playground-lag-high', metric: 'lagSeconds', threshold: 60, evaluationPeriods: 3 }],
 };
 
 export function playgroundScenario(): LoadedScenario {
@@ -103,9 +108,22 @@ export interface LocalUpEnd {
   readonly simSeconds: number;
 }
 
+/** The endpoint of each service (all the same listener). */
+export interface LocalEndpoints {
+  readonly ecs: string;
+  readonly cloudwatch: string;
+  readonly dynamodb: string;
+  readonly lambda: string;
+}
+
 export interface LocalUp {
-  /** The Lambda endpoint, e.g. http://127.0.0.1:9500 */
+  /** The endpoint of every service, e.g. http://127.0.0.1:9500 */
   readonly endpoint: string;
+  readonly endpoints: LocalEndpoints;
+  /** The simulated ECS cluster and TaskManager service, and the DynamoDB table. */
+  readonly cluster: string;
+  readonly service: string;
+  readonly tableName: string;
   readonly port: number;
   readonly functionName: string;
   readonly region: string;
@@ -183,6 +201,7 @@ export async function startLocalUp(options: LocalUpOptions = {}): Promise<LocalU
           environments: { [functionName]: environment },
           port,
           region: LOCAL_REGION,
+          fallback: (req, res) => l.cloud.handle(req, res),
         });
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
@@ -238,6 +257,15 @@ export async function startLocalUp(options: LocalUpOptions = {}): Promise<LocalU
   let closing: Promise<LocalUpEnd> | undefined;
   return {
     endpoint: endpoint.endpoint,
+    endpoints: {
+      ecs: endpoint.endpoint,
+      cloudwatch: endpoint.endpoint,
+      dynamodb: endpoint.endpoint,
+      lambda: endpoint.endpoint,
+    },
+    cluster: SIM_CLUSTER,
+    service: SIM_SERVICE,
+    tableName: SIM_TABLE,
     port: endpoint.port,
     functionName,
     region: LOCAL_REGION,

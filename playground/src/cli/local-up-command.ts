@@ -7,8 +7,24 @@ import { resolve } from 'node:path';
 import { formatTime } from 'flink-ecs-autoscaler/lib/cli/format';
 import { FUNCTION_ENV } from 'flink-ecs-autoscaler/lib/cli/operator';
 import type { LocalUpCommandOptions, LocalUpIo } from 'flink-ecs-autoscaler/lib/cli/playground';
-import { LOCAL_POLICIES, startLocalUp } from '../local-up';
+import { LOCAL_POLICIES, type LocalUp, startLocalUp } from '../local-up';
 import { loadScenario } from '../scenario';
+
+/** The environment that points an AWS SDK, the AWS CLI and the operator CLI at the local cloud. */
+export function localEnvironment(up: LocalUp): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL_ECS: up.endpoints.ecs,
+    AWS_ENDPOINT_URL_CLOUDWATCH: up.endpoints.cloudwatch,
+    AWS_ENDPOINT_URL_DYNAMODB: up.endpoints.dynamodb,
+    AWS_ENDPOINT_URL_LAMBDA: up.endpoints.lambda,
+    AWS_REGION: up.region,
+    AWS_DEFAULT_REGION: up.region,
+    // The local cloud checks no signature; the SDKs and the CLI still want some credentials.
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    [FUNCTION_ENV]: up.functionName,
+  };
+}
 
 function commas(n: number): string {
   return Math.round(n).toLocaleString('en-US');
@@ -40,26 +56,34 @@ export async function runLocalUp(
     io.out.write(
       `${JSON.stringify({
         endpoint: up.endpoint,
+        endpoints: up.endpoints,
+        cluster: up.cluster,
+        service: up.service,
+        tableName: up.tableName,
         functionName: up.functionName,
         region: up.region,
         speed: up.speed,
         scenario: name,
         policy,
         durationSeconds: up.scenario.scenario.durationSeconds,
+        environment: localEnvironment(up),
       })}\n`,
     );
   } else {
     io.out.write(
       [
         `local cloud up: scenario ${name}, policy ${policy}, simulated clock at ${up.speed}× real time`,
-        `  endpoint  ${up.endpoint}`,
-        `  function  ${up.functionName}`,
-        `  region    ${up.region}`,
+        `  ECS         ${up.endpoints.ecs}   cluster ${up.cluster}, service ${up.service}`,
+        `  CloudWatch  ${up.endpoints.cloudwatch}   (JSON and query protocols)`,
+        `  DynamoDB    ${up.endpoints.dynamodb}   table ${up.tableName}`,
+        `  Lambda      ${up.endpoints.lambda}   function ${up.functionName}`,
+        `  region      ${up.region}`,
         '',
-        'In another terminal:',
-        `  export AWS_ENDPOINT_URL_LAMBDA=${up.endpoint} ${FUNCTION_ENV}=${up.functionName}`,
+        'In another terminal (any AWS SDK or the AWS CLI reads these):',
+        ...Object.entries(localEnvironment(up)).map(([k, v]) => `  export ${k}=${v}`),
         '  flink-ecs-autoscaler status',
         '  flink-ecs-autoscaler rescale --to 6 --reason "try it" --wait',
+        `  aws ecs describe-services --cluster ${up.cluster} --services ${up.service}`,
         '',
         'Ctrl-C stops it.',
         '',

@@ -1,10 +1,15 @@
 /**
- * The local CloudWatch's operations as the current SDK speaks them: awsJson1_0 in
- * query-compatible mode (X-Amz-Target: GraniteServiceVersion20100801.<Op>, errors named by
- * the x-amzn-query-error header). PutMetricData and GetMetricData, validated the way
- * CloudWatch validates them. Errors are thrown as CloudWatchApiError.
+ * The local CloudWatch's operations: PutMetricData, GetMetricData, ListMetrics and
+ * DescribeAlarms, validated the way CloudWatch validates them, on request objects of the
+ * JSON shape. The current SDK sends that shape as awsJson1_0 in query-compatible mode
+ * (X-Amz-Target: GraniteServiceVersion20100801.<Op>, errors named by the x-amzn-query-error
+ * header); older SDKs, Debian's awscli and the CloudWatch agent use the query protocol
+ * (form POST, XML), which cloudwatch-query.ts turns into the same objects. Errors are thrown
+ * as CloudWatchApiError.
  */
+
 import * as z from 'zod';
+import type { Alarm } from './cloudwatch-alarms';
 import {
   type CloudWatchStore,
   isSupportedStatistic,
@@ -35,6 +40,8 @@ const TWO_HOURS_MS = 2 * 3_600_000;
 const TWO_WEEKS_MS = 14 * 86_400_000;
 const HIGH_RESOLUTION_PERIODS = [1, 5, 10, 20, 30];
 const QUERY_ID = /^[a-z][a-zA-Z0-9_]*$/;
+const LIST_METRICS_PAGE = 500;
+const MAX_ALARM_RECORDS = 100;
 
 export interface CloudWatchRequestContext {
   /** The clock (epoch ms): default timestamps, visibility of points, timestamp limits. */
@@ -101,6 +108,32 @@ const GetMetricDataInput = z.object({
 });
 type GetMetricDataRequest = z.infer<typeof GetMetricDataInput>;
 
+const ListMetricsInput = z.object({
+  Namespace: z.string().min(1).max(255).optional(),
+  MetricName: z.string().min(1).max(255).optional(),
+  Dimensions: z
+    .array(z.object({ Name: z.string().min(1).max(255), Value: z.string().min(1).max(1024).optional() }))
+    .max(10)
+    .optional(),
+  NextToken: z.string().optional(),
+  RecentlyActive: z.literal('PT3H').optional(),
+  IncludeLinkedAccounts: z.boolean().optional(),
+  OwningAccount: z.string().optional(),
+});
+
+const AlarmStateValue = z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']);
+const DescribeAlarmsInput = z.object({
+  AlarmNames: z.array(z.string().min(1).max(255)).max(100).optional(),
+  AlarmNamePrefix: z.string().min(1).max(255).optional(),
+  AlarmTypes: z.array(z.enum(['CompositeAlarm', 'MetricAlarm'])).optional(),
+  ChildrenOfAlarmName: z.string().optional(),
+  ParentsOfAlarmName: z.string().optional(),
+  StateValue: AlarmStateValue.optional(),
+  ActionPrefix: z.string().min(1).max(1024).optional(),
+  MaxRecords: z.number().int().min(1).max(MAX_ALARM_RECORDS).optional(),
+  NextToken: z.string().optional(),
+});
+
 function parse<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
@@ -132,7 +165,12 @@ export function dimensionRecord(
   return out;
 }
 
-/** True for the periods CloudWatch accepts: 1, 5, 10, 20, 30 or a multiple of 60 seconds. */
+/**
+ * True for the periods CloudWatch accepts: 1, 5, 10, 20, 30 or a multiple of 60 seconds
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricStat.html). The
+ * short ones return sub-minute data only for high-resolution points less than 3 hours old
+ * (CloudWatchStore.query).
+ */
 export function isValidPeriod(seconds: number): boolean {
   return (
     Number.isInteger(seconds) &&
@@ -177,6 +215,12 @@ export function metricDataToDatums(
     if (timestamp < ctx.nowMs - TWO_WEEKS_MS) {
       throw invalid(`The parameter ${path}.Timestamp must specify a time within the past two weeks.`);
     }
+    const resolution = d.StorageResolution ?? 60;
+    if (resolution !== 1 && resolution !== 60) {
+      throw invalid(
+        `The value ${resolution} for parameter ${path}.StorageResolution is invalid: it must be 1 or 60.`,
+      );
+    }
     const base = {
       namespace,
       metricName: d.MetricName,
@@ -184,7 +228,8 @@ export function metricDataToDatums(
       timestampMs: timestamp,
       unit: d.Unit,
       visibleAtMs,
-    };
+      storageResolution: resolution,
+    } as const;
     const given = [d.Value, d.StatisticValues, d.Values].filter((v) => v !== undefined).length;
     if (given > 1) {
       throw new CloudWatchApiError(
@@ -388,6 +433,126 @@ function getMetricData(
   return { MetricDataResults: results, NextToken: nextToken, Messages: [] };
 }
 
+// ------------------------------------------------------------ ListMetrics, DescribeAlarms
+
+function dimensionsToWire(dims: Readonly<Record<string, string>>): { Name: string; Value: string }[] {
+  return Object.keys(dims)
+    .sort()
+    .map((Name) => ({ Name, Value: dims[Name] ?? '' }));
+}
+
+/** An offset-and-fingerprint token, as the other list tokens here. */
+function pageOffset(token: string | undefined, print: string): number {
+  if (token === undefined) return 0;
+  const decoded = decodeToken(token) as { o?: unknown; f?: unknown } | undefined;
+  if (!decoded || typeof decoded.o !== 'number' || decoded.o < 0 || decoded.f !== print) {
+    throw new CloudWatchApiError('InvalidNextToken', 'The service cannot process the NextToken.');
+  }
+  return decoded.o;
+}
+
+function listMetrics(
+  store: CloudWatchStore,
+  request: z.infer<typeof ListMetricsInput>,
+  ctx: CloudWatchRequestContext,
+): Record<string, unknown> {
+  const all = store
+    .listMetrics({
+      ...(request.Namespace === undefined ? {} : { namespace: request.Namespace }),
+      ...(request.MetricName === undefined ? {} : { metricName: request.MetricName }),
+      dimensions: (request.Dimensions ?? []).map((d) => ({
+        name: d.Name,
+        ...(d.Value === undefined ? {} : { value: d.Value }),
+      })),
+      recentlyActive: request.RecentlyActive !== undefined,
+      nowMs: ctx.nowMs,
+    })
+    .map((m) => ({
+      Namespace: m.namespace,
+      MetricName: m.metricName,
+      Dimensions: dimensionsToWire(m.dimensions),
+    }));
+  const print = fingerprint([
+    request.Namespace,
+    request.MetricName,
+    request.Dimensions,
+    request.RecentlyActive,
+  ]);
+  const offset = pageOffset(request.NextToken, print);
+  const end = offset + LIST_METRICS_PAGE;
+  return {
+    Metrics: all.slice(offset, end),
+    NextToken: end < all.length ? encodeToken({ o: end, f: print }) : undefined,
+  };
+}
+
+export function alarmToWire(a: Alarm): Record<string, unknown> {
+  return {
+    AlarmName: a.name,
+    AlarmArn: a.arn,
+    AlarmDescription: a.description,
+    AlarmConfigurationUpdatedTimestamp: epochSeconds(a.configurationUpdatedAtMs),
+    ActionsEnabled: true,
+    OKActions: [],
+    AlarmActions: [...(a.alarmActions ?? [])],
+    InsufficientDataActions: [],
+    StateValue: a.state,
+    StateReason: a.stateReason,
+    StateUpdatedTimestamp: epochSeconds(a.stateUpdatedAtMs),
+    StateTransitionedTimestamp: epochSeconds(a.stateUpdatedAtMs),
+    MetricName: a.metricName,
+    Namespace: a.namespace,
+    Statistic: a.statistic,
+    Dimensions: dimensionsToWire(a.dimensions),
+    Period: a.periodSeconds,
+    EvaluationPeriods: a.evaluationPeriods,
+    Threshold: a.threshold,
+    ComparisonOperator: a.comparison,
+    TreatMissingData: 'missing',
+  };
+}
+
+function describeAlarms(
+  store: CloudWatchStore,
+  request: z.infer<typeof DescribeAlarmsInput>,
+): Record<string, unknown> {
+  if (request.AlarmNames !== undefined && request.AlarmNamePrefix !== undefined) {
+    throw new CloudWatchApiError(
+      'InvalidParameterCombination',
+      'AlarmNames and AlarmNamePrefix cannot be specified together.',
+    );
+  }
+  const names = request.AlarmNames === undefined ? undefined : new Set(request.AlarmNames);
+  const wantMetric = request.AlarmTypes === undefined || request.AlarmTypes.includes('MetricAlarm');
+  const wantComposite = request.AlarmTypes?.includes('CompositeAlarm') ?? false;
+  const all = wantMetric
+    ? store.alarms
+        .list()
+        .filter(
+          (a) =>
+            (names === undefined || names.has(a.name)) &&
+            (request.AlarmNamePrefix === undefined || a.name.startsWith(request.AlarmNamePrefix)) &&
+            (request.StateValue === undefined || a.state === request.StateValue) &&
+            (request.ActionPrefix === undefined ||
+              (a.alarmActions ?? []).some((x) => x.startsWith(request.ActionPrefix ?? ''))),
+        )
+    : [];
+  const print = fingerprint([
+    request.AlarmNames,
+    request.AlarmNamePrefix,
+    request.AlarmTypes,
+    request.StateValue,
+    request.ActionPrefix,
+  ]);
+  const offset = pageOffset(request.NextToken, print);
+  const end = offset + (request.MaxRecords ?? MAX_ALARM_RECORDS);
+  return {
+    MetricAlarms: all.slice(offset, end).map(alarmToWire),
+    ...(request.AlarmTypes === undefined || wantComposite ? { CompositeAlarms: [] } : {}),
+    NextToken: end < all.length ? encodeToken({ o: end, f: print }) : undefined,
+  };
+}
+
 /** Runs one CloudWatch operation. Throws CloudWatchApiError. */
 export function handleCloudWatchOperation(
   store: CloudWatchStore,
@@ -403,6 +568,10 @@ export function handleCloudWatchOperation(
     }
     case 'GetMetricData':
       return getMetricData(store, parse(GetMetricDataInput, input), ctx);
+    case 'ListMetrics':
+      return listMetrics(store, parse(ListMetricsInput, input), ctx);
+    case 'DescribeAlarms':
+      return describeAlarms(store, parse(DescribeAlarmsInput, input));
     default:
       throw new CloudWatchApiError(
         'UnknownOperationException',

@@ -4,7 +4,15 @@
  * matches, as CloudWatch does. Each series keeps its points sorted by timestamp; queries
  * binary-search the window. A point may carry `visibleAtMs` (ingestion delay): queries made
  * before that instant do not see it.
+ *
+ * Resolution and retention as CloudWatch documents them (GetMetricStatistics, MetricStat):
+ * a point put with StorageResolution 60 (standard, the default) has one-minute granularity;
+ * StorageResolution 1 (high resolution) keeps its second for 3 hours. Older data is rolled
+ * up: 1 minute up to 15 days, 5 minutes up to 63 days, 1 hour up to 455 days, then it is
+ * gone. A query's period must be a multiple of a point's granularity at its age, otherwise
+ * "no data points in that time range is returned" for that point.
  */
+import { AlarmRegistry } from './cloudwatch-alarms';
 import { SimulationUsageError } from './errors';
 
 export interface StatisticSet {
@@ -23,6 +31,8 @@ interface DatumBase {
   readonly unit?: string;
   /** The point is invisible to queries whose `nowMs` is before this. @default visible at once */
   readonly visibleAtMs?: number;
+  /** PutMetricData's StorageResolution: 1 (high resolution) or 60 (standard). @default 60 */
+  readonly storageResolution?: 1 | 60;
 }
 
 /** One point: a single value, a value distribution (Values/Counts), or a statistic set. */
@@ -63,6 +73,8 @@ interface Distribution {
 /** Columnar storage of one series, sorted by time. */
 interface Series {
   readonly times: number[];
+  /** The storage resolution of each point (1 or 60 seconds). */
+  readonly resolution: number[];
   readonly visibleAt: number[];
   readonly unit: string[];
   readonly count: number[];
@@ -75,6 +87,7 @@ interface Series {
 
 interface PointColumns {
   readonly visibleAt: number;
+  readonly resolution: number;
   readonly count: number;
   readonly sum: number;
   readonly min: number;
@@ -83,7 +96,20 @@ interface PointColumns {
 }
 
 const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
+
+/**
+ * The granularity (seconds) CloudWatch keeps a point at, by its storage resolution and its
+ * age; undefined once it is past the 455-day retention.
+ */
+export function granularitySeconds(storageResolution: number, ageMs: number): number | undefined {
+  if (ageMs <= 3 * HOUR_MS) return storageResolution;
+  if (ageMs <= 15 * DAY_MS) return 60;
+  if (ageMs <= 63 * DAY_MS) return 300;
+  if (ageMs <= 455 * DAY_MS) return 3600;
+  return undefined;
+}
 /** Separators inside a series key that cannot occur in CloudWatch names or values. */
 const NAME_VALUE = '\u0002';
 const PERCENTILE = /^p(\d{1,2}(\.\d{1,10})?|100)$/;
@@ -163,8 +189,16 @@ export function weightedPercentile(
   return sorted[sorted.length - 1]?.[0];
 }
 
-function columnsOf(datum: MetricDatum): PointColumns {
+function columnsOf(datum: MetricDatum): PointColumns & { resolution: number } {
   const visibleAt = datum.visibleAtMs ?? Number.NEGATIVE_INFINITY;
+  const resolution = datum.storageResolution ?? 60;
+  if (resolution !== 1 && resolution !== 60) {
+    throw new SimulationUsageError(`storageResolution must be 1 or 60, got ${resolution}`);
+  }
+  return { resolution, ...valueColumns(datum, visibleAt) };
+}
+
+function valueColumns(datum: MetricDatum, visibleAt: number): Omit<PointColumns, 'resolution'> {
   if ('value' in datum) {
     assertFinite(datum.value, 'value');
     return { visibleAt, count: 1, sum: datum.value, min: datum.value, max: datum.value, dist: undefined };
@@ -231,6 +265,8 @@ function statisticOf(bucket: Bucket, stat: Statistic): number | undefined {
 }
 
 export class CloudWatchStore {
+  /** The metric alarms DescribeAlarms answers with. */
+  readonly alarms = new AlarmRegistry();
   private readonly series = new Map<string, Series>();
   private points = 0;
 
@@ -246,7 +282,17 @@ export class CloudWatchStore {
     const key = seriesKey(datum.namespace, datum.metricName, datum.dimensions);
     let series = this.series.get(key);
     if (!series) {
-      series = { times: [], visibleAt: [], unit: [], count: [], sum: [], min: [], max: [], dist: [] };
+      series = {
+        times: [],
+        resolution: [],
+        visibleAt: [],
+        unit: [],
+        count: [],
+        sum: [],
+        min: [],
+        max: [],
+        dist: [],
+      };
       this.series.set(key, series);
     }
     const t = datum.timestampMs;
@@ -254,6 +300,7 @@ export class CloudWatchStore {
     const last = series.times[series.times.length - 1];
     if (last === undefined || t >= last) {
       series.times.push(t);
+      series.resolution.push(columns.resolution);
       series.visibleAt.push(columns.visibleAt);
       series.unit.push(unit);
       series.count.push(columns.count);
@@ -264,6 +311,7 @@ export class CloudWatchStore {
     } else {
       const at = lowerBound(series.times, t + 1);
       series.times.splice(at, 0, t);
+      series.resolution.splice(at, 0, columns.resolution);
       series.visibleAt.splice(at, 0, columns.visibleAt);
       series.unit.splice(at, 0, unit);
       series.count.splice(at, 0, columns.count);
@@ -278,6 +326,8 @@ export class CloudWatchStore {
   /**
    * Aggregates the series whose dimensions equal `dimensions` exactly into periods from the
    * aligned start up to `endMs` (exclusive). Periods without visible points are omitted.
+   * With `nowMs`, each point counts at its granularity for its age (granularitySeconds):
+   * its timestamp is rounded down to it, and a period that is not a multiple of it skips it.
    */
   query(q: MetricQueryInput): MetricQueryResult {
     if (!isSupportedStatistic(q.stat)) throw new SimulationUsageError(`unsupported statistic ${q.stat}`);
@@ -287,28 +337,26 @@ export class CloudWatchStore {
     const result: MetricQueryResult = { timestamps: [], values: [] };
     if (!series) return result;
     const nowMs = q.nowMs ?? Number.POSITIVE_INFINITY;
-    const start = alignedStartMs(q.startMs, q.periodSeconds, Number.isFinite(nowMs) ? nowMs : q.startMs);
+    const aged = Number.isFinite(nowMs);
+    const start = alignedStartMs(q.startMs, q.periodSeconds, aged ? nowMs : q.startMs);
     const periodMs = q.periodSeconds * 1000;
     const wantSamples = stat.startsWith('p');
-    let bucketIndex = -1;
-    let bucket: Bucket | undefined;
-    const emit = (): void => {
-      if (!bucket) return;
-      const value = statisticOf(bucket, stat);
-      if (value !== undefined) {
-        result.timestamps.push(start + bucketIndex * periodMs);
-        result.values.push(value);
-      }
-    };
+    const buckets = new Map<number, Bucket>();
+    // A point rounded down by up to an hour may still fall before endMs.
     for (let i = lowerBound(series.times, start); i < series.times.length; i++) {
-      const t = series.times[i] ?? Number.POSITIVE_INFINITY;
-      if (t >= q.endMs) break;
+      const raw = series.times[i] ?? Number.POSITIVE_INFINITY;
+      if (raw >= q.endMs + HOUR_MS) break;
       if ((series.visibleAt[i] ?? 0) > nowMs) continue;
       if (q.unit !== undefined && series.unit[i] !== q.unit) continue;
+      const granularity = aged
+        ? granularitySeconds(series.resolution[i] ?? 60, nowMs - raw)
+        : (series.resolution[i] ?? 60);
+      if (granularity === undefined || q.periodSeconds % granularity !== 0) continue;
+      const t = Math.floor(raw / (granularity * 1000)) * granularity * 1000;
+      if (t < start || t >= q.endMs) continue;
       const index = Math.floor((t - start) / periodMs);
-      if (index !== bucketIndex) {
-        emit();
-        bucketIndex = index;
+      let bucket = buckets.get(index);
+      if (!bucket) {
         bucket = {
           count: 0,
           sum: 0,
@@ -316,8 +364,8 @@ export class CloudWatchStore {
           max: Number.NEGATIVE_INFINITY,
           samples: wantSamples ? [] : null,
         };
+        buckets.set(index, bucket);
       }
-      if (!bucket) continue;
       bucket.count += series.count[i] ?? 0;
       bucket.sum += series.sum[i] ?? 0;
       bucket.min = Math.min(bucket.min, series.min[i] ?? Number.POSITIVE_INFINITY);
@@ -331,8 +379,53 @@ export class CloudWatchStore {
             bucket.samples.push([dist.values[j] ?? 0, dist.counts[j] ?? 1]);
       }
     }
-    emit();
+    for (const index of [...buckets.keys()].sort((x, y) => x - y)) {
+      const value = statisticOf(buckets.get(index) as Bucket, stat);
+      if (value !== undefined) {
+        result.timestamps.push(start + index * periodMs);
+        result.values.push(value);
+      }
+    }
     return result;
+  }
+
+  /**
+   * ListMetrics: the metrics (namespace, name, dimensions) with a visible point within the
+   * last two weeks (with `recentlyActive`, the last 3 hours), filtered as ListMetrics filters:
+   * a dimension filter without a value matches any value of that dimension.
+   */
+  listMetrics(filter: {
+    readonly namespace?: string;
+    readonly metricName?: string;
+    readonly dimensions?: readonly { readonly name: string; readonly value?: string }[];
+    readonly recentlyActive?: boolean;
+    readonly nowMs: number;
+  }): { namespace: string; metricName: string; dimensions: Record<string, string> }[] {
+    const since = filter.nowMs - (filter.recentlyActive ? 3 * HOUR_MS : 14 * DAY_MS);
+    const out: { namespace: string; metricName: string; dimensions: Record<string, string> }[] = [];
+    for (const [key, series] of this.series) {
+      const [namespace = '', metricName = '', dims = ''] = key.split('\u0000');
+      if (filter.namespace !== undefined && namespace !== filter.namespace) continue;
+      if (filter.metricName !== undefined && metricName !== filter.metricName) continue;
+      const dimensions = parseDimensions(dims);
+      const wanted = filter.dimensions ?? [];
+      if (
+        !wanted.every(
+          (d) =>
+            Object.hasOwn(dimensions, d.name) && (d.value === undefined || dimensions[d.name] === d.value),
+        )
+      ) {
+        continue;
+      }
+      let active = false;
+      for (let i = series.times.length - 1; i >= 0 && !active; i--) {
+        const t = series.times[i] ?? 0;
+        if (t < since) break;
+        active = (series.visibleAt[i] ?? 0) <= filter.nowMs;
+      }
+      if (active) out.push({ namespace, metricName, dimensions });
+    }
+    return out;
   }
 
   /** The dimension sets stored for a metric (what ListMetrics would list). */
@@ -341,18 +434,20 @@ export class CloudWatchStore {
     const out: Record<string, string>[] = [];
     for (const key of this.series.keys()) {
       if (!key.startsWith(prefix)) continue;
-      const dims = key.slice(prefix.length);
-      out.push(
-        Object.fromEntries(
-          dims === ''
-            ? []
-            : dims.split('\u0001').map((pair) => {
-                const at = pair.indexOf(NAME_VALUE);
-                return [pair.slice(0, at), pair.slice(at + 1)];
-              }),
-        ),
-      );
+      out.push(parseDimensions(key.slice(prefix.length)));
     }
     return out;
   }
+}
+
+/** The dimensions part of a series key, back as a record. */
+function parseDimensions(dims: string): Record<string, string> {
+  return Object.fromEntries(
+    dims === ''
+      ? []
+      : dims.split('\u0001').map((pair) => {
+          const at = pair.indexOf(NAME_VALUE);
+          return [pair.slice(0, at), pair.slice(at + 1)];
+        }),
+  );
 }

@@ -1,10 +1,15 @@
 /**
- * The EventBridge "ECS Task State Change" event of a task, in the shape ECS delivers it:
- * the detail resembles the DescribeTasks Task object, but its timestamps are ISO strings.
+ * The EventBridge "ECS Task State Change" event of a task, in the shape ECS delivers it
+ * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_task_events.html): the
+ * detail resembles the DescribeTasks Task object, but its timestamps are ISO strings and it
+ * carries no health — "Task state change events don't include health status; if you need the
+ * task health, you can run describe-tasks". Neither the task nor its containers have a
+ * `healthStatus` here; the documented container fields are containerArn, exitCode (once
+ * stopped), lastStatus, name, image, runtimeId, taskArn, networkInterfaces, cpu and memory.
  * Pure functions over a task snapshot.
  */
 import type { EventBridgeEvent } from 'aws-lambda';
-import type { EcsTask, HealthStatus, StopCode } from './ecs-model';
+import type { EcsTask, StopCode } from './ecs-model';
 
 export interface EcsContainerStateDetail {
   readonly containerArn: string;
@@ -12,8 +17,9 @@ export interface EcsContainerStateDetail {
   readonly taskArn: string;
   readonly image: string;
   readonly lastStatus: string;
-  readonly healthStatus: HealthStatus;
   readonly exitCode?: number;
+  readonly runtimeId?: string;
+  readonly networkInterfaces: readonly never[];
   readonly cpu: string;
 }
 
@@ -25,7 +31,6 @@ export interface EcsTaskStateChangeDetail {
   readonly startedBy: string;
   readonly lastStatus: string;
   readonly desiredStatus: string;
-  readonly healthStatus: HealthStatus;
   /** Incremented on every change of the task; consumers drop events older than what they saw. */
   readonly version: number;
   readonly createdAt: string;
@@ -79,7 +84,6 @@ export function taskStateChangeDetail(task: EcsTask): EcsTaskStateChangeDetail {
     startedBy: task.startedBy,
     lastStatus: task.lastStatus,
     desiredStatus: task.desiredStatus,
-    healthStatus: task.healthStatus,
     version: task.version,
     createdAt: isoMillis(task.createdAtMs),
     updatedAt: isoMillis(task.updatedAtMs),
@@ -100,8 +104,9 @@ export function taskStateChangeDetail(task: EcsTask): EcsTaskStateChangeDetail {
         taskArn: task.taskArn,
         image: c.image,
         lastStatus: c.lastStatus,
-        healthStatus: c.healthStatus,
         exitCode: c.exitCode,
+        runtimeId: c.lastStatus === 'PENDING' ? undefined : `${task.taskId}-${c.name}`,
+        networkInterfaces: [],
         cpu: '0',
       }),
     ),

@@ -70,10 +70,14 @@ export interface EcsTask {
   readonly containers: readonly EcsContainer[];
 }
 
+export type DeploymentStatus = 'PRIMARY' | 'ACTIVE';
+export type RolloutState = 'IN_PROGRESS' | 'COMPLETED';
+
 export interface EcsDeployment {
   readonly id: string;
-  readonly status: 'PRIMARY';
-  readonly rolloutState: 'COMPLETED';
+  readonly status: DeploymentStatus;
+  readonly rolloutState: RolloutState;
+  readonly rolloutStateReason: string;
   readonly taskDefinitionArn: string;
   readonly desiredCount: number;
   readonly runningCount: number;
@@ -97,7 +101,32 @@ export interface EcsService {
   readonly taskDefinitionArn: string;
   readonly createdAtMs: number;
   readonly platformVersion: string;
+  /** The PRIMARY deployment first, then the ACTIVE ones still draining, newest first. */
   readonly deployments: readonly EcsDeployment[];
+  readonly deploymentConfiguration: DeploymentConfiguration;
+  /** The service's event messages, newest first (at most 100, as DescribeServices shows). */
+  readonly events: readonly ServiceEvent[];
+}
+
+/** A rolling update's bounds, in percent of desiredCount (ECS's defaults: 100 and 200). */
+export interface DeploymentConfiguration {
+  readonly minimumHealthyPercent: number;
+  readonly maximumPercent: number;
+}
+
+/** One entry of DescribeServices `events`. */
+export interface ServiceEvent {
+  readonly id: string;
+  readonly createdAtMs: number;
+  readonly message: string;
+}
+
+export interface UpdateServiceInput {
+  readonly desiredCount?: number;
+  /** A task definition ARN, `family:revision` or `family` (its latest revision). */
+  readonly taskDefinition?: string;
+  readonly forceNewDeployment?: boolean;
+  readonly deploymentConfiguration?: Partial<DeploymentConfiguration>;
 }
 
 export interface ServiceCounts {
@@ -166,6 +195,8 @@ export interface CreateServiceOptions extends TaskTimings {
   readonly memory?: string;
   /** Start the initial tasks already RUNNING (and HEALTHY) instead of launching them. @default false */
   readonly initialTasksRunning?: boolean;
+  /** @default { minimumHealthyPercent: 100, maximumPercent: 200 } */
+  readonly deploymentConfiguration?: Partial<DeploymentConfiguration>;
 }
 
 export type TaskStateChangeListener = (event: EcsTaskStateChangeEvent) => void;
@@ -186,21 +217,37 @@ interface ClusterRecord {
   readonly services: Map<string, ServiceRecord>;
 }
 
+interface DeploymentRecord {
+  readonly id: string;
+  readonly taskDefinitionArn: string;
+  readonly createdAtMs: number;
+  rolloutState: RolloutState;
+  updatedAtMs: number;
+  failedTasks: number;
+}
+
 interface ServiceRecord {
   readonly name: string;
   readonly arn: string;
   readonly cluster: ClusterRecord;
-  readonly taskDefinitionArn: string;
+  readonly family: string;
   readonly containerName: string;
   readonly image: string;
   readonly cpu: string;
   readonly memory: string;
   readonly createdAtMs: number;
-  readonly deploymentId: string;
   readonly timings: ResolvedTimings;
   desiredCount: number;
   updatedAtMs: number;
-  failedTasks: number;
+  config: DeploymentConfiguration;
+  /** The PRIMARY deployment first, then the older ones that still have tasks. */
+  deployments: DeploymentRecord[];
+  /** Newest first. */
+  events: ServiceEvent[];
+  /** Whether the last steady-state message still holds. */
+  steady: boolean;
+  /** The protected-surplus message last reported (so it is not repeated every step). */
+  blockedScaleIn: number;
   /** Tasks not yet STOPPED, in launch order. */
   current: TaskRecord[];
 }
@@ -210,6 +257,7 @@ interface TaskRecord {
   readonly taskId: string;
   readonly taskArn: string;
   readonly service: ServiceRecord;
+  readonly deployment: DeploymentRecord;
   readonly availabilityZone: string;
   readonly createdAtMs: number;
   readonly pendingAtMs: number;
@@ -237,6 +285,8 @@ interface TaskRecord {
 }
 
 const AVAILABILITY_ZONES = ['a', 'b', 'c'];
+const MAX_SERVICE_EVENTS = 100;
+const DEFAULT_DEPLOYMENT: DeploymentConfiguration = { minimumHealthyPercent: 100, maximumPercent: 200 };
 const PLATFORM_VERSION = '1.4.0';
 const DEFAULT_PROTECTION_MINUTES = 120;
 const MAX_PROTECTION_MINUTES = 2880;
@@ -307,6 +357,40 @@ function scaleInOrder(a: TaskRecord, b: TaskRecord): number {
   return b.seq - a.seq;
 }
 
+/** The Availability Zone with the most (victims) or fewest (placement) of `tasks`; ties go to the first zone. */
+function zoneCounts(zones: readonly string[], tasks: readonly TaskRecord[]): Map<string, number> {
+  const counts = new Map(zones.map((z) => [z, 0]));
+  for (const t of tasks) counts.set(t.availabilityZone, (counts.get(t.availabilityZone) ?? 0) + 1);
+  return counts;
+}
+
+/**
+ * Scale-in victims as ECS picks them: keep the Availability Zones balanced first (stop from
+ * the zone with the most tasks of the service, protected ones included in the count), and
+ * within a zone the order of scaleInOrder; protected tasks are never picked.
+ */
+export function balancedVictims<T extends TaskRecord>(
+  zones: readonly string[],
+  live: readonly T[],
+  eligible: (t: T) => boolean,
+  count: number,
+): T[] {
+  const remaining = [...live];
+  const victims: T[] = [];
+  while (victims.length < count) {
+    const counts = zoneCounts(zones, remaining);
+    const candidates = remaining.filter(eligible);
+    if (candidates.length === 0) break;
+    const most = Math.max(...candidates.map((t) => counts.get(t.availabilityZone) ?? 0));
+    const pick = candidates
+      .filter((t) => (counts.get(t.availabilityZone) ?? 0) === most)
+      .sort(scaleInOrder)[0] as T;
+    victims.push(pick);
+    remaining.splice(remaining.indexOf(pick), 1);
+  }
+  return victims;
+}
+
 function minDefined(values: readonly (number | undefined)[]): number | undefined {
   let min: number | undefined;
   for (const v of values) if (v !== undefined && (min === undefined || v < min)) min = v;
@@ -321,6 +405,9 @@ export class EcsModel {
   private readonly retentionMs: number;
   private readonly ids: Random;
   private readonly eventIds: Random;
+  private readonly serviceEventIds: Random;
+  /** Task definition family -> its latest revision. */
+  private readonly taskDefinitions = new Map<string, number>();
   private readonly clusters = new Map<string, ClusterRecord>();
   private readonly tasksById = new Map<string, TaskRecord>();
   private readonly allTasks: TaskRecord[] = [];
@@ -337,6 +424,7 @@ export class EcsModel {
     const seed = options.seed ?? 1;
     this.ids = seededRandom(seed);
     this.eventIds = seededRandom(seed ^ 0x5bd1e995);
+    this.serviceEventIds = seededRandom(seed ^ 0x2545f491);
     this.defaults = options;
     resolveTimings({}, options);
   }
@@ -370,26 +458,49 @@ export class EcsModel {
       name: options.serviceName,
       arn: `arn:aws:ecs:${this.region}:${this.accountId}:service/${cluster.name}/${options.serviceName}`,
       cluster,
-      taskDefinitionArn: `arn:aws:ecs:${this.region}:${this.accountId}:task-definition/${family}:1`,
+      family,
       containerName: options.containerName ?? 'taskmanager',
       image: `${this.accountId}.dkr.ecr.${this.region}.amazonaws.com/${family}:latest`,
       cpu: options.cpu ?? '1024',
       memory: options.memory ?? '4096',
       createdAtMs: this.now,
-      deploymentId: `ecs-svc/${randomDigits(this.ids, 19)}`,
       timings: resolveTimings(options, this.defaults),
       desiredCount: options.desiredCount,
       updatedAtMs: this.now,
-      failedTasks: 0,
+      config: deploymentConfiguration(DEFAULT_DEPLOYMENT, options.deploymentConfiguration),
+      deployments: [],
+      events: [],
+      steady: false,
+      blockedScaleIn: 0,
       current: [],
     };
+    service.deployments.push(this.newDeployment(this.registerTaskDefinition(family, false)));
     cluster.services.set(service.name, service);
     if (options.initialTasksRunning) {
-      for (let i = 0; i < service.desiredCount; i++) this.launch(service, true);
+      const primary = service.deployments[0] as DeploymentRecord;
+      const started: TaskRecord[] = [];
+      for (let i = 0; i < service.desiredCount; i++) started.push(this.launch(service, primary, true));
+      this.reportStarted(service, started);
     }
     this.reconcile(service);
     this.flush();
     return this.serviceView(service);
+  }
+
+  /**
+   * Registers the next revision of a task definition family (RegisterTaskDefinition) and returns
+   * its ARN; the first registration of a family is revision 1.
+   */
+  registerTaskDefinition(family: string, next = true): string {
+    const revision =
+      (this.taskDefinitions.get(family) ?? 0) + (next || !this.taskDefinitions.has(family) ? 1 : 0);
+    this.taskDefinitions.set(family, revision);
+    return this.taskDefinitionArn(family, revision);
+  }
+
+  /** ListClusters: every cluster's ARN, in creation order. */
+  listClusterArns(): string[] {
+    return [...this.clusters.values()].map((c) => c.arn);
   }
 
   /** Subscribes to task state change events; returns the unsubscribe function. */
@@ -434,7 +545,7 @@ export class EcsModel {
       throw new SimulationUsageError(`task ${task.taskId} is already STOPPED`);
     task.exitCode = 137;
     this.finishStop(task, 'Essential container in task exited', 'EssentialContainerExited');
-    task.service.failedTasks++;
+    task.deployment.failedTasks++;
     this.reconcile(task.service);
     this.flush();
   }
@@ -509,15 +620,30 @@ export class EcsModel {
     return `arn:aws:ecs:${this.region}:${this.accountId}:task/${this.cluster(clusterRef).name}/${resourceName(taskRef)}`;
   }
 
-  updateService(clusterRef: string, serviceRef: string, update: { desiredCount?: number }): EcsService {
+  /**
+   * UpdateService: a new desiredCount rescales the PRIMARY deployment; a new task definition or
+   * forceNewDeployment starts a rolling deployment (a new PRIMARY, the old one ACTIVE until its
+   * tasks are replaced within minimumHealthyPercent and maximumPercent).
+   */
+  updateService(clusterRef: string, serviceRef: string, update: UpdateServiceInput): EcsService {
     const service = this.service(clusterRef, serviceRef);
-    if (update.desiredCount !== undefined) {
-      assertDesiredCount(update.desiredCount);
-      service.desiredCount = update.desiredCount;
-      service.updatedAtMs = this.now;
-      this.reconcile(service);
-      this.flush();
+    if (update.desiredCount !== undefined) assertDesiredCount(update.desiredCount);
+    const config = deploymentConfiguration(service.config, update.deploymentConfiguration);
+    const taskDefinitionArn =
+      update.taskDefinition === undefined ? undefined : this.resolveTaskDefinition(update.taskDefinition);
+    const primary = service.deployments[0] as DeploymentRecord;
+    service.config = config;
+    if (update.desiredCount !== undefined) service.desiredCount = update.desiredCount;
+    service.updatedAtMs = this.now;
+    if (
+      update.forceNewDeployment === true ||
+      (taskDefinitionArn !== undefined && taskDefinitionArn !== primary.taskDefinitionArn)
+    ) {
+      service.deployments.unshift(this.newDeployment(taskDefinitionArn ?? primary.taskDefinitionArn));
+      service.steady = false;
     }
+    this.reconcile(service);
+    this.flush();
     return this.serviceView(service);
   }
 
@@ -769,12 +895,11 @@ export class EcsModel {
   private healthCheck(task: TaskRecord, at: number): void {
     const timings = task.service.timings;
     task.nextHealthCheckAtMs = undefined;
+    // A change of health alone is no task state change: no event, no new version (health is
+    // visible in DescribeTasks only). The scheduler reacts to it in reconcile.
     if (!task.hung) {
       task.failedChecks = 0;
-      if (task.healthStatus !== 'HEALTHY') {
-        task.healthStatus = 'HEALTHY';
-        this.changed(task);
-      }
+      task.healthStatus = 'HEALTHY';
       return;
     }
     task.failedChecks++;
@@ -782,41 +907,198 @@ export class EcsModel {
       task.nextHealthCheckAtMs = at + timings.healthIntervalMs;
       return;
     }
+    if (task.healthStatus !== 'UNHEALTHY') task.deployment.failedTasks++;
     task.healthStatus = 'UNHEALTHY';
-    this.changed(task);
-    task.service.failedTasks++;
-    this.beginStop(task, 'Task failed container health checks', 'ServiceSchedulerInitiated');
   }
 
-  /** Keeps desiredCount tasks wanting to run: launches the missing, stops unprotected surplus. */
+  /**
+   * The service scheduler. Tasks to retire are those of older deployments and UNHEALTHY ones;
+   * the rest (the PRIMARY deployment's) are kept up to desiredCount. Without tasks to retire,
+   * the missing are launched and surplus unprotected tasks stopped, Availability Zones kept
+   * balanced. With some, the rolling rules apply: a replacement starts first while the total
+   * stays within maximumPercent; an UNHEALTHY task stops once the kept tasks that are healthy
+   * cover desiredCount (or, when maximumPercent leaves no room, one at a time to make room);
+   * a healthy old-deployment task stops while the healthy count stays at or above
+   * minimumHealthyPercent. Protected tasks are never stopped by scale-in or a deployment.
+   */
   private reconcile(service: ServiceRecord): void {
+    const primary = service.deployments[0] as DeploymentRecord;
+    const desired = service.desiredCount;
     const live = service.current.filter((t) => t.desiredStatus === 'RUNNING');
-    const missing = service.desiredCount - live.length;
-    for (let i = 0; i < missing; i++) this.launch(service, false);
-    if (missing >= 0) return;
-    const victims = live
-      .filter((t) => !isProtected(t, this.now))
-      .sort(scaleInOrder)
-      .slice(0, -missing);
-    for (const task of victims) {
-      this.beginStop(
-        task,
-        `Scaling activity initiated by (deployment ${service.deploymentId})`,
-        'ServiceSchedulerInitiated',
+    const retiring = (t: TaskRecord) => t.deployment !== primary || t.healthStatus === 'UNHEALTHY';
+    const kept = live.filter((t) => !retiring(t));
+    const retire = live.filter(retiring);
+    const unprotected = (t: TaskRecord) => !isProtected(t, this.now);
+    const stopped: TaskRecord[] = [];
+    const stop = (task: TaskRecord, reason: string) => {
+      stopped.push(task);
+      this.beginStop(task, reason, 'ServiceSchedulerInitiated');
+    };
+    const scaling = `Scaling activity initiated by (deployment ${primary.id})`;
+
+    if (kept.length > desired) {
+      const victims = balancedVictims(this.zones(), kept, unprotected, kept.length - desired);
+      for (const t of victims) stop(t, scaling);
+      this.reportBlockedScaleIn(service, kept.length - desired - victims.length);
+    } else {
+      this.reportBlockedScaleIn(service, 0);
+    }
+    if (retire.length > 0) {
+      const maxTotal = Math.floor((desired * service.config.maximumPercent) / 100);
+      const minHealthy = Math.ceil((desired * service.config.minimumHealthyPercent) / 100);
+      const serving = (t: TaskRecord) =>
+        t.lastStatus === 'RUNNING' && (!service.timings.healthCheck || t.healthStatus === 'HEALTHY');
+      let healthy = live.filter((t) => serving(t) && !stopped.includes(t)).length;
+      const keptHealthy = kept.filter((t) => serving(t) && !stopped.includes(t)).length;
+      for (const t of [...retire].sort(scaleInOrder)) {
+        if (t.healthStatus === 'UNHEALTHY') {
+          if (keptHealthy >= desired) stop(t, 'Task failed container health checks');
+        } else if (!unprotected(t)) {
+          // A deployment waits for a protected task's protection to end.
+        } else if (!serving(t)) {
+          stop(t, `Deployment ${primary.id} replaced the task`);
+        } else if (keptHealthy >= desired || healthy - 1 >= minHealthy) {
+          healthy--;
+          stop(t, `Deployment ${primary.id} replaced the task`);
+        }
+      }
+      const keptLive = kept.filter((t) => !stopped.includes(t)).length;
+      const liveNow = live.length - stopped.length;
+      if (keptLive < desired && liveNow >= maxTotal) {
+        // No room to start a replacement first: stop one unhealthy task to make room.
+        const room = retire.find((t) => t.healthStatus === 'UNHEALTHY' && !stopped.includes(t));
+        if (room) stop(room, 'Task failed container health checks');
+      }
+    }
+    this.reportStopped(service, stopped);
+    const liveNow = live.length - stopped.length;
+    const keptLive = kept.filter((t) => !stopped.includes(t)).length;
+    const room =
+      retire.length > 0
+        ? Math.floor((desired * service.config.maximumPercent) / 100) - liveNow
+        : Number.POSITIVE_INFINITY;
+    const launches = Math.max(0, Math.min(desired - keptLive, room));
+    const started: TaskRecord[] = [];
+    for (let i = 0; i < launches; i++) started.push(this.launch(service, primary, false));
+    this.reportStarted(service, started);
+    this.settleDeployments(service);
+  }
+
+  /** Drops drained deployments, completes the PRIMARY's rollout, reports a steady state. */
+  private settleDeployments(service: ServiceRecord): void {
+    const primary = service.deployments[0] as DeploymentRecord;
+    const remaining = service.deployments.filter(
+      (d) => d === primary || service.current.some((t) => t.deployment === d),
+    );
+    if (remaining.length !== service.deployments.length) service.deployments = remaining;
+    const running = service.current.filter(
+      (t) => t.lastStatus === 'RUNNING' && t.desiredStatus === 'RUNNING',
+    );
+    const settled =
+      service.deployments.length === 1 &&
+      service.current.every((t) => t.desiredStatus === 'RUNNING' && t.lastStatus === 'RUNNING') &&
+      running.length === service.desiredCount &&
+      running.every((t) => t.healthStatus !== 'UNHEALTHY');
+    if (settled && primary.rolloutState === 'IN_PROGRESS') {
+      primary.rolloutState = 'COMPLETED';
+      primary.updatedAtMs = this.now;
+      this.serviceEvent(
+        service,
+        `(service ${service.name}) (deployment ${primary.id}) deployment completed.`,
       );
     }
+    if (settled && !service.steady)
+      this.serviceEvent(service, `(service ${service.name}) has reached a steady state.`);
+    service.steady = settled;
   }
 
-  private launch(service: ServiceRecord, alreadyRunning: boolean): void {
+  private reportStarted(service: ServiceRecord, tasks: readonly TaskRecord[]): void {
+    if (tasks.length === 0) return;
+    service.steady = false;
+    const list = tasks.map((t) => `(task ${t.taskId})`).join(' ');
+    this.serviceEvent(service, `(service ${service.name}) has started ${tasks.length} tasks: ${list}.`);
+  }
+
+  private reportStopped(service: ServiceRecord, tasks: readonly TaskRecord[]): void {
+    if (tasks.length === 0) return;
+    service.steady = false;
+    const list = tasks.map((t) => `(task ${t.taskId})`).join(' ');
+    this.serviceEvent(
+      service,
+      `(service ${service.name}) has stopped ${tasks.length} running tasks: ${list}.`,
+    );
+  }
+
+  private reportBlockedScaleIn(service: ServiceRecord, protectedSurplus: number): void {
+    if (protectedSurplus > 0 && protectedSurplus !== service.blockedScaleIn) {
+      this.serviceEvent(
+        service,
+        `(service ${service.name}) was unable to scale in due to (reason: ${protectedSurplus} tasks under protection).`,
+      );
+    }
+    service.blockedScaleIn = protectedSurplus;
+  }
+
+  private serviceEvent(service: ServiceRecord, message: string): void {
+    service.events.unshift({ id: randomUuid(this.serviceEventIds), createdAtMs: this.now, message });
+    if (service.events.length > MAX_SERVICE_EVENTS) service.events.length = MAX_SERVICE_EVENTS;
+  }
+
+  private newDeployment(taskDefinitionArn: string): DeploymentRecord {
+    return {
+      id: `ecs-svc/${randomDigits(this.ids, 19)}`,
+      taskDefinitionArn,
+      createdAtMs: this.now,
+      updatedAtMs: this.now,
+      rolloutState: 'IN_PROGRESS',
+      failedTasks: 0,
+    };
+  }
+
+  private taskDefinitionArn(family: string, revision: number): string {
+    return `arn:aws:ecs:${this.region}:${this.accountId}:task-definition/${family}:${revision}`;
+  }
+
+  /** A registered task definition's ARN, from an ARN, `family:revision` or `family`. */
+  private resolveTaskDefinition(ref: string): string {
+    const name = ref.startsWith('arn:') ? resourceName(ref) : ref;
+    const [family = '', revisionText] = name.split(':');
+    const latest = this.taskDefinitions.get(family);
+    const revision = revisionText === undefined ? latest : Number(revisionText);
+    if (
+      latest === undefined ||
+      revision === undefined ||
+      !Number.isInteger(revision) ||
+      revision < 1 ||
+      revision > latest
+    ) {
+      throw new EcsApiError('ClientException', 'TaskDefinition not found.');
+    }
+    return this.taskDefinitionArn(family, revision);
+  }
+
+  private zones(): string[] {
+    return AVAILABILITY_ZONES.map((z) => `${this.region}${z}`);
+  }
+
+  /** Launches a task of `deployment` in the Availability Zone with the fewest of the service's tasks. */
+  private launch(service: ServiceRecord, deployment: DeploymentRecord, alreadyRunning: boolean): TaskRecord {
     const taskId = randomTaskId(this.ids);
     const seq = this.seq++;
     const timings = service.timings;
+    const counts = zoneCounts(
+      this.zones(),
+      service.current.filter((t) => t.desiredStatus === 'RUNNING'),
+    );
+    const fewest = Math.min(...counts.values());
+    const zone = [...counts.entries()].find(([, n]) => n === fewest)?.[0] ?? `${this.region}a`;
     const task: TaskRecord = {
       seq,
       taskId,
       taskArn: `arn:aws:ecs:${this.region}:${this.accountId}:task/${service.cluster.name}/${taskId}`,
       service,
-      availabilityZone: `${this.region}${AVAILABILITY_ZONES[seq % AVAILABILITY_ZONES.length] ?? 'a'}`,
+      deployment,
+      availabilityZone: zone,
       createdAtMs: this.now,
       pendingAtMs: alreadyRunning ? this.now : this.now + timings.provisioningMs,
       runningAtMs: alreadyRunning ? this.now : this.now + timings.startupMs,
@@ -838,6 +1120,7 @@ export class EcsModel {
       this.scheduleHealthCheck(task);
     }
     this.changed(task);
+    return task;
   }
 
   /** A graceful stop: desiredStatus STOPPED now, lastStatus STOPPED after stopSeconds. */
@@ -914,8 +1197,8 @@ export class EcsModel {
       clusterArn: service.cluster.arn,
       serviceName: service.name,
       group: `service:${service.name}`,
-      startedBy: service.deploymentId,
-      taskDefinitionArn: service.taskDefinitionArn,
+      startedBy: task.deployment.id,
+      taskDefinitionArn: task.deployment.taskDefinitionArn,
       availabilityZone: task.availabilityZone,
       platformVersion: PLATFORM_VERSION,
       cpu: service.cpu,
@@ -962,18 +1245,34 @@ export class EcsModel {
       if (task.lastStatus === 'RUNNING') runningCount++;
       else if (task.desiredStatus === 'RUNNING') pendingCount++;
     }
-    const deployment: EcsDeployment = {
-      id: service.deploymentId,
-      status: 'PRIMARY',
-      rolloutState: 'COMPLETED',
-      taskDefinitionArn: service.taskDefinitionArn,
-      desiredCount: service.desiredCount,
-      runningCount,
-      pendingCount,
-      failedTasks: service.failedTasks,
-      createdAtMs: service.createdAtMs,
-      updatedAtMs: service.updatedAtMs,
-    };
+    const primary = service.deployments[0] as DeploymentRecord;
+    const deployments = service.deployments.map((d): EcsDeployment => {
+      let running = 0;
+      let pending = 0;
+      let wanted = 0;
+      for (const task of service.current) {
+        if (task.deployment !== d) continue;
+        if (task.lastStatus === 'RUNNING') running++;
+        else if (task.desiredStatus === 'RUNNING') pending++;
+        if (task.desiredStatus === 'RUNNING') wanted++;
+      }
+      return {
+        id: d.id,
+        status: d === primary ? 'PRIMARY' : 'ACTIVE',
+        rolloutState: d.rolloutState,
+        rolloutStateReason:
+          d.rolloutState === 'COMPLETED'
+            ? `ECS deployment ${d.id} completed.`
+            : `ECS deployment ${d.id} in progress.`,
+        taskDefinitionArn: d.taskDefinitionArn,
+        desiredCount: d === primary ? service.desiredCount : wanted,
+        runningCount: running,
+        pendingCount: pending,
+        failedTasks: d.failedTasks,
+        createdAtMs: d.createdAtMs,
+        updatedAtMs: d.updatedAtMs,
+      };
+    });
     return {
       serviceName: service.name,
       serviceArn: service.arn,
@@ -983,12 +1282,42 @@ export class EcsModel {
       desiredCount: service.desiredCount,
       runningCount,
       pendingCount,
-      taskDefinitionArn: service.taskDefinitionArn,
+      taskDefinitionArn: primary.taskDefinitionArn,
       createdAtMs: service.createdAtMs,
       platformVersion: PLATFORM_VERSION,
-      deployments: [deployment],
+      deployments,
+      deploymentConfiguration: service.config,
+      events: [...service.events],
     };
   }
+}
+
+/** A deployment configuration with `update` applied, checked as UpdateService checks it. */
+function deploymentConfiguration(
+  base: DeploymentConfiguration,
+  update: Partial<DeploymentConfiguration> | undefined,
+): DeploymentConfiguration {
+  const out = {
+    ...base,
+    ...Object.fromEntries(Object.entries(update ?? {}).filter(([, v]) => v !== undefined)),
+  };
+  if (
+    !Number.isInteger(out.minimumHealthyPercent) ||
+    out.minimumHealthyPercent < 0 ||
+    out.minimumHealthyPercent > 100
+  ) {
+    throw new EcsApiError(
+      'InvalidParameterException',
+      'deploymentConfiguration.minimumHealthyPercent must be an integer from 0 to 100.',
+    );
+  }
+  if (!Number.isInteger(out.maximumPercent) || out.maximumPercent < 100) {
+    throw new EcsApiError(
+      'InvalidParameterException',
+      'deploymentConfiguration.maximumPercent must be an integer of at least 100.',
+    );
+  }
+  return out;
 }
 
 function assertDesiredCount(desiredCount: number): void {

@@ -32,6 +32,18 @@ const UpdateServiceInput = z.object({
   cluster: clusterRef,
   service: z.string().min(1),
   desiredCount: z.number().int().optional(),
+  taskDefinition: z.string().min(1).optional(),
+  forceNewDeployment: z.boolean().optional(),
+  deploymentConfiguration: z
+    .object({
+      minimumHealthyPercent: z.number().int().optional(),
+      maximumPercent: z.number().int().optional(),
+    })
+    .optional(),
+});
+const ListClustersInput = z.object({
+  maxResults: z.number().int().min(1).max(MAX_LIST_RESULTS).optional(),
+  nextToken: z.string().min(1).optional(),
 });
 const ListTasksInput = z.object({
   cluster: clusterRef,
@@ -136,8 +148,8 @@ export function serviceToWire(service: EcsService): Record<string, unknown> {
     schedulingStrategy: 'REPLICA',
     deploymentController: { type: 'ECS' },
     deploymentConfiguration: {
-      maximumPercent: 200,
-      minimumHealthyPercent: 100,
+      maximumPercent: service.deploymentConfiguration.maximumPercent,
+      minimumHealthyPercent: service.deploymentConfiguration.minimumHealthyPercent,
       deploymentCircuitBreaker: { enable: false, rollback: false },
     },
     deployments: service.deployments.map((d) => ({
@@ -154,9 +166,13 @@ export function serviceToWire(service: EcsService): Record<string, unknown> {
       platformVersion: service.platformVersion,
       platformFamily: 'Linux',
       rolloutState: d.rolloutState,
-      rolloutStateReason: `ECS deployment ${d.id} completed.`,
+      rolloutStateReason: d.rolloutStateReason,
     })),
-    events: [],
+    events: service.events.map((e) => ({
+      id: e.id,
+      createdAt: epochSeconds(e.createdAtMs),
+      message: e.message,
+    })),
     loadBalancers: [],
     serviceRegistries: [],
     placementConstraints: [],
@@ -178,9 +194,28 @@ function protectionToWire(p: TaskProtection): Record<string, unknown> {
 
 // ------------------------------------------------------------ operations
 
-interface ListTasksToken {
+interface ListToken {
   readonly o: number;
   readonly f: string;
+}
+
+/** One page of `all` after the request's nextToken; the token is bound to the request's filters. */
+function page(
+  all: readonly string[],
+  filterPrint: string,
+  input: { nextToken?: string | undefined; maxResults?: number | undefined },
+): { arns: string[]; nextToken: string | undefined } {
+  let offset = 0;
+  if (input.nextToken !== undefined) {
+    const token = decodeToken(input.nextToken) as Partial<ListToken> | undefined;
+    if (!token || typeof token.o !== 'number' || token.f !== filterPrint || token.o < 0) {
+      throw new EcsApiError('InvalidParameterException', 'Invalid nextToken.');
+    }
+    offset = token.o;
+  }
+  const limit = input.maxResults ?? MAX_LIST_RESULTS;
+  const next = offset + limit < all.length ? encodeToken({ o: offset + limit, f: filterPrint }) : undefined;
+  return { arns: all.slice(offset, offset + limit), nextToken: next };
 }
 
 function listTasks(model: EcsModel, input: z.infer<typeof ListTasksInput>): Record<string, unknown> {
@@ -198,18 +233,8 @@ function listTasks(model: EcsModel, input: z.infer<typeof ListTasksInput>): Reco
       ? model.listTaskArns(cluster, { serviceName: input.serviceName, desiredStatus: input.desiredStatus })
       : [];
   const filterPrint = fingerprint([cluster, input.serviceName, input.desiredStatus, input.launchType]);
-  let offset = 0;
-  if (input.nextToken !== undefined) {
-    const token = decodeToken(input.nextToken) as Partial<ListTasksToken> | undefined;
-    if (!token || typeof token.o !== 'number' || token.f !== filterPrint || token.o < 0) {
-      throw new EcsApiError('InvalidParameterException', 'Invalid nextToken.');
-    }
-    offset = token.o;
-  }
-  const limit = input.maxResults ?? MAX_LIST_RESULTS;
-  const page = all.slice(offset, offset + limit);
-  const next = offset + limit < all.length ? encodeToken({ o: offset + limit, f: filterPrint }) : undefined;
-  return { taskArns: page, nextToken: next };
+  const { arns, nextToken } = page(all, filterPrint, input);
+  return { taskArns: arns, nextToken };
 }
 
 /** Runs one ECS operation. Throws EcsApiError (UnknownOperationException for unknown ones). */
@@ -235,8 +260,13 @@ export function handleEcsOperation(
       return { services: found, failures };
     }
     case 'UpdateService': {
-      const { cluster = DEFAULT_CLUSTER, service, desiredCount } = parse(UpdateServiceInput, input);
-      return { service: serviceToWire(model.updateService(cluster, service, { desiredCount })) };
+      const { cluster = DEFAULT_CLUSTER, service, ...update } = parse(UpdateServiceInput, input);
+      return { service: serviceToWire(model.updateService(cluster, service, update)) };
+    }
+    case 'ListClusters': {
+      const request = parse(ListClustersInput, input);
+      const { arns, nextToken } = page(model.listClusterArns(), fingerprint(['clusters']), request);
+      return { clusterArns: arns, nextToken };
     }
     case 'ListTasks':
       return listTasks(model, parse(ListTasksInput, input));

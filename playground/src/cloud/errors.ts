@@ -38,6 +38,7 @@ export type CloudWatchErrorCode =
   | 'InternalServiceError'
   | 'ServiceUnavailable'
   | 'MalformedInput'
+  | 'InvalidAction'
   | 'UnknownOperationException';
 
 /** An API request failed the way the real service fails it. */
@@ -91,6 +92,7 @@ const CLOUDWATCH_ERRORS: Readonly<Record<CloudWatchErrorCode, CloudWatchErrorSha
   InternalServiceError: { httpStatus: 500, fault: 'Receiver', shape: 'InternalServiceFault' },
   ServiceUnavailable: { httpStatus: 503, fault: 'Receiver' },
   MalformedInput: { httpStatus: 400, fault: 'Sender' },
+  InvalidAction: { httpStatus: 400, fault: 'Sender' },
   UnknownOperationException: { httpStatus: 400, fault: 'Sender' },
 };
 

@@ -1,11 +1,21 @@
 /**
  * The local cloud: one node:http server on 127.0.0.1 that speaks ECS (awsJson1_1) and
- * CloudWatch (awsJson1_0, query-compatible) to the real AWS SDK clients, routed by the
- * X-Amz-Target header. It records every request it served and can fail requests on demand
+ * CloudWatch in both of its protocols — awsJson1_0 (query-compatible, routed by the
+ * X-Amz-Target header) and the query protocol (a form POST naming its Action, answered in
+ * XML) — to real AWS clients; with `dynamodbEndpoint`, DynamoDB requests
+ * (X-Amz-Target DynamoDB_20120810.*) are passed through to it (dynalite), so one endpoint
+ * serves all three. It records every request it served and can fail requests on demand
  * (throttling, server errors), so the functions run unmodified against it.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import {
+  parseQueryForm,
+  QUERY_CONTENT_TYPE,
+  queryErrorXml,
+  queryResponseXml,
+  XML_CONTENT_TYPE,
+} from './cloudwatch-query';
 import {
   CLOUDWATCH_CONTENT_TYPE,
   CLOUDWATCH_TARGET_PREFIX,
@@ -19,8 +29,11 @@ import { randomUuid, seededRandom } from './random';
 
 export type CloudServiceName = 'ecs' | 'cloudwatch';
 
+/** The X-Amz-Target prefix of DynamoDB's awsJson1_0 API. */
+export const DYNAMODB_TARGET_PREFIX = 'DynamoDB_20120810';
+
 export interface RequestLogEntry {
-  readonly service: CloudServiceName | 'unknown';
+  readonly service: CloudServiceName | 'dynamodb' | 'unknown';
   readonly operation: string;
   /** The clock when the request was served (the simulated clock when one is given). */
   readonly atMs: number;
@@ -63,6 +76,8 @@ export interface LocalCloudOptions {
   readonly cloudwatchIngestionDelaySeconds?: number;
   /** @default 0 (any free port) */
   readonly port?: number;
+  /** Where DynamoDB requests are passed through to (dynalite's endpoint). @default none: UnknownOperationException */
+  readonly dynamodbEndpoint?: string;
 }
 
 /** A request and response without a socket, for an in-process SDK request handler. */
@@ -89,6 +104,8 @@ export interface LocalCloud {
   clearFaults(): void;
   /** Serves one request in process, exactly as the HTTP server would. */
   dispatch(request: LocalCloudRequest): Promise<LocalCloudResponse>;
+  /** Serves a request that arrived on another node:http server (one listener for every service). */
+  handle(req: IncomingMessage, res: ServerResponse): void;
   close(): Promise<void>;
 }
 
@@ -116,8 +133,10 @@ export function faultToError(service: CloudServiceName, error: FaultError): AwsA
 }
 
 interface Route {
-  readonly service: CloudServiceName | 'unknown';
+  readonly service: CloudServiceName | 'dynamodb' | 'unknown';
   readonly operation: string;
+  /** CloudWatch's query protocol (form in, XML out); else the JSON protocols. */
+  readonly query?: { readonly input: Record<string, unknown> };
 }
 
 /** The service and operation named by an X-Amz-Target header. */
@@ -128,14 +147,37 @@ export function routeOf(target: string | undefined): Route {
   const operation = target.slice(dot + 1);
   if (prefix === ECS_TARGET_PREFIX) return { service: 'ecs', operation };
   if (prefix === CLOUDWATCH_TARGET_PREFIX) return { service: 'cloudwatch', operation };
+  if (prefix === DYNAMODB_TARGET_PREFIX) return { service: 'dynamodb', operation };
   return { service: 'unknown', operation: target };
 }
 
-function errorResponse(
-  service: CloudServiceName | 'unknown',
-  error: AwsApiError,
-  requestId: string,
-): LocalCloudResponse {
+/** The route of a request: by X-Amz-Target, or a form-encoded query-protocol call (CloudWatch). */
+function requestRoute(request: LocalCloudRequest): Route {
+  const target = header(request.headers, 'x-amz-target');
+  const contentType = header(request.headers, 'content-type') ?? '';
+  if (target === undefined && contentType.toLowerCase().startsWith(QUERY_CONTENT_TYPE)) {
+    const form = parseQueryForm(request.body);
+    return { service: 'cloudwatch', operation: form.action, query: { input: form.input } };
+  }
+  return routeOf(target);
+}
+
+function errorResponse(route: Route, error: AwsApiError, requestId: string): LocalCloudResponse {
+  const service = route.service;
+  if (route.query && error instanceof CloudWatchApiError) {
+    const named =
+      error.code === 'UnknownOperationException'
+        ? new CloudWatchApiError(
+            'InvalidAction',
+            `The action ${route.operation || '(none)'} is not valid for this web service.`,
+          )
+        : error;
+    return {
+      status: named.httpStatus,
+      headers: { 'content-type': XML_CONTENT_TYPE, 'x-amzn-requestid': requestId },
+      body: queryErrorXml(named, requestId),
+    };
+  }
   const body = (type: string): string => JSON.stringify({ __type: type, message: error.message });
   if (error instanceof CloudWatchApiError) {
     return {
@@ -200,11 +242,28 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     return faultToError(service, fault.error);
   };
 
+  const dynamodbEndpoint = options.dynamodbEndpoint;
+  /** A DynamoDB request, passed through to dynalite as it came. */
+  const forward = async (request: LocalCloudRequest): Promise<LocalCloudResponse> => {
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(request.headers)) {
+      if (v !== undefined && !['host', 'content-length', 'connection'].includes(k.toLowerCase()))
+        headers[k] = v;
+    }
+    const reply = await fetch(dynamodbEndpoint ?? '', { method: 'POST', headers, body: request.body });
+    const out: Record<string, string> = {};
+    reply.headers.forEach((value, key) => {
+      if (!['content-length', 'connection', 'transfer-encoding', 'keep-alive', 'date'].includes(key))
+        out[key] = value;
+    });
+    return { status: reply.status, headers: out, body: await reply.text() };
+  };
+
   const execute = (route: Route, request: LocalCloudRequest): Record<string, unknown> => {
     if ((request.method ?? 'POST').toUpperCase() !== 'POST') {
       throw new EcsApiError('UnknownOperationException', 'Only POST requests are served.');
     }
-    if (route.service === 'unknown') {
+    if (route.service === 'unknown' || route.service === 'dynamodb') {
       throw new EcsApiError(
         'UnknownOperationException',
         `Unknown X-Amz-Target: ${route.operation || '(none)'}`,
@@ -212,7 +271,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     }
     const fault = takeFault(route.service, route.operation);
     if (fault) throw fault;
-    const input = parseBody(route.service, request.body);
+    const input = route.query ? route.query.input : parseBody(route.service, request.body);
     if (route.service === 'ecs') {
       if (clock) ecs.advanceTo(clock());
       return handleEcsOperation(ecs, route.operation, input);
@@ -221,25 +280,35 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   };
 
   const dispatch = async (request: LocalCloudRequest): Promise<LocalCloudResponse> => {
-    const route = routeOf(header(request.headers, 'x-amz-target'));
+    const route = requestRoute(request);
     const requestId = randomUuid(requestIds);
     const atMs = now();
     let response: LocalCloudResponse;
     let errorCode: string | undefined;
     try {
-      const output = execute(route, request);
-      response = {
-        status: 200,
-        headers: {
-          'content-type': route.service === 'cloudwatch' ? CLOUDWATCH_CONTENT_TYPE : ECS_CONTENT_TYPE,
-          'x-amzn-requestid': requestId,
-        },
-        body: JSON.stringify(output),
-      };
+      if (route.service === 'dynamodb' && dynamodbEndpoint !== undefined) {
+        response = await forward(request);
+      } else {
+        const output = execute(route, request);
+        response = route.query
+          ? {
+              status: 200,
+              headers: { 'content-type': XML_CONTENT_TYPE, 'x-amzn-requestid': requestId },
+              body: queryResponseXml(route.operation, output, requestId),
+            }
+          : {
+              status: 200,
+              headers: {
+                'content-type': route.service === 'cloudwatch' ? CLOUDWATCH_CONTENT_TYPE : ECS_CONTENT_TYPE,
+                'x-amzn-requestid': requestId,
+              },
+              body: JSON.stringify(output),
+            };
+      }
     } catch (error) {
-      const apiError = toApiError(route.service, error);
+      const apiError = toApiError(route.service === 'cloudwatch' ? 'cloudwatch' : 'ecs', error);
       errorCode = apiError.code;
-      response = errorResponse(route.service, apiError, requestId);
+      response = errorResponse(route, apiError, requestId);
     }
     requests.push({
       service: route.service,
@@ -284,6 +353,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       faults.length = 0;
     },
     dispatch,
+    handle(req: IncomingMessage, res: ServerResponse): void {
+      void serve(req, res, dispatch);
+    },
     close(): Promise<void> {
       return new Promise((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

@@ -13,33 +13,14 @@ import {
   taskToItem,
 } from 'flink-ecs-autoscaler/lib/aws/dynamodb-store';
 import { createTable, TABLE_KEY } from 'flink-ecs-autoscaler/lib/aws/table';
-import type {
-  DecisionRecord,
-  PartitionItem,
-  ScalerState,
-  TaskHealthItem,
-} from 'flink-ecs-autoscaler/lib/core/domain';
+import type { PartitionItem, ScalerState, TaskHealthItem } from 'flink-ecs-autoscaler/lib/core/domain';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type DynaliteHandle, startDynalite } from '../../src/dynalite';
+import { decisionRecord } from '../support/records';
 
 const TABLE = 'autoscaler-state';
 
-function decision(decisionId: string, at: string): DecisionRecord {
-  return {
-    decisionId,
-    at,
-    trigger: 'schedule',
-    policy: 'rate',
-    current: 2,
-    running: 2,
-    recommended: 3,
-    desired: 3,
-    reason: 'Applied',
-    applied: true,
-    dryRun: false,
-    inputs: { inputRate: 900, hot: [] },
-  };
-}
+const decision = decisionRecord;
 
 function task(taskId: string): TaskHealthItem {
   return {

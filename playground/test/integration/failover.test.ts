@@ -306,14 +306,8 @@ describe('Integration: failover on the local cloud and dynalite', () => {
       clock.ms += 5_000;
       env.events.length = 0;
       cloud.ecs.advanceTo(clock.ms);
-      for (const e of env.events.splice(0)) {
-        const { healthStatus: _h, containers, ...detail } = e.detail;
-        const asAws = {
-          ...e,
-          detail: { ...detail, containers: containers.map(({ healthStatus: _c, ...c }) => c) },
-        };
-        results.push(await env.handler(asAws));
-      }
+      // The local ECS sends events as AWS does, without health (docs/local-cloud.md).
+      for (const e of env.events.splice(0)) results.push(await env.handler(e));
       if ((await assignmentsFor(env.store, env.name, victim)).length === 0) handedOverAt = clock.ms;
     }
     // Assess: within the health check's interval × retries (+ one step), on the fast path.

@@ -190,7 +190,7 @@ describe('Local cloud: ECS over awsJson1_1', () => {
     expect(stopped.tasks?.[0]?.lastStatus).toBe('STOPPED');
   });
 
-  it('marks a hung task UNHEALTHY after three failed checks, stops it and launches a replacement', async () => {
+  it('marks a hung task UNHEALTHY after three failed checks, replaces it, then stops it; events carry no health', async () => {
     // Prepare
     const [hungArn, otherArn] =
       (await ecs.send(new ListTasksCommand({ cluster: CLUSTER, serviceName: SERVICE }))).taskArns ?? [];
@@ -201,26 +201,31 @@ describe('Local cloud: ECS over awsJson1_1', () => {
     const afterTwo = await ecs.send(new DescribeTasksCommand({ cluster: CLUSTER, tasks: [hungArn ?? ''] }));
     advance(10);
     const afterThree = await ecs.send(new DescribeTasksCommand({ cluster: CLUSTER, tasks: [hungArn ?? ''] }));
+    const replacing = await ecs.send(new ListTasksCommand({ cluster: CLUSTER, serviceName: SERVICE }));
+    advance(70);
+    const replaced = await ecs.send(new DescribeTasksCommand({ cluster: CLUSTER, tasks: [hungArn ?? ''] }));
     const running = await ecs.send(new ListTasksCommand({ cluster: CLUSTER, serviceName: SERVICE }));
 
-    // Assess
+    // Assess: health only in DescribeTasks; the replacement starts first (maximumPercent 200)
+    // and the unhealthy task stops once it is HEALTHY (RUNNING at 90 s, checked at 100 s).
     expect(afterTwo.tasks?.[0]).toMatchObject({ lastStatus: 'RUNNING', healthStatus: 'HEALTHY' });
-    expect(afterThree.tasks?.[0]).toMatchObject({
+    expect(afterThree.tasks?.[0]).toMatchObject({ lastStatus: 'RUNNING', healthStatus: 'UNHEALTHY' });
+    expect(afterThree.tasks?.[0]?.containers?.[0]?.healthStatus).toBe('UNHEALTHY');
+    expect(replacing.taskArns).toHaveLength(3);
+    expect(replaced.tasks?.[0]).toMatchObject({
       lastStatus: 'STOPPED',
-      healthStatus: 'UNHEALTHY',
+      stopCode: 'ServiceSchedulerInitiated',
       stoppedReason: 'Task failed container health checks',
     });
-    expect(afterThree.tasks?.[0]?.containers?.[0]?.healthStatus).toBe('UNHEALTHY');
     expect(running.taskArns).toHaveLength(2);
     expect(running.taskArns).toContain(otherArn);
     expect(running.taskArns).not.toContain(hungArn);
     const hungEvents = events.filter((e) => e.detail.taskArn === hungArn);
-    expect(hungEvents.map((e) => [e.detail.healthStatus, e.detail.lastStatus, e.detail.version])).toEqual([
-      ['HEALTHY', 'RUNNING', 1],
-      ['UNHEALTHY', 'RUNNING', 2],
-      ['UNHEALTHY', 'STOPPED', 3],
+    expect(hungEvents.map((e) => [e.detail.lastStatus, e.detail.version])).toEqual([
+      ['RUNNING', 1],
+      ['STOPPED', 2],
     ]);
-    expect(events.at(-1)?.detail).toMatchObject({ lastStatus: 'PROVISIONING', version: 1 });
+    expect(events.every((e) => !('healthStatus' in e.detail))).toBe(true);
   });
 
   it('stops a task with StopTask and replaces it; STOPPED tasks are listed with desiredStatus STOPPED', async () => {
@@ -655,7 +660,7 @@ describe('Local cloud: the server itself', () => {
     const badJson = await post('AmazonEC2ContainerServiceV20141113.DescribeServices', '{not json');
     const unknownTarget = await post('Nope_20200101.DoThing', '{}');
     const noTarget = await post(undefined, '{}');
-    const unknownOperation = await post('GraniteServiceVersion20100801.DescribeAlarms', '{}');
+    const unknownOperation = await post('GraniteServiceVersion20100801.PutDashboard', '{}');
     const alive = await ecs.send(new DescribeServicesCommand({ cluster: CLUSTER, services: [SERVICE] }));
 
     // Assess

@@ -127,6 +127,29 @@ describe('Integration: scaler on the local cloud and dynalite', () => {
     expect(cloud.ecs.serviceCounts(CLUSTER, SERVICE).desiredCount).toBe(8);
   });
 
+  it('holds off during a real rolling deployment (forceNewDeployment): DeploymentInProgress, no UpdateService', async () => {
+    // Prepare: a rolling deployment on the local ECS, as UpdateService --force-new-deployment starts it.
+    const { handler } = await freshHandler();
+    cloud.ecs.updateService(CLUSTER, SERVICE, { forceNewDeployment: true });
+    const since = cloud.requests.length;
+    // Act
+    const d = await handler(scheduled());
+    // Assess
+    expect(d).toMatchObject({ reason: 'DeploymentInProgress', applied: false });
+    expect(updates(since)).toHaveLength(0);
+    const deployments = cloud.ecs.describeService(CLUSTER, SERVICE).deployments;
+    expect(deployments.map((x) => [x.status, x.rolloutState])).toEqual([
+      ['PRIMARY', 'IN_PROGRESS'],
+      ['ACTIVE', 'COMPLETED'],
+    ]);
+    // The rollout ends once the new tasks are RUNNING and HEALTHY (60 s startup + 10 s check).
+    clock.ms += 120_000;
+    cloud.ecs.advanceTo(clock.ms);
+    expect(cloud.ecs.describeService(CLUSTER, SERVICE).deployments.map((x) => x.rolloutState)).toEqual([
+      'COMPLETED',
+    ]);
+  });
+
   it('20 concurrent invocations of one tick → exactly one UpdateService and 19 LostRace', async () => {
     const { handler } = await freshHandler();
     const since = cloud.requests.length;

@@ -5,37 +5,19 @@
  * heartbeat timeout + one tick (150 s with the defaults).
  */
 import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { failoverScenario } from '../../bench/failover-scenario';
 import { simulatePolicy } from '../../src/engine';
 import type { PolicyResult } from '../../src/results';
-import { type LoadedScenario, parseScenario, scenarioTrace } from '../../src/scenario';
+import type { LoadedScenario } from '../../src/scenario';
 
 const KILL_AT = 600;
 const HANG_AT = 1200;
 
 function loaded(): LoadedScenario {
-  const scenario = parseScenario({
-    name: 'failover-short',
-    seed: 7,
-    durationSeconds: 1800,
-    stepSeconds: 10,
-    trace: { shape: 'constant', rate: 3000 },
-    cluster: {
-      partitions: 32,
-      slotsPerTaskManager: 2,
-      recordsPerSecondPerSlot: 500,
-      initialTaskManagers: 4,
-      minTaskManagers: 2,
-      maxTaskManagers: 8,
-      startupSeconds: 60,
-      restartSeconds: 30,
-      checkpointIntervalSeconds: 60,
-    },
-    faults: [
-      { atSeconds: KILL_AT, kind: 'kill' },
-      { atSeconds: HANG_AT, kind: 'hang' },
-    ],
-  });
-  return { path: 'inline', scenario, trace: scenarioTrace(scenario) };
+  return failoverScenario('failover-short', 1800, [
+    { atSeconds: KILL_AT, kind: 'kill' },
+    { atSeconds: HANG_AT, kind: 'hang' },
+  ]);
 }
 
 describe('Simulation: failover of a killed and a hung TaskManager (30 simulated minutes)', () => {

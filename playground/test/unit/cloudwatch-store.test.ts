@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   alignedStartMs,
   CloudWatchStore,
+  granularitySeconds,
   isSupportedStatistic,
   lowerBound,
   type MetricQueryInput,
@@ -292,5 +293,76 @@ describe('Function helpers', () => {
     ['Median', false],
   ])('supports statistic %s: %s', (stat, supported) => {
     expect(isSupportedStatistic(stat)).toBe(supported);
+  });
+});
+
+describe('Class: CloudWatchStore — resolution and retention by age', () => {
+  const HOUR = 60 * MIN;
+  const DAY = 24 * HOUR;
+  const put = (store: CloudWatchStore, at: number, value: number, storageResolution: 1 | 60) =>
+    store.put({
+      namespace: NS,
+      metricName: 'load',
+      dimensions: DIMS,
+      timestampMs: at,
+      value,
+      storageResolution,
+    });
+  const get = (store: CloudWatchStore, periodSeconds: number, startMs: number, nowMs: number) =>
+    store.query({
+      namespace: NS,
+      metricName: 'load',
+      dimensions: DIMS,
+      stat: 'Sum',
+      periodSeconds,
+      startMs,
+      endMs: startMs + 10 * MIN,
+      nowMs,
+    });
+
+  it.each([
+    [1, HOUR, 1],
+    [60, HOUR, 60],
+    [1, 3 * HOUR + 1, 60],
+    [1, 15 * DAY + 1, 300],
+    [60, 63 * DAY + 1, 3600],
+    [60, 456 * DAY, undefined],
+  ])('keeps a point of storage resolution %i s at %i ms of age at %s s', (resolution, age, expected) => {
+    expect(granularitySeconds(resolution, age)).toBe(expected);
+  });
+
+  it('answers 10 s periods for high-resolution points only, and only for 3 hours', () => {
+    const store = new CloudWatchStore();
+    put(store, T0 + 5_000, 1, 1);
+    put(store, T0 + 15_000, 2, 1);
+    put(store, T0 + 25_000, 4, 60);
+    expect(get(store, 10, T0, T0 + HOUR)).toEqual({ timestamps: [T0, T0 + 10_000], values: [1, 2] });
+    expect(get(store, 60, T0, T0 + HOUR)).toEqual({ timestamps: [T0], values: [7] });
+    expect(get(store, 10, T0, T0 + 4 * HOUR)).toEqual({ timestamps: [], values: [] });
+    expect(get(store, 60, T0, T0 + 4 * HOUR)).toEqual({ timestamps: [T0], values: [7] });
+  });
+
+  it('needs multiples of 5 minutes past 15 days and of an hour past 63 days; forgets after 455 days', () => {
+    const store = new CloudWatchStore();
+    put(store, T0 + 30_000, 3, 60);
+    expect(get(store, 60, T0, T0 + 16 * DAY).values).toEqual([]);
+    expect(get(store, 300, T0, T0 + 16 * DAY).values).toEqual([3]);
+    expect(get(store, 300, T0, T0 + 64 * DAY).values).toEqual([]);
+    expect(get(store, 3600, T0, T0 + 64 * DAY).values).toEqual([3]);
+    expect(get(store, 3600, T0, T0 + 456 * DAY).values).toEqual([]);
+  });
+
+  it('refuses a storage resolution other than 1 or 60', () => {
+    const store = new CloudWatchStore();
+    expect(() =>
+      store.put({
+        namespace: NS,
+        metricName: 'm',
+        dimensions: {},
+        timestampMs: T0,
+        value: 1,
+        storageResolution: 5 as 1,
+      }),
+    ).toThrow(SimulationUsageError);
   });
 });

@@ -1,13 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import type { EcsTaskStateChangeEvent } from '../../src/cloud/ecs-events';
-import { EcsModel, type EcsModelOptions } from '../../src/cloud/ecs-model';
+import { type CreateServiceOptions, EcsModel, type EcsModelOptions } from '../../src/cloud/ecs-model';
 import { EcsApiError, SimulationUsageError } from '../../src/cloud/errors';
 
 const T0 = Date.UTC(2025, 0, 1);
 const S = 1000;
 const TASK_ARN = /^arn:aws:ecs:us-east-1:123456789012:task\/flink\/[0-9a-f]{32}$/;
 
-function setup(options: EcsModelOptions & { desiredCount?: number; initialTasksRunning?: boolean } = {}): {
+function setup(
+  options: EcsModelOptions &
+    Pick<CreateServiceOptions, 'deploymentConfiguration'> & {
+      desiredCount?: number;
+      initialTasksRunning?: boolean;
+    } = {},
+): {
   model: EcsModel;
   events: EcsTaskStateChangeEvent[];
 } {
@@ -19,6 +25,7 @@ function setup(options: EcsModelOptions & { desiredCount?: number; initialTasksR
     serviceName: 'taskmanagers',
     desiredCount: options.desiredCount ?? 2,
     initialTasksRunning: options.initialTasksRunning ?? true,
+    ...(options.deploymentConfiguration ? { deploymentConfiguration: options.deploymentConfiguration } : {}),
   });
   return { model, events };
 }
@@ -67,12 +74,14 @@ describe('Class: EcsModel', () => {
       model.step(T0 + 600 * S);
 
       // Assess
-      expect(events.map((e) => [e.detail.lastStatus, e.detail.healthStatus, e.time])).toEqual([
-        ['PROVISIONING', 'UNKNOWN', '2025-01-01T00:00:00Z'],
-        ['PENDING', 'UNKNOWN', '2025-01-01T00:00:30Z'],
-        ['RUNNING', 'UNKNOWN', '2025-01-01T00:01:00Z'],
-        ['RUNNING', 'HEALTHY', '2025-01-01T00:01:10Z'],
+      // The container turns HEALTHY at 70 s: visible in DescribeTasks, but no event (AWS's
+      // task state change events carry no health).
+      expect(events.map((e) => [e.detail.lastStatus, e.time])).toEqual([
+        ['PROVISIONING', '2025-01-01T00:00:00Z'],
+        ['PENDING', '2025-01-01T00:00:30Z'],
+        ['RUNNING', '2025-01-01T00:01:00Z'],
       ]);
+      expect(model.task(events[0]?.detail.taskArn ?? '')?.healthStatus).toBe('HEALTHY');
       expect(model.nowMs).toBe(T0 + 600 * S);
     });
 
@@ -303,7 +312,7 @@ describe('Class: EcsModel', () => {
   });
 
   describe('failures', () => {
-    it('marks a hung task UNHEALTHY after three failed checks 10 s apart, then replaces it', () => {
+    it('marks a hung task UNHEALTHY after three failed checks 10 s apart, starts a replacement, then stops it', () => {
       // Prepare
       const { model, events } = setup({ desiredCount: 2 });
       const [hung, other] = model.runningTaskIds();
@@ -314,31 +323,66 @@ describe('Class: EcsModel', () => {
       model.step(T0 + 49 * S);
       const before = model.task(hung ?? '');
       model.step(T0 + 50 * S);
+      const unhealthy = model.task(hung ?? '');
+      model.step(T0 + 119 * S);
+      const waiting = model.task(hung ?? '');
+      model.step(T0 + 120 * S);
 
-      // Assess: checks at 30, 40, 50 s on the grid from startedAt fail
+      // Assess: checks at 30, 40, 50 s on the grid from startedAt fail. ECS starts the
+      // replacement first (maximumPercent 200 leaves room) and stops the unhealthy task once
+      // the replacement is HEALTHY (RUNNING at 110 s, first check passes at 120 s).
       expect(before).toMatchObject({ lastStatus: 'RUNNING', healthStatus: 'HEALTHY', hung: true });
-      const history = eventsOf(events, hung ?? '').map((e) => [
-        e.detail.lastStatus,
-        e.detail.healthStatus,
-        e.time,
-      ]);
+      expect(unhealthy).toMatchObject({
+        lastStatus: 'RUNNING',
+        desiredStatus: 'RUNNING',
+        healthStatus: 'UNHEALTHY',
+      });
+      expect(waiting).toMatchObject({ lastStatus: 'RUNNING', desiredStatus: 'RUNNING' });
+      const history = eventsOf(events, hung ?? '').map((e) => [e.detail.lastStatus, e.time]);
       expect(history).toEqual([
-        ['RUNNING', 'HEALTHY', '2025-01-01T00:00:00Z'],
-        ['RUNNING', 'UNHEALTHY', '2025-01-01T00:00:50Z'],
-        ['STOPPED', 'UNHEALTHY', '2025-01-01T00:00:50Z'],
+        ['RUNNING', '2025-01-01T00:00:00Z'],
+        ['STOPPED', '2025-01-01T00:02:00Z'],
       ]);
       const stopped = model.task(hung ?? '');
       expect(stopped?.stoppedReason).toBe('Task failed container health checks');
+      expect(stopped?.stopCode).toBe('ServiceSchedulerInitiated');
       expect(stopped?.containers[0]?.healthStatus).toBe('UNHEALTHY');
       expect(model.serviceCounts('flink', 'taskmanagers')).toEqual({
         desiredCount: 2,
+        runningCount: 2,
+        pendingCount: 0,
+      });
+      expect(model.runningTaskIds()).toContain(other);
+      expect(model.runningTaskIds()).not.toContain(hung);
+      const messages = model.describeService('flink', 'taskmanagers').events.map((e) => e.message);
+      expect(messages.slice(0, 3)).toEqual([
+        '(service taskmanagers) has reached a steady state.',
+        `(service taskmanagers) has stopped 1 running tasks: (task ${hung}).`,
+        expect.stringMatching(/^\(service taskmanagers\) has started 1 tasks: \(task [0-9a-f]{32}\)\.$/),
+      ]);
+    });
+
+    it('stops an unhealthy task first when maximumPercent leaves no room for a replacement', () => {
+      // Prepare
+      const { model } = setup({
+        desiredCount: 2,
+        deploymentConfiguration: { minimumHealthyPercent: 50, maximumPercent: 100 },
+      });
+      const [hung] = model.runningTaskIds();
+
+      // Act
+      model.hang(hung ?? '');
+      model.step(T0 + 30 * S);
+
+      // Assess
+      expect(model.task(hung ?? '')).toMatchObject({
+        lastStatus: 'STOPPED',
+        stoppedReason: 'Task failed container health checks',
+      });
+      expect(model.serviceCounts('flink', 'taskmanagers')).toMatchObject({
         runningCount: 1,
         pendingCount: 1,
       });
-      model.step(T0 + 110 * S);
-      expect(model.runningTaskIds()).toHaveLength(2);
-      expect(model.runningTaskIds()).toContain(other);
-      expect(model.runningTaskIds()).not.toContain(hung);
     });
 
     it('never detects a hung task when the container has no health check', () => {
@@ -395,7 +439,9 @@ describe('Class: EcsModel', () => {
 
       // Assess
       const mine = eventsOf(events, id ?? '');
-      expect(mine.map((e) => e.detail.version)).toEqual([1, 2, 3, 4, 5]);
+      expect(mine.map((e) => e.detail.version)).toEqual([1, 2, 3, 4]);
+      expect(mine.every((e) => !('healthStatus' in e.detail))).toBe(true);
+      expect(mine.every((e) => e.detail.containers.every((c) => !('healthStatus' in c)))).toBe(true);
       const last = mine.at(-1);
       expect(last).toMatchObject({
         version: '0',
@@ -414,9 +460,7 @@ describe('Class: EcsModel', () => {
           createdAt: '2025-01-01T00:00:00.000Z',
           startedAt: '2025-01-01T00:01:00.000Z',
           stoppedAt: '2025-01-01T00:02:00.000Z',
-          containers: [
-            { name: 'taskmanager', lastStatus: 'STOPPED', healthStatus: 'HEALTHY', exitCode: 137 },
-          ],
+          containers: [{ name: 'taskmanager', lastStatus: 'STOPPED', exitCode: 137, networkInterfaces: [] }],
         },
       });
       expect(last?.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
