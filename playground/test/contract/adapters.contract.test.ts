@@ -20,9 +20,9 @@ import {
   ListClustersCommand,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
+import { resourceName as taskIdFromArn } from 'flink-ecs-autoscaler/lib/aws/arn';
 import { CloudWatchMetricsSource } from 'flink-ecs-autoscaler/lib/aws/cloudwatch-metrics';
 import { DynamoDbStateStore, partitionToItem, taskToItem } from 'flink-ecs-autoscaler/lib/aws/dynamodb-store';
-import { resourceName as taskIdFromArn } from 'flink-ecs-autoscaler/lib/aws/arn';
 import { EcsServiceController } from 'flink-ecs-autoscaler/lib/aws/ecs-service';
 import { createTable } from 'flink-ecs-autoscaler/lib/aws/table';
 import type { TaskHealthItem } from 'flink-ecs-autoscaler/lib/core/domain';
