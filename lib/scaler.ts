@@ -91,11 +91,15 @@ export class Scaler {
     const screened = screenTrigger(trigger, nowMs, config);
     if (screened) return record(screened);
 
-    const read = await outcomeOf(() =>
-      Promise.all([store.readScaler(config.appId), ecs.describeService(), ecs.listTasks()]),
-    );
+    // The item first, then ECS: what ECS says is then at least as new as the state decided on
+    // (a pending change is judged landed only on an ECS read made after it was seen).
+    const read = await outcomeOf(async () => {
+      const state = await store.readScaler(config.appId);
+      const [service, tasks] = await Promise.all([ecs.describeService(), ecs.listTasks()]);
+      return { state, service, tasks };
+    });
     if (!read.ok) return record(failedDependency('reading the state, the service or its tasks', read.error));
-    const [state, service, tasks] = read.value;
+    const { state, service, tasks } = read.value;
     const expected = expectedTaskManagers(tasks);
     let cluster: ClusterReading = { tasks, series: [] };
     if (expected.length > 0) {
@@ -137,9 +141,12 @@ export class Scaler {
     const { config, store, ecs } = this.deps;
     const now = this.deps.clock.now();
     const record = this.recordFactory(now, 'manual', command.action);
-    const read = await outcomeOf(() => Promise.all([store.readScaler(config.appId), ecs.describeService()]));
+    const read = await outcomeOf(async () => {
+      const state = await store.readScaler(config.appId);
+      return { state, service: await ecs.describeService() };
+    });
     if (!read.ok) return record(failedDependency('reading the state or the service', read.error));
-    const [state, service] = read.value;
+    const { state, service } = read.value;
     const decisionId = this.newId();
     const decision = decideManual({ config, command, nowMs: now.getTime(), decisionId, state, service });
     return this.execute(decision, state, record, decisionId);
@@ -226,7 +233,7 @@ export class Scaler {
               message: `UpdateService failed, will re-apply: ${sent.error.message}`,
             };
           }
-          await this.reopen(target);
+          await this.reopen();
           return {
             ...result,
             message: join(
@@ -269,7 +276,7 @@ export class Scaler {
           }
           if (sends >= MAX_APPLY_ROUNDS) {
             // Racing writers still land after each other: hand the latest change to the next tick.
-            await this.reopen(target);
+            await this.reopen();
             return {
               ...result,
               message: join(
@@ -287,15 +294,14 @@ export class Scaler {
   }
 
   /**
-   * Marks `change` pending again if it is still the latest, so the next evaluation re-applies
-   * it (a lost race means its owner just confirmed it: read again; a newer change has its own
-   * owner).
+   * Marks the latest change pending again (lib/core/decide.ts reopen), so the next evaluation
+   * checks it against ECS; a lost race means the item changed: read it again.
    */
-  private async reopen(change: ScalerChange): Promise<void> {
+  private async reopen(): Promise<void> {
     const { store, config } = this.deps;
     for (let round = 0; round < MAX_APPLY_ROUNDS; round++) {
       const read = await outcomeOf(() => store.readScaler(config.appId));
-      const next = read.ok ? reopen(read.value, change) : undefined;
+      const next = read.ok ? reopen(read.value) : undefined;
       if (!read.ok || next === undefined) return;
       const reopened = await outcomeOf(() => store.commitScaler(config.appId, read.value.version, next));
       if (!reopened.ok || reopened.value) return;

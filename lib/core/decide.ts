@@ -432,12 +432,15 @@ export function afterApply(
 }
 
 /**
- * The latest change set ECS's count, but a later UpdateService (a correction that failed, or
- * one that could not be checked) may have left ECS elsewhere: mark it pending again, so the
- * next evaluation re-applies it once the grace has passed.
+ * A correction failed: ECS may still hold the count of a late UpdateService. Mark the latest
+ * change pending again, so the next evaluation checks it against ECS (confirms it if ECS holds
+ * its count, re-applies it otherwise, once the grace has passed). The write raises the
+ * version even when the change is pending already: a confirmation that its owner is about to
+ * commit on an ECS read made before the late UpdateService landed then loses, and its owner
+ * looks again.
  */
-export function reopen(state: ScalerState, change: ScalerChange): NextScalerState | undefined {
-  if (state.change?.decisionId !== change.decisionId) return undefined;
+export function reopen(state: ScalerState): NextScalerState | undefined {
+  if (state.change === undefined) return undefined;
   const { appliedAt: _appliedAt, ...pending } = state.change;
   return { ...withoutVersion(state), change: pending };
 }
