@@ -38,7 +38,7 @@ import {
   type StopOrder,
   type TaskWrite,
 } from './core/reconcile';
-import { unlistedTasks } from './core/reconcile-rules';
+import { eventDescribeTargets, unlistedTasks } from './core/reconcile-rules';
 import { compareIds } from './core/values';
 import type { Clock, MetricsSource, ServiceController, StateStore } from './ports';
 
@@ -199,6 +199,7 @@ export class Failover {
     if (firstRead === undefined) return finish('Failed');
     const cluster = observed && (await this.confirmUnlisted(observed, firstRead.tasks, tally.problems));
     const event = trigger.kind === 'task-event' ? { taskId: trigger.taskId, ecs: trigger.ecs } : undefined;
+    const described = event && (await this.describeForEvent(firstRead.tasks, event, tally.problems));
     const stopFailed = new Set<string>();
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       tally.attempts = attempt;
@@ -211,6 +212,7 @@ export class Failover {
         partitions: items.partitions,
         ...(event ? { event } : {}),
         ...(cluster ? { cluster } : {}),
+        ...(described ? { described } : {}),
         stopFailed,
       });
       tally.problems.push(...plan.problems);
@@ -271,6 +273,27 @@ export class Failover {
     if (described.ok) return { ...view, unlisted: new Map(described.value.tasks.map((t) => [t.taskId, t])) };
     problems.push(`ECS DescribeTasks of unlisted tasks failed, left as they are: ${described.error.message}`);
     return { ...view, unconfirmed: new Set(ids) };
+  }
+
+  /**
+   * A task starting is how ECS answers a failed container health check (it starts the
+   * replacement before it stops the unhealthy task), and AWS's events carry no health: the
+   * known TaskManagers are described then (one DescribeTasks, lib/core eventDescribeTargets),
+   * so a hung one is caught at its replacement's first event rather than at the next reconcile.
+   */
+  private async describeForEvent(
+    known: readonly TaskHealthItem[],
+    event: { readonly taskId: string; readonly ecs: EcsObservation },
+    problems: string[],
+  ): Promise<TaskInfo[] | undefined> {
+    const ids = eventDescribeTargets(known, event);
+    if (ids.length === 0) return undefined;
+    const described = await outcomeOf(() => this.deps.ecs.describeTasks(ids));
+    if (described.ok) return described.value.tasks;
+    problems.push(
+      `ECS DescribeTasks of the known TaskManagers failed, their health is judged later: ${described.error.message}`,
+    );
+    return undefined;
   }
 
   private async observeMetrics(

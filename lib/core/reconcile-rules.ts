@@ -7,6 +7,7 @@
 import { chooseScaleInVictims, persistentlyHot } from './assignment';
 import type { PartitionItem, ServiceState, TaskHealthItem, TaskInfo } from './domain';
 import {
+  ECS_STARTING_STATUSES,
   type EcsObservation,
   type HealthConfig,
   type HealthObservation,
@@ -86,9 +87,15 @@ export function observationsOf(
   event: { readonly taskId: string; readonly ecs: EcsObservation } | undefined,
   cluster: ClusterView | undefined,
   reconcileSeconds: number,
+  described: readonly TaskInfo[] = [],
 ): Map<string, HealthObservation> {
   const observations = new Map<string, HealthObservation>();
   if (event) observations.set(event.taskId, { ecs: event.ecs, reconcile: false });
+  // The event path's DescribeTasks of the known TaskManagers: their container health, no heartbeat.
+  for (const t of described) {
+    if (!observations.has(t.taskId))
+      observations.set(t.taskId, { ecs: describedObservation(t), reconcile: false });
+  }
   if (cluster === undefined) return observations;
   for (const t of cluster.tasks) {
     const hb = cluster.heartbeat?.get(t.taskId);
@@ -113,6 +120,24 @@ export function observationsOf(
     });
   }
   return observations;
+}
+
+/**
+ * The known TaskManagers an event's invocation describes (one DescribeTasks): when the event
+ * is of a task starting, which is how ECS answers a container health check that failed (it
+ * starts the replacement first and stops the unhealthy task once the replacement is healthy),
+ * and AWS's events carry no health. The live ones only (not DEAD or DRAINING), the event's
+ * own task excluded; none for other events.
+ */
+export function eventDescribeTargets(
+  known: readonly TaskHealthItem[],
+  event: { readonly taskId: string; readonly ecs: EcsObservation },
+): string[] {
+  if (!ECS_STARTING_STATUSES.includes(event.ecs.lastStatus)) return [];
+  return known
+    .filter((t) => t.taskId !== event.taskId && (t.status === 'HEALTHY' || t.status === 'SUSPECT'))
+    .map((t) => t.taskId)
+    .sort(compareIds);
 }
 
 // ---------------------------------------------------------------- metrics outage

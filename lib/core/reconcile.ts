@@ -16,7 +16,7 @@
  */
 import { completePartitions, type PartitionMove, planAssignment } from './assignment';
 import type { AppConfig } from './config';
-import type { HealthStatus, PartitionChange, PartitionItem, TaskHealthItem } from './domain';
+import type { HealthStatus, PartitionChange, PartitionItem, TaskHealthItem, TaskInfo } from './domain';
 import { type EcsObservation, type HealthReason, newTaskHealth, nextHealth } from './health';
 import { heartbeatMetrics } from './heartbeat';
 import {
@@ -50,6 +50,11 @@ export interface ReconcileInput {
   readonly event?: { readonly taskId: string; readonly ecs: EcsObservation };
   /** What a reconcile read of ECS and CloudWatch; absent on the event path or when ECS could not be read. */
   readonly cluster?: ClusterView;
+  /**
+   * On the event path: the known TaskManagers as DescribeTasks describes them now (their
+   * container health, which AWS's events do not carry; see eventDescribeTargets).
+   */
+  readonly described?: readonly TaskInfo[];
   /** TaskManagers whose StopTask failed earlier in this invocation: not stopped again, they keep their partitions. */
   readonly stopFailed?: ReadonlySet<string>;
 }
@@ -158,7 +163,13 @@ class TaskLedger {
 function evaluateHealth(input: ReconcileInput, problems: string[]): Evaluated[] {
   const { config, nowMs, cluster } = input;
   const stored = new Map(input.tasks.map((t) => [t.taskId, t]));
-  const observations = observationsOf(input.tasks, input.event, cluster, config.scheduleSeconds);
+  const observations = observationsOf(
+    input.tasks,
+    input.event,
+    cluster,
+    config.scheduleSeconds,
+    input.described,
+  );
   const evaluate = (judgeHeartbeat: boolean): Evaluated[] =>
     [...observations.entries()].map(([taskId, obs]) => {
       const prev = stored.get(taskId) ?? newTaskHealth(taskId, nowMs, obs.ecs?.startedAt);

@@ -6,6 +6,7 @@ import {
   chooseStops,
   describedObservation,
   drainedToStop,
+  eventDescribeTargets,
   hotForBalance,
   metricsOutage,
   observationsOf,
@@ -125,6 +126,41 @@ describe('Rule: observationsOf', () => {
       version: 9,
       startedAt: T0 - 3600 * S,
     });
+  });
+});
+
+describe('Rule: eventDescribeTargets (AWS events carry no health)', () => {
+  const known = [
+    item('a'),
+    item('b', { status: 'SUSPECT' }),
+    item('dead', { status: 'DEAD' }),
+    item('gone', { status: 'DRAINING' }),
+    item('new'),
+  ];
+  it.each([
+    { lastStatus: 'PROVISIONING', targets: ['a', 'b'] },
+    { lastStatus: 'PENDING', targets: ['a', 'b'] },
+    { lastStatus: 'RUNNING', targets: [] },
+    { lastStatus: 'STOPPED', targets: [] },
+  ])('an event of a task that is $lastStatus → describe $targets', ({ lastStatus, targets }) => {
+    const event = {
+      taskId: 'new',
+      ecs: { source: 'event', lastStatus, desiredStatus: 'RUNNING', version: 1 } as const,
+    };
+    expect(eventDescribeTargets(known, event)).toEqual(targets);
+  });
+
+  it('the described tasks join the event’s observations, health only (no heartbeat judged)', () => {
+    const ecs = {
+      source: 'event',
+      lastStatus: 'PROVISIONING',
+      desiredStatus: 'RUNNING',
+      version: 1,
+    } as const;
+    const unhealthy = { ...info('a'), healthStatus: 'UNHEALTHY' };
+    const obs = observationsOf([item('a')], { taskId: 'new', ecs }, undefined, 60, [unhealthy]);
+    expect(obs.get('a')).toEqual({ ecs: describedObservation(unhealthy), reconcile: false });
+    expect(obs.get('new')).toEqual({ ecs, reconcile: false });
   });
 });
 
