@@ -130,6 +130,42 @@ export function withSourcePendingRecords(config: AgentConfig): AgentConfig {
   };
 }
 
+/** Parses the Prometheus text exposition format (what a scrape reads); comments and blank lines are skipped. */
+export function parsePrometheusText(text: string): PrometheusSample[] {
+  const out: PrometheusSample[] = [];
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const brace = line.indexOf('{');
+    const space = line.indexOf(' ');
+    const name = brace >= 0 && brace < space ? line.slice(0, brace) : line.slice(0, space);
+    const labels: Record<string, string> = {};
+    let rest = line.slice(name.length);
+    if (rest.startsWith('{')) {
+      const body = /^\{((?:[^"}]|"(?:[^"\\]|\\.)*")*)\}/.exec(rest);
+      if (!body) throw new SyntaxError(`bad labels: ${line}`);
+      for (const m of (body[1] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) {
+        labels[m[1] as string] = (m[2] as string).replace(/\\(["\\n])/g, (_, c: string) =>
+          c === 'n' ? '\n' : c,
+        );
+      }
+      rest = rest.slice(body[0].length);
+    }
+    const [value = ''] = rest.trim().split(/\s+/);
+    out.push({
+      name,
+      labels,
+      value:
+        value === '+Inf'
+          ? Number.POSITIVE_INFINITY
+          : value === '-Inf'
+            ? Number.NEGATIVE_INFINITY
+            : Number(value),
+    });
+  }
+  return out;
+}
+
 /** One EMF log event: the merged series of one label set. */
 export interface EmfEvent {
   readonly timestampMs: number;

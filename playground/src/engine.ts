@@ -25,7 +25,7 @@ import {
 import { startDynalite } from './dynalite';
 import { FailoverTracker } from './failover-tracker';
 import { FlinkJobModel, type FlinkStepResult } from './model/cluster';
-import { resolveJob } from './model/job';
+import { FlinkModelError, resolveJob } from './model/job';
 import { filterLabelValue } from './model/metrics';
 import { type PolicyRun, RunAccumulator, type RunEvent, type SimulationOutput } from './results';
 import { Rng } from './rng';
@@ -447,6 +447,15 @@ export async function simulatePolicy(
         options.onProgress(mode, (i + 1) / steps);
       }
       await options.pace?.(tEnd);
+    }
+    // Conservation over the run: every record that arrived was processed or is still waiting (replays counted back).
+    const totals = model.totals();
+    const balance =
+      totals.input - (totals.processed + (totals.backlog - totals.initialBacklog) - totals.replayed);
+    if (Math.abs(balance) > 1e-6 * Math.max(1, totals.input)) {
+      throw new FlinkModelError(
+        `records not conserved: input − (processed + Δbacklog − replayed) = ${balance}`,
+      );
     }
     const failover = failoverTracker.summary();
     failoverTracker.close();

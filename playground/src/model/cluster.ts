@@ -322,7 +322,7 @@ export class FlinkJobModel {
       activeSeconds = this.physics(tMs, activeSeconds0, dtSeconds, usage);
     } else {
       // INITIALIZING tasks: no idle or back-pressure timer runs, no record moves.
-      for (const vm of this.meters ?? []) for (const meter of vm) meter.update(0, 0, 0, 0, 0);
+      for (const vm of this.meters ?? []) for (const meter of vm) meter.update(0, 0, 0, 0);
       for (const id of this.members) usage.push(this.idleUsage(id, false));
     }
     for (const [id, view] of this.ecs) {
@@ -443,11 +443,7 @@ export class FlinkJobModel {
           { name: F.backPressuredTimeMsPerSecond, labels: task, value: meter.backPressuredTimeMsPerSecond },
           { name: F.numRecordsInPerSecond, labels: task, value: meter.numRecordsInPerSecond },
           { name: F.numRecordsOutPerSecond, labels: task, value: meter.numRecordsOutPerSecond },
-          {
-            name: F.operatorNumRecordsInPerSecond,
-            labels: operator,
-            value: v.index === 0 ? meter.recordsReadPerSecond : meter.numRecordsInPerSecond,
-          },
+          { name: F.operatorNumRecordsInPerSecond, labels: operator, value: meter.numRecordsInPerSecond },
           { name: F.operatorNumRecordsOutPerSecond, labels: operator, value: meter.numRecordsOutPerSecond },
         );
         if (v.index === 0 && this.runningAttempt) {
@@ -604,26 +600,32 @@ export class FlinkJobModel {
     );
     const graph = hexId(`graph:${this.job.jobName}:${this.attempt}`);
     this.labels = t.vertices.map((v) => {
+      // The job vertex id; a task's head operator has the vertex's id (one operator per vertex here).
       const vertexId = hexId(`vertex:${this.job.jobName}:${v.spec.name}`);
-      const operatorId = hexId(`operator:${this.job.jobName}:${v.spec.operatorName}`);
       return Array.from({ length: v.parallelism }, (_, i) => {
         const taskId = this.members[v.tm[i] as number] as string;
-        const task: Record<string, string> = {};
+        const h = javaStringHashCode(taskId);
         const values: Record<(typeof TASK_LABELS)[number], string> = {
-          host: `ip-10-0-${(javaStringHashCode(taskId) >>> 8) & 0xff}-${javaStringHashCode(taskId) & 0xff}`,
-          tm_id: taskId,
           job_id: this.jobId,
-          job_name: this.job.jobName,
           task_id: vertexId,
           task_attempt_id: `${graph}_${vertexId}_${i}_0`,
+          host: `10.0.${(h >>> 8) & 0xff}.${h & 0xff}`,
           task_name: v.spec.name,
           task_attempt_num: '0',
+          job_name: this.job.jobName,
+          tm_id: taskId,
           subtask_index: String(i),
         };
-        for (const k of TASK_LABELS) task[k] = filterLabelValue(values[k]);
-        const operator: Record<string, string> = { ...task };
-        operator[OPERATOR_LABELS[0]] = operatorId;
-        operator[OPERATOR_LABELS[1]] = filterLabelValue(v.spec.operatorName);
+        const task: Record<string, string> = {};
+        const operator: Record<string, string> = {};
+        for (const k of TASK_LABELS) {
+          task[k] = filterLabelValue(values[k]);
+          operator[k] = task[k] as string;
+          if (k === 'host') {
+            operator[OPERATOR_LABELS[0]] = vertexId;
+            operator[OPERATOR_LABELS[1]] = filterLabelValue(v.spec.operatorName);
+          }
+        }
         return { task, operator };
       });
     });
@@ -781,9 +783,8 @@ export class FlinkJobModel {
         maxOn[m] = Math.max(maxOn[m] as number, b);
         this.tmRecordsRate[m] = (this.tmRecordsRate[m] as number) + recordsIn / dtSeconds;
         (vm[i] as SubtaskMeters).update(
-          v.index === 0 ? 0 : recordsIn,
+          recordsIn,
           recordsIn * v.spec.selectivity,
-          v.index === 0 ? recordsIn : 0,
           1000 * ((idle[i] as number) * A + (shuffle ? 0 : stallSeconds)),
           1000 * ((bp[i] as number) * A + (shuffle ? stallSeconds : 0)),
         );

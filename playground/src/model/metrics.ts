@@ -30,19 +30,22 @@ export const FLINK_PROMETHEUS = {
   operatorPendingRecords: 'flink_taskmanager_job_task_operator_pendingRecords',
 } as const;
 
-/** The task scope's label names, in the order the model prints them. */
+/**
+ * The task scope's label names, in the order Flink 2.2.1's reporter prints them (a real
+ * TaskManager scrape: playground/test/fixtures/flink-taskmanager-scrape.txt). Operator
+ * metrics carry operator_id and operator_name after host.
+ */
 export const TASK_LABELS = [
-  'host',
-  'tm_id',
   'job_id',
-  'job_name',
   'task_id',
   'task_attempt_id',
+  'host',
   'task_name',
   'task_attempt_num',
+  'job_name',
+  'tm_id',
   'subtask_index',
 ] as const;
-/** The operator scope adds these. */
 export const OPERATOR_LABELS = ['operator_id', 'operator_name'] as const;
 
 /** AbstractPrometheusReporter#replaceInvalidChars (applied to label values by default). */
@@ -95,8 +98,8 @@ export function renderPrometheusText(samples: readonly PrometheusSample[]): stri
 
 /** Meters and timers of one subtask attempt, updated once per step. */
 export class SubtaskMeters {
-  /** Counters since the attempt started: records in (network), out, read (source operator). */
-  private readonly totals = new Float64Array(3);
+  /** Counters since the attempt started: records in (a source task: records read), records out. */
+  private readonly totals = new Float64Array(2);
   /** MeterView rings: `window + 1` snapshots of each counter. */
   private readonly snapshots: Float64Array;
   /** TimerGauge rings: `window` per-update ms of idle and back-pressured time. */
@@ -112,25 +115,24 @@ export class SubtaskMeters {
     private readonly window: number,
     private readonly stepSeconds: number,
   ) {
-    this.snapshots = new Float64Array(3 * (window + 1));
+    this.snapshots = new Float64Array(2 * (window + 1));
     this.timers = new Float64Array(2 * window);
   }
 
   /** One update: what happened since the previous one. */
-  update(recordsIn: number, recordsOut: number, read: number, idleMs: number, backPressuredMs: number): void {
+  update(recordsIn: number, recordsOut: number, idleMs: number, backPressuredMs: number): void {
     this.totals[0] = (this.totals[0] as number) + recordsIn;
     this.totals[1] = (this.totals[1] as number) + recordsOut;
-    this.totals[2] = (this.totals[2] as number) + read;
     this.index = (this.index + 1) % (this.window + 1);
     const w = this.window + 1;
-    for (let c = 0; c < 3; c++) this.snapshots[c * w + this.index] = Math.floor(this.totals[c] as number);
+    for (let c = 0; c < 2; c++) this.snapshots[c * w + this.index] = Math.floor(this.totals[c] as number);
     const slot = this.updates % this.window;
     this.timers[slot] = Math.round(idleMs);
     this.timers[this.window + slot] = Math.round(backPressuredMs);
     this.updates++;
   }
 
-  /** MeterView#getRate of counter c (0 in, 1 out, 2 read). */
+  /** MeterView#getRate of counter c (0 in, 1 out). */
   private rate(c: number): number {
     const w = this.window + 1;
     const now = this.snapshots[c * w + this.index] as number;
@@ -152,10 +154,6 @@ export class SubtaskMeters {
   }
   get numRecordsOutPerSecond(): number {
     return this.rate(1);
-  }
-  /** The source operator's numRecordsInPerSecond (records read, FLIP-33). */
-  get recordsReadPerSecond(): number {
-    return this.rate(2);
   }
   get idleTimeMsPerSecond(): number {
     return this.timer(0);
