@@ -141,32 +141,34 @@ export type TraceSpec = z.infer<typeof TraceSpecSchema>;
 const fraction = z.number().min(0).lt(1);
 
 /**
- * One job vertex (Flink task) of the optional `job` block; every field defaults to the
- * default DAG's vertex at the same position (playground/src/model/job.ts).
+ * One operator of the optional `job` block; every field defaults to the default job's
+ * operator at the same position (playground/src/model/job.ts). Operators joined by a
+ * forward edge are chained into one task, as Flink does, unless `chain` is false.
  */
-const VertexSchema = z.strictObject({
-  /** Task name as Flink shows it (Prometheus label task_name). */
+const OperatorSchema = z.strictObject({
+  /** Operator name as Flink shows it (Prometheus label operator_name; a task's name joins its operators'). */
   name: z.string().trim().min(1).max(200).optional(),
-  operatorName: z.string().trim().min(1).max(200).optional(),
-  /** How records reach it from the vertex before: hash (keyBy), rebalance, forward. Not for the first (the source). */
+  /** How records reach it from the operator before: hash (keyBy), rebalance, forward. Not for the first (the source). */
   input: z.enum(['hash', 'rebalance', 'forward']).optional(),
-  /** Task-thread seconds per input record at 100% busy. */
+  /** May it be chained to the operator before it (false: startNewChain / disableChaining). */
+  chain: z.boolean().optional(),
+  /** Task-thread seconds per record it receives, at 100% busy. */
   costSeconds: z.number().positive().max(10).optional(),
   /** Records out per record in. */
   selectivity: z.number().min(0).max(1000).optional(),
   maxParallelism: z.number().int().min(1).max(32_768).optional(),
-  /** Keyed state held by the vertex, restored on every restart. */
+  /** Keyed state held by the operator, restored on every restart. */
   stateBytes: z.number().min(0).optional(),
 });
 
 /**
- * The job the ground-truth model runs (playground/src/model): its DAG, key skew, overheads,
+ * The job the ground-truth model runs (playground/src/model): its operators, key skew, overheads,
  * noise, GC, state and checkpoint details. Optional; every field has a calibrated default
  * (playground/src/model/calibration.ts).
  */
 export const JobSchema = z.strictObject({
   topic: z.string().trim().min(1).max(249).optional(),
-  vertices: z.array(VertexSchema).min(1).max(16).optional(),
+  operators: z.array(OperatorSchema).min(1).max(16).optional(),
   keys: z.number().int().min(1).max(10_000_000).optional(),
   keyZipfExponent: z.number().min(0).max(5).optional(),
   partitionZipfExponent: z.number().min(0).max(5).optional(),
@@ -218,9 +220,9 @@ export const ClusterSchema = z
     /** Task slots per TaskManager. */
     slotsPerTaskManager: z.number().int().min(1).max(256).default(1),
     /**
-     * Records/s one slot's keyed operator processes at 100% busy: the default DAG's keyed
-     * vertex costs 1/recordsPerSecondPerSlot task-thread seconds per record (unless
-     * job.vertices[1].costSeconds says otherwise). The job's real capacity is lower and not
+     * Records/s one slot's keyed operator processes at 100% busy: the default job's
+     * aggregate operator costs 1/recordsPerSecondPerSlot task-thread seconds per record
+     * (unless job.operators[1].costSeconds says otherwise). The job's real capacity is lower and not
      * linear in the TaskManager count (source and sink costs, network, skew, GC); the
      * baselines are configured with this figure as their user's belief.
      */
@@ -238,7 +240,7 @@ export const ClusterSchema = z
     checkpointIntervalSeconds: positiveSeconds.default(60),
     /** CPU units of the TaskManager task definition (Container Insights CpuReserved). */
     taskCpuUnits: z.number().int().min(128).max(196_608).default(1024),
-    /** The job the model runs; omitted: the default DAG with `recordsPerSecondPerSlot` as its keyed cost. */
+    /** The job the model runs; omitted: the default job with `recordsPerSecondPerSlot` as its aggregate's rate. */
     job: JobSchema.optional(),
   })
   .superRefine((c, ctx) => {
@@ -249,10 +251,10 @@ export const ClusterSchema = z
         message: `must have one weight per partition (${c.partitions})`,
       });
     }
-    if (c.job?.vertices?.[0]?.input !== undefined) {
+    if (c.job?.operators?.[0]?.input !== undefined) {
       ctx.addIssue({
         code: 'custom',
-        path: ['job', 'vertices', 0, 'input'],
+        path: ['job', 'operators', 0, 'input'],
         message: 'the source has no input edge',
       });
     }

@@ -146,10 +146,10 @@ interface PendingCheckpoint {
   completesMs: number;
 }
 
-/** Labels of one subtask attempt: task scope and operator scope. */
+/** Labels of one subtask attempt: task scope, and operator scope per chained operator. */
 interface SubtaskLabels {
   readonly task: Readonly<Record<string, string>>;
-  readonly operator: Readonly<Record<string, string>>;
+  readonly operators: readonly Readonly<Record<string, string>>[];
 }
 
 const STREAM_NOISE = 1;
@@ -436,21 +436,28 @@ export class FlinkJobModel {
       for (let i = 0; i < v.parallelism; i++) {
         if (v.tm[i] !== m) continue;
         const meter = meters[i] as SubtaskMeters;
-        const { task, operator } = labels[i] as SubtaskLabels;
+        const { task, operators } = labels[i] as SubtaskLabels;
+        const recordsIn = meter.numRecordsInPerSecond;
         out.push(
           { name: F.busyTimeMsPerSecond, labels: task, value: meter.busyTimeMsPerSecond },
           { name: F.idleTimeMsPerSecond, labels: task, value: meter.idleTimeMsPerSecond },
           { name: F.backPressuredTimeMsPerSecond, labels: task, value: meter.backPressuredTimeMsPerSecond },
-          { name: F.numRecordsInPerSecond, labels: task, value: meter.numRecordsInPerSecond },
+          { name: F.numRecordsInPerSecond, labels: task, value: recordsIn },
           { name: F.numRecordsOutPerSecond, labels: task, value: meter.numRecordsOutPerSecond },
-          { name: F.operatorNumRecordsInPerSecond, labels: operator, value: meter.numRecordsInPerSecond },
-          { name: F.operatorNumRecordsOutPerSecond, labels: operator, value: meter.numRecordsOutPerSecond },
         );
-        if (v.index === 0 && this.runningAttempt) {
-          let pending = 0;
-          for (const j of this.splits[i] ?? []) pending += this.backlogs[j] as number;
-          out.push({ name: F.operatorPendingRecords, labels: operator, value: Math.round(pending) });
-        }
+        v.spec.operators.forEach((op, k) => {
+          const opLabels = operators[k] as Readonly<Record<string, string>>;
+          const opIn = recordsIn * (v.spec.operatorReach[k] as number);
+          out.push(
+            { name: F.operatorNumRecordsInPerSecond, labels: opLabels, value: opIn },
+            { name: F.operatorNumRecordsOutPerSecond, labels: opLabels, value: opIn * op.selectivity },
+          );
+          if (v.index === 0 && k === 0 && this.runningAttempt) {
+            let pending = 0;
+            for (const j of this.splits[i] ?? []) pending += this.backlogs[j] as number;
+            out.push({ name: F.operatorPendingRecords, labels: opLabels, value: Math.round(pending) });
+          }
+        });
       }
     }
     return out;
@@ -600,8 +607,11 @@ export class FlinkJobModel {
     );
     const graph = hexId(`graph:${this.job.jobName}:${this.attempt}`);
     this.labels = t.vertices.map((v) => {
-      // The job vertex id; a task's head operator has the vertex's id (one operator per vertex here).
-      const vertexId = hexId(`vertex:${this.job.jobName}:${v.spec.name}`);
+      // The job vertex id; the chain's head operator carries it too.
+      const vertexId = hexId(`vertex:${this.job.jobName}:${v.index}:${v.spec.name}`);
+      const operatorIds = v.spec.operators.map((op, k) =>
+        k === 0 ? vertexId : hexId(`operator:${this.job.jobName}:${v.index}:${k}:${op.name}`),
+      );
       return Array.from({ length: v.parallelism }, (_, i) => {
         const taskId = this.members[v.tm[i] as number] as string;
         const h = javaStringHashCode(taskId);
@@ -617,16 +627,19 @@ export class FlinkJobModel {
           subtask_index: String(i),
         };
         const task: Record<string, string> = {};
-        const operator: Record<string, string> = {};
-        for (const k of TASK_LABELS) {
-          task[k] = filterLabelValue(values[k]);
-          operator[k] = task[k] as string;
-          if (k === 'host') {
-            operator[OPERATOR_LABELS[0]] = vertexId;
-            operator[OPERATOR_LABELS[1]] = filterLabelValue(v.spec.operatorName);
+        for (const k of TASK_LABELS) task[k] = filterLabelValue(values[k]);
+        const operators = v.spec.operators.map((op, k) => {
+          const operator: Record<string, string> = {};
+          for (const key of TASK_LABELS) {
+            operator[key] = task[key] as string;
+            if (key === 'host') {
+              operator[OPERATOR_LABELS[0]] = operatorIds[k] as string;
+              operator[OPERATOR_LABELS[1]] = filterLabelValue(op.name);
+            }
           }
-        }
-        return { task, operator };
+          return operator;
+        });
+        return { task, operators };
       });
     });
   }

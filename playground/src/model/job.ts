@@ -1,17 +1,24 @@
 /**
- * The job the ground-truth model runs: a chain of job vertices (tasks), from a Kafka source
- * to a sink, each with its own per-record cost, selectivity and input edge, plus the
- * cluster facts (partitions, slots, restart and checkpoint settings). `resolveJob` fills
- * every default (model/calibration.ts) into a complete `JobSpec`. Pure; no lib/core import
- * (the model must not know any policy's formulas).
+ * The job the ground-truth model runs: a chain of operators from a Kafka source to a sink,
+ * each with its own per-record cost, selectivity and input edge, plus the cluster facts
+ * (partitions, slots, restart and checkpoint settings). `resolveJob` fills every default
+ * (model/calibration.ts) into a complete `JobSpec`. Pure; no lib/core import (the model must
+ * not know any policy's formulas).
  *
- * The default DAG (Flink's task names as its web UI shows them):
- *   "Source: kafka-source"  --hash (keyBy)-->  "aggregate"  --forward-->  "sink: Writer"
- * `recordsPerSecondPerSlot` r of the old cluster spec sets the keyed vertex's cost to 1/r
- * thread-seconds per record: one slot's aggregate subtask on a lone TaskManager processes r
- * records/s at 100% busy before overheads. Everything else (source and sink costs, remote
- * records, channels, GC, key skew, key-group granularity) makes the job's real capacity
- * lower than N·S·r, and not linear in N.
+ * Operators are chained into tasks (job vertices) as Flink chains them by default: an
+ * operator joins the task of the one before it when their edge is forward and their
+ * maxParallelism equal, unless it sets `chain: false` (startNewChain / disableChaining). A
+ * task runs its operators on one thread: its cost per input record is Σ cost_k · reach_k
+ * (reach_k: records reaching operator k per record entering the task), its selectivity
+ * the product of theirs, its name theirs joined with " -> ".
+ *
+ * The default job (task names as Flink's web UI shows them):
+ *   "Source: kafka-source"  --hash (keyBy)-->  "aggregate -> sink: Writer"
+ * `recordsPerSecondPerSlot` r of the old cluster spec sets the aggregate operator's cost to
+ * 1/r thread-seconds per record: one slot's aggregate on a lone TaskManager processes about
+ * r records/s at 100% busy (plus the chained sink's 0.1 × 15 µs). Everything else (the
+ * source's cost, remote records, channels, GC, key skew, key-group granularity) makes the
+ * job's real capacity lower than N·S·r, and not linear in N.
  */
 import { CALIBRATION as C } from './calibration';
 import { computeDefaultMaxParallelism } from './hash';
@@ -24,21 +31,71 @@ export class FlinkModelError extends Error {
 /** How records reach a vertex from the one before it. */
 export type EdgeKind = 'hash' | 'rebalance' | 'forward';
 
-export interface VertexSpec {
-  /** The task name (Prometheus label task_name, before Flink's character filter). */
+export interface OperatorSpec {
+  /** Operator name (Prometheus label operator_name, before Flink's character filter). */
   readonly name: string;
-  /** The operator name (label operator_name). */
-  readonly operatorName: string;
-  /** Edge from the previous vertex; the first vertex (the Kafka source) has none. */
+  /** Edge from the previous operator; the first (the Kafka source) has none. */
   readonly input?: EdgeKind;
-  /** Task-thread seconds per input record (the source: per record read from Kafka). */
+  /** May be chained to the previous operator (false: startNewChain / disableChaining). */
+  readonly chain: boolean;
+  /** Task-thread seconds per record it receives (the source: per record read from Kafka). */
   readonly costSeconds: number;
   /** Records emitted per record received. */
   readonly selectivity: number;
-  /** maxParallelism: the number of key groups of a keyed vertex, and a cap on its parallelism. */
+  /** maxParallelism: the number of key groups of a keyed operator, and a cap on its parallelism. */
   readonly maxParallelism: number;
-  /** Keyed state held by this vertex (spread over its key groups like the keys). */
+  /** Keyed state held by this operator (spread over its key groups like the keys). */
   readonly stateBytes: number;
+}
+
+/** A task (job vertex): chained operators on one thread. */
+export interface VertexSpec {
+  /** The task name: the operators' names joined with " -> " (label task_name, before the filter). */
+  readonly name: string;
+  readonly operators: readonly OperatorSpec[];
+  /** Records reaching each operator per record entering the task. */
+  readonly operatorReach: readonly number[];
+  /** Edge from the previous task; the source task has none. */
+  readonly input?: EdgeKind;
+  /** Task-thread seconds per input record: Σ cost · reach over its operators. */
+  readonly costSeconds: number;
+  /** Records out per record in: the product of its operators'. */
+  readonly selectivity: number;
+  readonly maxParallelism: number;
+  readonly stateBytes: number;
+}
+
+/** Chains operators into tasks as Flink does by default. */
+export function chainOperators(operators: readonly OperatorSpec[]): VertexSpec[] {
+  const groups: OperatorSpec[][] = [];
+  for (const op of operators) {
+    const last = groups.at(-1);
+    const head = last?.[0];
+    if (last && head && op.input === 'forward' && op.chain && op.maxParallelism === head.maxParallelism)
+      last.push(op);
+    else groups.push([op]);
+  }
+  return groups.map((ops) => {
+    const reach: number[] = [];
+    let r = 1;
+    let cost = 0;
+    for (const op of ops) {
+      reach.push(r);
+      cost += op.costSeconds * r;
+      r *= op.selectivity;
+    }
+    const head = ops[0] as OperatorSpec;
+    return {
+      name: ops.map((o) => o.name).join(' -> '),
+      operators: ops,
+      operatorReach: reach,
+      ...(head.input !== undefined ? { input: head.input } : {}),
+      costSeconds: cost,
+      selectivity: r,
+      maxParallelism: head.maxParallelism,
+      stateBytes: ops.reduce((a, o) => a + o.stateBytes, 0),
+    };
+  });
 }
 
 export interface GcSpec {
@@ -73,6 +130,8 @@ export interface JobSpec {
   /** Share of the input each partition receives (sums to 1). */
   readonly partitionWeights: readonly number[];
   readonly slotsPerTaskManager: number;
+  readonly operators: readonly OperatorSpec[];
+  /** The tasks the operators chain into. */
   readonly vertices: readonly VertexSpec[];
   readonly keys: number;
   readonly keyZipfExponent: number;
@@ -98,11 +157,11 @@ export interface JobSpec {
   readonly seed: number;
 }
 
-/** What a scenario may say about the vertices (everything optional but the order). */
-export interface VertexInput {
+/** What a scenario may say about an operator (everything optional but the order). */
+export interface OperatorInput {
   readonly name?: string;
-  readonly operatorName?: string;
   readonly input?: EdgeKind;
+  readonly chain?: boolean;
   readonly costSeconds?: number;
   readonly selectivity?: number;
   readonly maxParallelism?: number;
@@ -112,7 +171,7 @@ export interface VertexInput {
 /** A scenario's optional `job` block: any field left out takes the calibrated default. */
 export interface JobInput {
   readonly topic?: string;
-  readonly vertices?: readonly VertexInput[];
+  readonly operators?: readonly OperatorInput[];
   readonly keys?: number;
   readonly keyZipfExponent?: number;
   /** Zipf exponent of the partitions' rates (0: equal), or explicit weights. */
@@ -154,12 +213,15 @@ export interface ResolveOptions {
 /** Java's default configured parallelism (1) gives maxParallelism 128 in reactive mode. */
 export const DEFAULT_MAX_PARALLELISM = computeDefaultMaxParallelism(1);
 
-/** The default chain for a keyed cost of `keyedCost` seconds per record. */
-export function defaultVertices(keyedCost: number, maxParallelism = DEFAULT_MAX_PARALLELISM): VertexSpec[] {
+/** The default operators for an aggregate cost of `keyedCost` seconds per record. */
+export function defaultOperators(
+  keyedCost: number,
+  maxParallelism = DEFAULT_MAX_PARALLELISM,
+): OperatorSpec[] {
   return [
     {
       name: 'Source: kafka-source',
-      operatorName: 'Source: kafka-source',
+      chain: true,
       costSeconds: C.cost.sourceSeconds,
       selectivity: 1,
       maxParallelism,
@@ -167,8 +229,8 @@ export function defaultVertices(keyedCost: number, maxParallelism = DEFAULT_MAX_
     },
     {
       name: 'aggregate',
-      operatorName: 'aggregate',
       input: 'hash',
+      chain: true,
       costSeconds: keyedCost,
       selectivity: C.keyedSelectivity,
       maxParallelism,
@@ -176,8 +238,8 @@ export function defaultVertices(keyedCost: number, maxParallelism = DEFAULT_MAX_
     },
     {
       name: 'sink: Writer',
-      operatorName: 'sink: Writer',
       input: 'forward',
+      chain: true,
       costSeconds: C.cost.sinkSeconds,
       selectivity: 0,
       maxParallelism,
@@ -216,36 +278,31 @@ export function resolveJob(cluster: ClusterInput, job: JobInput = {}, options: R
   const r = cluster.recordsPerSecondPerSlot;
   if (r !== undefined && !(r > 0)) throw new FlinkModelError('recordsPerSecondPerSlot: must be > 0');
   const maxParallelism = job.maxParallelism ?? DEFAULT_MAX_PARALLELISM;
-  const defaults = defaultVertices(r !== undefined ? 1 / r : C.cost.keyedSeconds, maxParallelism);
-  const given = job.vertices ?? [];
+  const defaults = defaultOperators(r !== undefined ? 1 / r : C.cost.keyedSeconds, maxParallelism);
+  const given = job.operators ?? [];
   const count = given.length > 0 ? given.length : defaults.length;
-  const vertices: VertexSpec[] = [];
+  const operators: OperatorSpec[] = [];
   for (let i = 0; i < count; i++) {
-    const base = defaults[Math.min(i, defaults.length - 1)] as VertexSpec;
-    const v = given[i] ?? {};
-    const vertex: VertexSpec = {
-      name: v.name ?? (i < defaults.length ? base.name : `vertex-${i}`),
-      operatorName: v.operatorName ?? v.name ?? (i < defaults.length ? base.operatorName : `vertex-${i}`),
-      ...(i > 0 ? { input: v.input ?? base.input ?? 'forward' } : {}),
-      costSeconds: v.costSeconds ?? base.costSeconds,
-      selectivity: v.selectivity ?? base.selectivity,
-      maxParallelism: v.maxParallelism ?? maxParallelism,
-      stateBytes: v.stateBytes ?? (i < defaults.length ? base.stateBytes : 0),
+    const base = defaults[Math.min(i, defaults.length - 1)] as OperatorSpec;
+    const o = given[i] ?? {};
+    const op: OperatorSpec = {
+      name: o.name ?? (i < defaults.length ? base.name : `operator-${i}`),
+      ...(i > 0 ? { input: o.input ?? base.input ?? 'forward' } : {}),
+      chain: o.chain ?? true,
+      costSeconds: o.costSeconds ?? base.costSeconds,
+      selectivity: o.selectivity ?? base.selectivity,
+      maxParallelism: o.maxParallelism ?? maxParallelism,
+      stateBytes: o.stateBytes ?? (i < defaults.length ? base.stateBytes : 0),
     };
-    if (i === 0 && v.input !== undefined)
-      throw new FlinkModelError('vertices.0.input: the source has no input edge');
-    if (!(vertex.costSeconds > 0)) throw new FlinkModelError(`vertices.${i}.costSeconds: must be > 0`);
-    if (!(vertex.selectivity >= 0)) throw new FlinkModelError(`vertices.${i}.selectivity: must be ≥ 0`);
-    if (
-      !Number.isInteger(vertex.maxParallelism) ||
-      vertex.maxParallelism < 1 ||
-      vertex.maxParallelism > 32_768
-    ) {
-      throw new FlinkModelError(`vertices.${i}.maxParallelism: must be an integer in [1, 32768]`);
+    if (i === 0 && o.input !== undefined)
+      throw new FlinkModelError('operators.0.input: the source has no input edge');
+    if (!(op.costSeconds > 0)) throw new FlinkModelError(`operators.${i}.costSeconds: must be > 0`);
+    if (!(op.selectivity >= 0)) throw new FlinkModelError(`operators.${i}.selectivity: must be ≥ 0`);
+    if (!Number.isInteger(op.maxParallelism) || op.maxParallelism < 1 || op.maxParallelism > 32_768) {
+      throw new FlinkModelError(`operators.${i}.maxParallelism: must be an integer in [1, 32768]`);
     }
-    vertices.push(vertex);
+    operators.push(op);
   }
-  if (vertices.length === 0) throw new FlinkModelError('vertices: the job needs at least its source');
   const gc: GcSpec = { ...C.gc, ...job.gc };
   const checkpoint: CheckpointSpec = {
     intervalSeconds: cluster.checkpointIntervalSeconds,
@@ -260,7 +317,8 @@ export function resolveJob(cluster: ClusterInput, job: JobInput = {}, options: R
     partitions,
     partitionWeights: partitionWeightsOf(partitions, job),
     slotsPerTaskManager,
-    vertices,
+    operators,
+    vertices: chainOperators(operators),
     keys: job.keys ?? C.keys,
     keyZipfExponent: job.keyZipfExponent ?? C.keyZipfExponent,
     remoteRecordSeconds: job.remoteRecordSeconds ?? C.remoteRecordSeconds,

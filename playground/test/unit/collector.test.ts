@@ -212,10 +212,11 @@ describe('Class: CloudWatchAgent', () => {
     const got = agent.collect(samples, 60_000);
     const reference = emfToDatums(scrapeToEmf(samples, agent.config, 60_000), agent.config, 60_000, 95_000);
     expect(got).toEqual(reference);
-    // 2 slots × 3 vertices = 6 task series per metric; 2 source subtasks report pendingRecords.
+    // 2 slots × 2 tasks ("Source: kafka-source", "aggregate -> sink: Writer") = 4 series per task metric;
+    // the 2 source subtasks report pendingRecords.
     expect(got.map((d) => [d.metricName, 'values' in d ? d.values.length : 1])).toEqual([
-      [F.busyTimeMsPerSecond, 6],
-      [F.numRecordsInPerSecond, 6],
+      [F.busyTimeMsPerSecond, 4],
+      [F.numRecordsInPerSecond, 4],
       [SOURCE_PENDING_RECORDS, 2],
     ]);
     expect(got[0]?.dimensions).toEqual({ ClusterName: 'flink-sim', TaskId: 'aaaa1111' });

@@ -118,7 +118,7 @@ describe('Function: parseScenario', () => {
         ...minimal.cluster,
         job: {
           topic: 'orders',
-          vertices: [
+          operators: [
             { costSeconds: 3e-5 },
             { input: 'hash', costSeconds: 2e-3, selectivity: 0.2 },
             { input: 'forward' },
@@ -138,13 +138,18 @@ describe('Function: parseScenario', () => {
       checkpoint: { unaligned: true },
     });
     const job = resolveJob(withJob.cluster, withJob.cluster.job);
-    expect(job.vertices.map((v) => [v.name, v.input, v.costSeconds, v.selectivity])).toEqual([
+    expect(job.operators.map((o) => [o.name, o.input, o.costSeconds, o.selectivity])).toEqual([
       ['Source: kafka-source', undefined, 3e-5, 1],
       ['aggregate', 'hash', 2e-3, 0.2],
       ['sink: Writer', 'forward', 15e-6, 0],
     ]);
-    // Without a job block, recordsPerSecondPerSlot sets the keyed vertex's cost: 1/100 s.
-    expect(resolveJob(plain.cluster).vertices[1]?.costSeconds).toBe(0.01);
+    // Chained as Flink chains them: the sink runs in the aggregate's task (2 ms + 0.2 × 15 µs per record).
+    expect(job.vertices.map((v) => [v.name, v.costSeconds])).toEqual([
+      ['Source: kafka-source', 3e-5],
+      ['aggregate -> sink: Writer', expect.closeTo(2e-3 + 0.2 * 15e-6, 15)],
+    ]);
+    // Without a job block, recordsPerSecondPerSlot sets the aggregate's cost: 1/100 s.
+    expect(resolveJob(plain.cluster).operators[1]?.costSeconds).toBe(0.01);
   });
 
   it('passes manual payloads through unvalidated: the scaler handler judges them', () => {
@@ -208,18 +213,18 @@ describe('Function: parseScenario', () => {
     ],
     [
       'an unknown field of the job block',
-      { cluster: { ...minimal.cluster, job: { vertexes: [] } } },
-      'cluster.job.vertexes: is not a known field',
+      { cluster: { ...minimal.cluster, job: { vertices: [] } } },
+      'cluster.job.vertices: is not a known field',
     ],
     [
       'an unknown edge kind',
-      { cluster: { ...minimal.cluster, job: { vertices: [{}, { input: 'broadcast' }] } } },
-      'cluster.job.vertices.1.input: must be one of "hash", "rebalance", "forward"',
+      { cluster: { ...minimal.cluster, job: { operators: [{}, { input: 'broadcast' }] } } },
+      'cluster.job.operators.1.input: must be one of "hash", "rebalance", "forward"',
     ],
     [
       'an input edge on the source',
-      { cluster: { ...minimal.cluster, job: { vertices: [{ input: 'hash' }] } } },
-      'cluster.job.vertices.0.input: the source has no input edge',
+      { cluster: { ...minimal.cluster, job: { operators: [{ input: 'hash' }] } } },
+      'cluster.job.operators.0.input: the source has no input edge',
     ],
     [
       'partition weights that do not match the partitions',
@@ -228,8 +233,8 @@ describe('Function: parseScenario', () => {
     ],
     [
       'a negative per-record cost',
-      { cluster: { ...minimal.cluster, job: { vertices: [{ costSeconds: -1 }] } } },
-      'cluster.job.vertices.0.costSeconds: must be > 0',
+      { cluster: { ...minimal.cluster, job: { operators: [{ costSeconds: -1 }] } } },
+      'cluster.job.operators.0.costSeconds: must be > 0',
     ],
     ['a step that does not divide a minute', { stepSeconds: 7 }, 'stepSeconds: must divide 60'],
     [

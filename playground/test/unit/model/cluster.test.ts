@@ -20,10 +20,10 @@ const handInput = (overrides: JobInput = {}): JobInput => ({
   keys: 4,
   keyZipfExponent: 0,
   maxParallelism: 4,
-  vertices: [
+  operators: [
     { name: 'Source: in', costSeconds: 1e-3, selectivity: 1 },
     { name: 'work', input: 'hash', costSeconds: 4e-3, selectivity: 0.5, stateBytes: 0 },
-    { name: 'sink', input: 'forward', costSeconds: 1e-3, selectivity: 0 },
+    { name: 'sink', input: 'forward', chain: false, costSeconds: 1e-3, selectivity: 0 },
   ],
   remoteRecordSeconds: 0,
   channelOverhead: 0,
@@ -193,10 +193,10 @@ describe('Class: FlinkJobModel — processing and restarts', () => {
 
   it('adds the state restore to a restart: the TaskManager holding 75% of 1 GB at 100 MB/s takes 7.5 s', () => {
     const model = handModel({
-      vertices: [
+      operators: [
         { name: 'Source: in', costSeconds: 1e-3 },
         { name: 'work', input: 'hash', costSeconds: 4e-3, selectivity: 0.5, stateBytes: 1e9 },
-        { name: 'sink', input: 'forward', costSeconds: 1e-3, selectivity: 0 },
+        { name: 'sink', input: 'forward', chain: false, costSeconds: 1e-3, selectivity: 0 },
       ],
       restoreBytesPerSecondPerTaskManager: 1e8,
     });
@@ -293,6 +293,37 @@ describe('Class: FlinkJobModel — metrics as a scrape returns them', () => {
     expect(busy?.labels).toMatchObject({ tm_id: 'a', job_name: 'hand_job', subtask_index: '0' });
     const pending = samples.filter((s) => s.name === F.operatorPendingRecords);
     expect(pending.map((s) => s.labels.operator_name)).toEqual(['Source:_in']);
+  });
+
+  it('exposes a chained task once and each of its operators apart, as a real chained scrape does', () => {
+    const model = handModel({
+      operators: [
+        { name: 'Source: in', costSeconds: 1e-3 },
+        { name: 'work', input: 'hash', costSeconds: 4e-3, selectivity: 0.5 },
+        { name: 'sink', input: 'forward', costSeconds: 1e-3, selectivity: 0 },
+      ],
+    });
+    run(model, { steps: 6, rate: 100, tms: running('a', 'b') });
+    const samples = model.scrape('b') ?? [];
+    const task = samples.filter((s) => s.name === F.busyTimeMsPerSecond).map((s) => s.labels.task_name);
+    expect(task).toEqual(['Source:_in', 'work____sink']);
+    // "work -> sink" on b receives 75/s: work 75 in, 37.5 out; sink 37.5 in, 0 out; one thread at 4 + 0.5 × 1 ms.
+    const op = (name: string, operator: string) =>
+      samples.find((s) => s.name === name && s.labels.operator_name === operator)?.value;
+    expect([
+      op(F.operatorNumRecordsInPerSecond, 'work'),
+      op(F.operatorNumRecordsOutPerSecond, 'work'),
+    ]).toEqual([75, 37.5]);
+    expect([
+      op(F.operatorNumRecordsInPerSecond, 'sink'),
+      op(F.operatorNumRecordsOutPerSecond, 'sink'),
+    ]).toEqual([37.5, 0]);
+    expect(sample(model, 'b', F.busyTimeMsPerSecond, 'work____sink')).toBe(Math.round(75 * 4.5));
+    expect(sample(model, 'b', F.numRecordsOutPerSecond, 'work____sink')).toBe(0); // the chain's tail emits nothing
+    const head = samples.find(
+      (s) => s.name === F.operatorNumRecordsInPerSecond && s.labels.operator_name === 'work',
+    );
+    expect(head?.labels.operator_id).toBe(head?.labels.task_id);
   });
 
   it('reports the busy, idle and rate of each subtask as Flink computes them over its last 60 s', () => {
@@ -467,7 +498,8 @@ describe('Class: FlinkJobModel — invariants', () => {
       if (k % 6 === 5) for (const tm of tms) samples += model.scrape(tm.taskId)?.length ?? 0;
     }
     const elapsed = performance.now() - started;
-    expect(samples).toBeGreaterThan(1440 * 23 * 6 * 7);
+    // Per TaskManager and scrape: 2 slots × (2 tasks × 5 + 3 operators × 2) + 2 pendingRecords = 34 series.
+    expect(samples).toBeGreaterThan(1440 * 23 * 30);
     expect(elapsed).toBeLessThan(6000);
   });
 });

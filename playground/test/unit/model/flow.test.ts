@@ -16,7 +16,13 @@ import {
   topologyCapacity,
   waterFill,
 } from '../../../src/model/flow';
-import { type JobInput, type JobSpec, resolveJob } from '../../../src/model/job';
+import {
+  chainOperators,
+  type JobInput,
+  type JobSpec,
+  type OperatorSpec,
+  resolveJob,
+} from '../../../src/model/job';
 
 const keySpace: KeySpace = () => ({ traffic: [0.5, 0.2, 0.2, 0.1], keysIn: [0.25, 0.25, 0.25, 0.25] });
 
@@ -25,10 +31,10 @@ function handJob(overrides: JobInput = {}, slots = 1): JobSpec {
     { partitions: 2, slotsPerTaskManager: slots, restartSeconds: 30, checkpointIntervalSeconds: 60 },
     {
       maxParallelism: 4,
-      vertices: [
+      operators: [
         { name: 'Source: in', costSeconds: 1e-3, selectivity: 1 },
         { name: 'work', input: 'hash', costSeconds: 4e-3, selectivity: 0.5 },
-        { name: 'sink', input: 'forward', costSeconds: 1e-3, selectivity: 0 },
+        { name: 'sink', input: 'forward', chain: false, costSeconds: 1e-3, selectivity: 0 },
       ],
       remoteRecordSeconds: 0,
       channelOverhead: 0,
@@ -100,7 +106,7 @@ describe('Function: buildTopology', () => {
 
   it('turns a forward edge between different parallelisms into rebalance, as Flink does', () => {
     const job = handJob({
-      vertices: [
+      operators: [
         { name: 'Source: in', costSeconds: 1e-3 },
         { name: 'narrow', input: 'forward', costSeconds: 1e-3, maxParallelism: 1 },
       ],
@@ -188,11 +194,23 @@ describe('Function: solveFlow', () => {
     expect(state.backPressured[0]?.[0]).toBeCloseTo(1 - 0, 9);
   });
 
-  it('bounds an embarrassingly parallel job (forward only) by each reader’s own chain', () => {
+  it('puts chained operators on one thread: source and work in one task cost 1 + 4 ms per record', () => {
     const job = handJob({
-      vertices: [
+      operators: [
         { name: 'Source: in', costSeconds: 1e-3 },
         { name: 'work', input: 'forward', costSeconds: 4e-3 },
+      ],
+    });
+    const { topology, state } = solve(job);
+    expect(topology.vertices.map((v) => v.spec.name)).toEqual(['Source: in -> work']);
+    expect(state.capacity).toBeCloseTo(2 / 5e-3, 9);
+  });
+
+  it('bounds an embarrassingly parallel job (forward only, chaining off) by each reader’s own chain', () => {
+    const job = handJob({
+      operators: [
+        { name: 'Source: in', costSeconds: 1e-3 },
+        { name: 'work', input: 'forward', chain: false, costSeconds: 4e-3 },
       ],
     });
     const { state } = solve(job);
@@ -218,5 +236,49 @@ describe('Function: topologyCapacity', () => {
       scratch.cap,
     );
     expect(topologyCapacity(t, scratch)).toBeCloseTo(250 / 0.7, 9);
+  });
+});
+
+describe('Function: chainOperators', () => {
+  const op = (
+    name: string,
+    input: 'hash' | 'forward' | 'rebalance' | undefined,
+    extra: Partial<OperatorSpec> = {},
+  ): OperatorSpec => ({
+    name,
+    ...(input ? { input } : {}),
+    chain: true,
+    costSeconds: 1e-3,
+    selectivity: 0.5,
+    maxParallelism: 128,
+    stateBytes: 0,
+    ...extra,
+  });
+
+  it.each<[string, OperatorSpec[], string[]]>([
+    ['forward edges chain', [op('s', undefined), op('a', 'forward'), op('b', 'forward')], ['s -> a -> b']],
+    ['a hash edge starts a task', [op('s', undefined), op('a', 'hash'), op('b', 'forward')], ['s', 'a -> b']],
+    ['rebalance too', [op('s', undefined), op('a', 'rebalance')], ['s', 'a']],
+    ['chain: false starts a task', [op('s', undefined), op('a', 'forward', { chain: false })], ['s', 'a']],
+    [
+      'a different maxParallelism starts a task',
+      [op('s', undefined), op('a', 'forward', { maxParallelism: 4 })],
+      ['s', 'a'],
+    ],
+  ])('%s', (_, operators, names) => {
+    expect(chainOperators(operators).map((v) => v.name)).toEqual(names);
+  });
+
+  it('sums the chained costs by the records reaching each operator and multiplies the selectivities', () => {
+    const [task] = chainOperators([
+      op('s', undefined, { costSeconds: 2e-3, selectivity: 0.5 }),
+      op('a', 'forward', { costSeconds: 4e-3, selectivity: 0.1, stateBytes: 7 }),
+    ]);
+    expect(task).toMatchObject({
+      costSeconds: 2e-3 + 0.5 * 4e-3,
+      selectivity: 0.05,
+      operatorReach: [1, 0.5],
+      stateBytes: 7,
+    });
   });
 });
