@@ -353,6 +353,8 @@ export async function simulatePolicy(
       }
     };
 
+    // Key groups and the capacity table are built before the clock starts (a live run paces from here).
+    model.physicalMinimum(traceRateAt(trace, 0), minimumSearch);
     await failoverTracker.reconcile();
     await options.onStart?.({ cloud, scaler: harness.handler, clock });
     for (let i = 0; i < steps && !options.signal?.aborted; i++) {

@@ -181,17 +181,24 @@ function poisson(lambda: number, u: number): number {
   return k;
 }
 
-export class FlinkJobModel {
-  readonly job: JobSpec;
-  private readonly keySpaces = new Map<number, ReturnType<KeySpace>>();
-  private readonly keySpace: KeySpace = (m) => {
-    let ks = this.keySpaces.get(m);
+/** Key-group distributions by (keys, exponent, maxParallelism): pure, so shared by every model of a process. */
+const KEY_SPACES = new Map<string, ReturnType<KeySpace>>();
+
+function keySpaceOf(keys: number, exponent: number): KeySpace {
+  return (m) => {
+    const key = `${keys}:${exponent}:${m}`;
+    let ks = KEY_SPACES.get(key);
     if (!ks) {
-      ks = keyGroupDistribution(this.job.keys, this.job.keyZipfExponent, m);
-      this.keySpaces.set(m, ks);
+      ks = keyGroupDistribution(keys, exponent, m);
+      KEY_SPACES.set(key, ks);
     }
     return ks;
   };
+}
+
+export class FlinkJobModel {
+  readonly job: JobSpec;
+  private readonly keySpace: KeySpace;
 
   private readonly ecs = new Map<string, EcsView>();
   /** Flink's slot pool of the current attempt, in task-id order. */
@@ -247,6 +254,7 @@ export class FlinkJobModel {
 
   constructor(job: JobSpec, options: FlinkJobModelOptions = {}) {
     this.job = job;
+    this.keySpace = keySpaceOf(job.keys, job.keyZipfExponent);
     const P = job.partitions;
     this.initialBacklog = options.initialBacklog ?? 0;
     if (!(this.initialBacklog >= 0)) throw new FlinkModelError('initialBacklog: must be ≥ 0');
