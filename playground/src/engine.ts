@@ -16,9 +16,18 @@ import { createController, type PolicyName, scalerMode } from './baselines/contr
 import type { AlarmDefinition } from './cloud/cloudwatch-alarms';
 import { type LocalCloud, startLocalCloud } from './cloud/local-cloud';
 import { localCloudRequestHandler } from './cloud/request-handler';
+import {
+  type AgentConfig,
+  CloudWatchAgent,
+  demoAgentConfig,
+  SOURCE_PENDING_RECORDS,
+  withSourcePendingRecords,
+} from './collector';
 import { startDynalite } from './dynalite';
 import { FailoverTracker } from './failover-tracker';
-import { FlinkJobModel, type FlinkStepResult, physicalMinimum } from './flink-model';
+import { FlinkJobModel, type FlinkStepResult } from './model/cluster';
+import { FlinkModelError, resolveJob } from './model/job';
+import { filterLabelValue } from './model/metrics';
 import { type PolicyRun, RunAccumulator, type RunEvent, type SimulationOutput } from './results';
 import { Rng } from './rng';
 import { type AlarmSpec, type LoadedScenario, type Scenario, traceRateAt } from './scenario';
@@ -30,9 +39,27 @@ export const SIM_CLUSTER = 'flink-sim';
 export const SIM_SERVICE = 'taskmanager';
 export const SIM_TASK_FAMILY = 'flink-taskmanager';
 export const SIM_TABLE = 'flink-ecs-autoscaler';
-/** Seconds between the end of a metric's minute and its visibility in CloudWatch. */
+/** Seconds between a datapoint's arrival (the agent's flush) and its visibility in CloudWatch. */
 export const INGESTION_DELAY_SECONDS = 30;
 const SCHEDULE_SECONDS = 60;
+/**
+ * How often the simulated TaskManagers' CloudWatch agent scrapes: once per 60 s period, so
+ * that the Sum of the source subtasks' pendingRecords over a period is the job's backlog
+ * (every scrape is a datapoint of its own).
+ */
+export const SIM_SCRAPE_SECONDS = 60;
+
+/** The simulated cluster's agent: the demo cluster's configuration plus the source's pendingRecords. */
+export function simAgentConfig(): AgentConfig {
+  return withSourcePendingRecords(demoAgentConfig(SIM_CLUSTER, SIM_SCRAPE_SECONDS));
+}
+
+/** The ground-truth model of a scenario's job. */
+export function scenarioModel(scenario: Scenario): FlinkJobModel {
+  return new FlinkJobModel(
+    resolveJob(scenario.cluster, scenario.cluster.job ?? {}, { jobName: scenario.name, seed: scenario.seed }),
+  );
+}
 
 /** How the SDK clients reach the local cloud: HTTP on loopback, or its in-process request handler. */
 export type Transport = 'http' | 'in-process';
@@ -80,9 +107,13 @@ export function scenarioAppConfig(scenario: Scenario, mode: PolicyMode): AppConf
     metrics: {
       preset: 'flink-prometheus',
       dimensions: { ClusterName: SIM_CLUSTER },
+      // Flink has no flink_jobmanager_job_pendingRecords (the preset's default name): the backlog is the
+      // source operator's per-subtask pendingRecords, summed (docs/simulator.md, "What the product asks for").
       backlog: {
         preset: 'flink-pending-records',
-        dimensions: { ClusterName: SIM_CLUSTER, JobName: scenario.name },
+        metricName: SOURCE_PENDING_RECORDS,
+        stat: 'Sum',
+        dimensions: { ClusterName: SIM_CLUSTER, JobName: filterLabelValue(scenario.name) },
       },
       inputRate: { preset: 'kinesis-incoming-records', dimensions: { StreamName: scenario.name } },
     },
@@ -318,10 +349,14 @@ export async function simulatePolicy(
     startMs: SIM_EPOCH_MS,
   });
   try {
-    const model = new FlinkJobModel(scenario.cluster, {
-      names: { clusterName: SIM_CLUSTER, jobName: scenario.name, taskDefinitionFamily: SIM_TASK_FAMILY },
-      presets: ['flink-prometheus'],
-    });
+    const model = scenarioModel(scenario);
+    const agent = new CloudWatchAgent(simAgentConfig(), { ingestionDelaySeconds: INGESTION_DELAY_SECONDS });
+    const minimumSearch = Math.max(
+      scenario.cluster.maxTaskManagers,
+      Math.ceil(
+        Math.max(...model.job.vertices.map((v) => v.maxParallelism)) / scenario.cluster.slotsPerTaskManager,
+      ),
+    );
     const acc = new RunAccumulator(mode, scenario.sloLagSeconds);
     const alarms = new AlarmEvaluator(scenario.alarms ?? []);
     const faultRng = new Rng(scenario.seed).fork('faults');
@@ -341,6 +376,8 @@ export async function simulatePolicy(
       }
     };
 
+    // Key groups and the capacity table are built before the clock starts (a live run paces from here).
+    model.physicalMinimum(traceRateAt(trace, 0), minimumSearch);
     await failoverTracker.reconcile();
     await options.onStart?.({ cloud, scaler: harness.handler, clock });
     for (let i = 0; i < steps && !options.signal?.aborted; i++) {
@@ -369,8 +406,11 @@ export async function simulatePolicy(
         .map((task) => ({ taskId: task.taskId, hung: task.hung }));
       const input = traceRateAt(trace, t);
       const step = model.step(clock.ms, dt, input, tms);
-      for (const m of step.metrics) {
-        cloud.cloudwatch.put({ ...m, visibleAtMs: m.timestampMs + (60 + INGESTION_DELAY_SECONDS) * 1000 });
+      // Every TaskManager's agent sidecar scrapes its /metrics at its own offset in the interval.
+      for (const tm of tms) {
+        if (!agent.isDue(tm.taskId, t + dt, dt)) continue;
+        const samples = model.scrape(tm.taskId);
+        if (samples) for (const d of agent.collect(samples, clock.ms + dt * 1000)) cloud.cloudwatch.put(d);
       }
       // The source stream's own metric (Kinesis IncomingRecords: records put per minute).
       sourceRecords += input * dt;
@@ -430,7 +470,7 @@ export async function simulatePolicy(
         provisioned: all.filter((task) => task.lastStatus !== 'STOPPED').length,
         backlog: step.backlog,
         lagSeconds: step.lagSeconds,
-        physicalMinimum: physicalMinimum(input, scenario.cluster),
+        physicalMinimum: model.physicalMinimum(input, minimumSearch),
       });
       const pct = Math.floor((100 * (i + 1)) / steps);
       if (options.onProgress && pct !== lastProgress) {
@@ -438,6 +478,15 @@ export async function simulatePolicy(
         options.onProgress(mode, (i + 1) / steps);
       }
       await options.pace?.(tEnd);
+    }
+    // Conservation over the run: every record that arrived was processed or is still waiting (replays counted back).
+    const totals = model.totals();
+    const balance =
+      totals.input - (totals.processed + (totals.backlog - totals.initialBacklog) - totals.replayed);
+    if (Math.abs(balance) > 1e-6 * Math.max(1, totals.input)) {
+      throw new FlinkModelError(
+        `records not conserved: input − (processed + Δbacklog − replayed) = ${balance}`,
+      );
     }
     const failover = failoverTracker.summary();
     failoverTracker.close();

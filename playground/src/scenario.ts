@@ -139,14 +139,94 @@ export const TraceSpecSchema = z.union([CsvTraceSchema, ShapesTraceSchema, Singl
 });
 export type TraceSpec = z.infer<typeof TraceSpecSchema>;
 
+const fraction = z.number().min(0).lt(1);
+
+/**
+ * One operator of the optional `job` block; every field defaults to the default job's
+ * operator at the same position (playground/src/model/job.ts). Operators joined by a
+ * forward edge are chained into one task, as Flink does, unless `chain` is false.
+ */
+const OperatorSchema = z.strictObject({
+  /** Operator name as Flink shows it (Prometheus label operator_name; a task's name joins its operators'). */
+  name: z.string().trim().min(1).max(200).optional(),
+  /** How records reach it from the operator before: hash (keyBy), rebalance, forward. Not for the first (the source). */
+  input: z.enum(['hash', 'rebalance', 'forward']).optional(),
+  /** May it be chained to the operator before it (false: startNewChain / disableChaining). */
+  chain: z.boolean().optional(),
+  /** Task-thread seconds per record it receives, at 100% busy. */
+  costSeconds: z.number().positive().max(10).optional(),
+  /** Records out per record in. */
+  selectivity: z.number().min(0).max(1000).optional(),
+  maxParallelism: z.number().int().min(1).max(32_768).optional(),
+  /** Keyed state held by the operator, restored on every restart. */
+  stateBytes: z.number().min(0).optional(),
+});
+
+/**
+ * The job the ground-truth model runs (playground/src/model): its operators, key skew, overheads,
+ * noise, GC, state and checkpoint details. Optional; every field has a calibrated default
+ * (playground/src/model/calibration.ts).
+ */
+export const JobSchema = z.strictObject({
+  topic: z.string().trim().min(1).max(249).optional(),
+  operators: z.array(OperatorSchema).min(1).max(16).optional(),
+  keys: z.number().int().min(1).max(10_000_000).optional(),
+  keyZipfExponent: z.number().min(0).max(5).optional(),
+  partitionZipfExponent: z.number().min(0).max(5).optional(),
+  partitionWeights: z.array(z.number().min(0)).min(1).optional(),
+  maxParallelism: z.number().int().min(1).max(32_768).optional(),
+  remoteRecordSeconds: z.number().min(0).max(1).optional(),
+  channelOverhead: fraction.optional(),
+  taskManagerOverhead: fraction.optional(),
+  busyNoiseCv: z.number().min(0).max(1).optional(),
+  gc: z
+    .strictObject({
+      allocatedBytesPerRecord: z.number().min(0).optional(),
+      baseAllocatedBytesPerSecond: z.number().min(0).optional(),
+      youngGenBytes: z.number().positive().optional(),
+      youngPauseMeanMs: z.number().positive().optional(),
+      longPausesPerHour: z.number().min(0).optional(),
+      longPauseMeanMs: z.number().positive().optional(),
+      absorbedPauseMs: z.number().min(0).optional(),
+    })
+    .optional(),
+  restoreBytesPerSecondPerTaskManager: z.number().positive().optional(),
+  checkpoint: z
+    .strictObject({
+      durationSeconds: z.number().min(0).optional(),
+      timeoutSeconds: positiveSeconds.optional(),
+      minPauseSeconds: seconds.optional(),
+      unaligned: z.boolean().optional(),
+      recordBytes: z.number().positive().optional(),
+      bufferBytes: z.number().int().positive().optional(),
+      exclusiveBuffersPerChannel: z.number().int().min(0).optional(),
+      floatingBuffersPerGate: z.number().int().min(0).optional(),
+      maxBuffersPerChannel: z.number().int().min(0).optional(),
+    })
+    .optional(),
+  rescaleCooldownSeconds: seconds.optional(),
+  registrationSeconds: seconds.optional(),
+  deploySeconds: seconds.optional(),
+  heartbeatTimeoutSeconds: positiveSeconds.optional(),
+  cpuPerBusySecond: z.number().min(0).optional(),
+  backgroundCores: z.number().min(0).optional(),
+});
+export type JobBlock = z.infer<typeof JobSchema>;
+
 /** The simulated Flink cluster and its ECS service. */
 export const ClusterSchema = z
   .strictObject({
-    /** Data partitions of the job's source (Kafka partitions, Kinesis shards), of equal rate. */
+    /** Partitions of the job's Kafka topic (equal rates unless job.partitionWeights / partitionZipfExponent say otherwise). */
     partitions: z.number().int().min(1).max(100_000),
     /** Task slots per TaskManager. */
     slotsPerTaskManager: z.number().int().min(1).max(256).default(1),
-    /** Records/s one slot processes at 100% busy. */
+    /**
+     * Records/s one slot's keyed operator processes at 100% busy: the default job's
+     * aggregate operator costs 1/recordsPerSecondPerSlot task-thread seconds per record
+     * (unless job.operators[1].costSeconds says otherwise). The job's real capacity is lower and not
+     * linear in the TaskManager count (source and sink costs, network, skew, GC); the
+     * baselines are configured with this figure as their user's belief.
+     */
     recordsPerSecondPerSlot: z.number().positive(),
     /** Desired count of the ECS service at the start; these TaskManagers are RUNNING at t = 0. */
     initialTaskManagers: z.number().int().min(1),
@@ -161,8 +241,24 @@ export const ClusterSchema = z
     checkpointIntervalSeconds: positiveSeconds.default(60),
     /** CPU units of the TaskManager task definition (Container Insights CpuReserved). */
     taskCpuUnits: z.number().int().min(128).max(196_608).default(1024),
+    /** The job the model runs; omitted: the default job with `recordsPerSecondPerSlot` as its aggregate's rate. */
+    job: JobSchema.optional(),
   })
   .superRefine((c, ctx) => {
+    if (c.job?.partitionWeights && c.job.partitionWeights.length !== c.partitions) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['job', 'partitionWeights'],
+        message: `must have one weight per partition (${c.partitions})`,
+      });
+    }
+    if (c.job?.operators?.[0]?.input !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['job', 'operators', 0, 'input'],
+        message: 'the source has no input edge',
+      });
+    }
     if (c.minTaskManagers > c.maxTaskManagers) {
       ctx.addIssue({
         code: 'custom',

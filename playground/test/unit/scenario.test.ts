@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { physicalMinimum } from '../../src/flink-model';
+import { FlinkJobModel } from '../../src/model/cluster';
+import { resolveJob } from '../../src/model/job';
 import { Rng } from '../../src/rng';
 import {
   generateTrace,
@@ -108,6 +109,49 @@ describe('Function: parseScenario', () => {
     });
   });
 
+  it('accepts an optional job block and leaves it out when absent (existing scenarios load unchanged)', () => {
+    // Act
+    const plain = parseScenario(minimal);
+    const withJob = parseScenario({
+      ...minimal,
+      cluster: {
+        ...minimal.cluster,
+        job: {
+          topic: 'orders',
+          operators: [
+            { costSeconds: 3e-5 },
+            { input: 'hash', costSeconds: 2e-3, selectivity: 0.2 },
+            { input: 'forward' },
+          ],
+          keyZipfExponent: 1,
+          gc: { longPausesPerHour: 2 },
+          checkpoint: { unaligned: true },
+        },
+      },
+    });
+
+    // Assess
+    expect(plain.cluster.job).toBeUndefined();
+    expect(withJob.cluster.job).toMatchObject({
+      topic: 'orders',
+      keyZipfExponent: 1,
+      checkpoint: { unaligned: true },
+    });
+    const job = resolveJob(withJob.cluster, withJob.cluster.job);
+    expect(job.operators.map((o) => [o.name, o.input, o.costSeconds, o.selectivity])).toEqual([
+      ['Source: kafka-source', undefined, 3e-5, 1],
+      ['aggregate', 'hash', 2e-3, 0.2],
+      ['sink: Writer', 'forward', 15e-6, 0],
+    ]);
+    // Chained as Flink chains them: the sink runs in the aggregate's task (2 ms + 0.2 × 15 µs per record).
+    expect(job.vertices.map((v) => [v.name, v.costSeconds])).toEqual([
+      ['Source: kafka-source', 3e-5],
+      ['aggregate -> sink: Writer', expect.closeTo(2e-3 + 0.2 * 15e-6, 15)],
+    ]);
+    // Without a job block, recordsPerSecondPerSlot sets the aggregate's cost: 1/100 s.
+    expect(resolveJob(plain.cluster).operators[1]?.costSeconds).toBe(0.01);
+  });
+
   it('passes manual payloads through unvalidated: the scaler handler judges them', () => {
     // Prepare
     const payloads = [{ action: 'rescale', desiredCount: -3 }, 'not even an object', null, 42];
@@ -166,6 +210,31 @@ describe('Function: parseScenario', () => {
       'an unknown field',
       { cluster: { ...minimal.cluster, partitons: 8 } },
       'cluster.partitons: is not a known field',
+    ],
+    [
+      'an unknown field of the job block',
+      { cluster: { ...minimal.cluster, job: { vertices: [] } } },
+      'cluster.job.vertices: is not a known field',
+    ],
+    [
+      'an unknown edge kind',
+      { cluster: { ...minimal.cluster, job: { operators: [{}, { input: 'broadcast' }] } } },
+      'cluster.job.operators.1.input: must be one of "hash", "rebalance", "forward"',
+    ],
+    [
+      'an input edge on the source',
+      { cluster: { ...minimal.cluster, job: { operators: [{ input: 'hash' }] } } },
+      'cluster.job.operators.0.input: the source has no input edge',
+    ],
+    [
+      'partition weights that do not match the partitions',
+      { cluster: { ...minimal.cluster, job: { partitionWeights: [1, 2] } } },
+      'cluster.job.partitionWeights: must have one weight per partition (8)',
+    ],
+    [
+      'a negative per-record cost',
+      { cluster: { ...minimal.cluster, job: { operators: [{ costSeconds: -1 }] } } },
+      'cluster.job.operators.0.costSeconds: must be > 0',
     ],
     ['a step that does not divide a minute', { stepSeconds: 7 }, 'stepSeconds: must divide 60'],
     [
@@ -585,7 +654,7 @@ describe('Function: loadScenario', () => {
 describe('Sample scenarios (sim/scenarios)', () => {
   const samples = fileURLToPath(new URL('../../scenarios', import.meta.url));
 
-  it('demo.json is a compressed day that needs between 2 and 16 TaskManagers, with the required events', async () => {
+  it('demo.json is a compressed day that needs between 2 and 11 TaskManagers, with the required events', async () => {
     // Act
     const { scenario, trace } = await loadScenario(join(samples, 'demo.json'));
 
@@ -595,9 +664,10 @@ describe('Sample scenarios (sim/scenarios)', () => {
     expect(scenario.manual).toEqual([
       { atSeconds: 3000, payload: { action: 'rescale', desiredCount: 6, reason: 'demo', holdMinutes: 15 } },
     ]);
-    const needed = trace.rates.map((r) => physicalMinimum(r, scenario.cluster));
+    const model = new FlinkJobModel(resolveJob(scenario.cluster, scenario.cluster.job));
+    const needed = trace.rates.map((r) => model.physicalMinimum(r, scenario.cluster.maxTaskManagers));
     expect(Math.min(...needed)).toBe(2);
-    expect(Math.max(...needed)).toBe(16);
+    expect(Math.max(...needed)).toBe(11);
     // Deterministic: loading twice gives the same trace.
     expect((await loadScenario(join(samples, 'demo.json'))).trace).toEqual(trace);
   });
