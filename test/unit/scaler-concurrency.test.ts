@@ -35,6 +35,8 @@ type Entry =
       readonly readChange: ScalerState['change'];
       /** The last change the sending invocation committed itself. */
       readonly ownChange: ScalerState['change'];
+      /** The count the sending invocation sent before this one, if any. */
+      readonly sentBefore: number | undefined;
     }
   | { readonly kind: 'outside-write'; readonly value: number };
 
@@ -53,6 +55,7 @@ const invocations = new AsyncLocalStorage<{
   seen?: Entry;
   read?: ScalerState;
   own?: ScalerState['change'];
+  sent?: number;
 }>();
 
 class ScheduledStore extends MemoryStore {
@@ -109,10 +112,19 @@ class ScheduledEcs extends FakeEcs {
   }
   override async setDesiredCount(n: number): Promise<void> {
     // The request lands in ECS (or is throttled) at one step, its response returns at a later one.
-    const { seen, read, own } = invocations.getStore() ?? {};
+    const invocation = invocations.getStore();
+    const { seen, read, own, sent: sentBefore } = invocation ?? {};
+    if (invocation) invocation.sent = n;
     await this.s.schedule(Promise.resolve(), `update ${n}`);
     if (this.failures.shift()) throw new DependencyError('UpdateService: Rate exceeded', true);
-    this.history.add({ kind: 'scaler-write', value: n, seen, readChange: read?.change, ownChange: own });
+    this.history.add({
+      kind: 'scaler-write',
+      value: n,
+      seen,
+      readChange: read?.change,
+      ownChange: own,
+      sentBefore,
+    });
     this.service = { ...this.service, desiredCount: n, runningCount: n };
     await this.s.schedule(Promise.resolve(), `updated ${n}`);
   }
@@ -215,6 +227,9 @@ describe('Property: the scaler at any concurrency (issue 11)', () => {
           // may land after it: that race between two writers is not a revert.)
           history.entries.forEach((e, i) => {
             if (e.kind !== 'scaler-write' || e.seen?.kind !== 'outside-write') return;
+            // An outside write of the very count this invocation had sent is indistinguishable from
+            // its own late write: correcting it is not a revert.
+            if (e.seen.value === e.sentBefore) return;
             const ownNew = e.ownChange?.desired === e.value;
             const reapplied =
               !ownNew && e.readChange?.desired === e.value && e.readChange.appliedAt !== undefined;
