@@ -5,14 +5,14 @@
  * anything is read, written or called.
  */
 import * as z from 'zod';
-import { resourceName } from '../lib/aws/arn';
-import { formatIssues } from '../lib/core/config';
-import { AutoscalerError, ValidationError } from '../lib/core/errors';
-import { parseAwsTime } from '../lib/core/triggers';
-import { isRecord } from '../lib/core/values';
-import type { FailoverResult, FailoverTrigger } from '../lib/failover';
-import { publishFailover } from '../lib/observability';
-import { type FailoverRuntime, loadFailoverRuntime } from '../lib/runtime';
+import { resourceName } from '../lib/aws/arn.js';
+import { formatIssues } from '../lib/core/config.js';
+import { AutoscalerError, ValidationError } from '../lib/core/errors.js';
+import { parseAwsTime } from '../lib/core/triggers.js';
+import { isRecord } from '../lib/core/values.js';
+import type { FailoverResult, FailoverTrigger } from '../lib/failover.js';
+import { publishFailover } from '../lib/observability.js';
+import { type FailoverRuntime, loadFailoverRuntime } from '../lib/runtime.js';
 
 export type FailoverHandler = (event: unknown) => Promise<FailoverResult>;
 

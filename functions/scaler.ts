@@ -4,11 +4,11 @@
  * call lib, log and map errors. An invalid payload throws a ValidationError naming the
  * field, before anything is read, written or called.
  */
-import { AutoscalerError } from '../lib/core/errors';
-import { parseTrigger } from '../lib/core/triggers';
-import { publishDecision } from '../lib/observability';
-import { loadScalerRuntime, type ScalerRuntime } from '../lib/runtime';
-import type { ScalerResult } from '../lib/scaler';
+import { AutoscalerError } from '../lib/core/errors.js';
+import { parseTrigger } from '../lib/core/triggers.js';
+import { publishDecision } from '../lib/observability.js';
+import { loadScalerRuntime, type ScalerRuntime } from '../lib/runtime.js';
+import type { ScalerResult } from '../lib/scaler.js';
 
 export type ScalerHandler = (event: unknown) => Promise<ScalerResult>;
 

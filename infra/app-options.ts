@@ -5,9 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { type AppConfig, parseConfig } from '../lib/core/config';
-import { ConfigError } from '../lib/core/errors';
-import type { AutoscalerAppOptions } from './stacks';
+import { type AppConfig, parseConfig } from '../lib/core/config.js';
+import { ConfigError } from '../lib/core/errors.js';
+import type { AutoscalerAppOptions } from './stacks.js';
 
 export const CONTEXT_KEYS = {
   /** Path of the app config JSON file, relative to the working directory. */

@@ -5,9 +5,9 @@
  * and (with `-c flink-ecs-autoscaler:demoCluster=true`) demo-cluster stacks.
  */
 import { App } from 'aws-cdk-lib';
-import { readAppOptions } from './app-options';
-import { addNagChecks } from './nag';
-import { addAutoscalerStacks } from './stacks';
+import { readAppOptions } from './app-options.js';
+import { addNagChecks } from './nag.js';
+import { addAutoscalerStacks } from './stacks.js';
 
 const app = new App();
 const options = readAppOptions((key) => app.node.tryGetContext(key), process.env, process.cwd());

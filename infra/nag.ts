@@ -6,7 +6,7 @@
 import { type App, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import { isRecord } from '../lib/core/values';
+import { isRecord } from '../lib/core/values.js';
 
 /** Runs the AwsSolutions and Serverless packs on every stack of the app at synth. */
 export function addNagChecks(app: App): void {

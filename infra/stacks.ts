@@ -8,10 +8,10 @@ import { type App, CfnOutput, type Environment, Fn, Stack, type StackProps, Tags
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import type { AppConfig, AppConfigInput } from '../lib/core/config';
-import { AutoscalerTable } from './constructs/autoscaler-table';
-import { DemoFlinkCluster } from './constructs/demo-flink-cluster';
-import { FlinkAutoscaler, type FlinkAutoscalerProps } from './constructs/flink-autoscaler';
+import type { AppConfig, AppConfigInput } from '../lib/core/config.js';
+import { AutoscalerTable } from './constructs/autoscaler-table.js';
+import { DemoFlinkCluster } from './constructs/demo-flink-cluster.js';
+import { FlinkAutoscaler, type FlinkAutoscalerProps } from './constructs/flink-autoscaler.js';
 
 export class StateStack extends Stack {
   readonly table: dynamodb.Table;

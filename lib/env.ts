@@ -1,5 +1,5 @@
 /** Environment variables read through helpers that throw: never a silent undefined. */
-import { ConfigError } from './core/errors';
+import { ConfigError } from './core/errors.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 

@@ -21,14 +21,14 @@
  * Scale-in protection lives here, not in the scaler: which TaskManagers leave is an ownership
  * decision (fewest partitions), and their partitions must move before ECS may stop them.
  */
-import type { MoveReason } from './core/assignment';
-import { mapLimit } from './core/concurrency';
-import type { AppConfig } from './core/config';
-import type { AppItems, ServiceState, TaskHealthItem, TaskInfo } from './core/domain';
-import { type DependencyError, outcomeOf } from './core/errors';
-import type { EcsObservation } from './core/health';
-import { heartbeatMetrics, readHeartbeats } from './core/heartbeat';
-import { buildMetricQueries, type ResolvedMetrics } from './core/metrics';
+import type { MoveReason } from './core/assignment.js';
+import { mapLimit } from './core/concurrency.js';
+import type { AppConfig } from './core/config.js';
+import type { AppItems, ServiceState, TaskHealthItem, TaskInfo } from './core/domain.js';
+import { type DependencyError, outcomeOf } from './core/errors.js';
+import type { EcsObservation } from './core/health.js';
+import { heartbeatMetrics, readHeartbeats } from './core/heartbeat.js';
+import { buildMetricQueries, type ResolvedMetrics } from './core/metrics.js';
 import {
   type ClusterView,
   type HealthChange,
@@ -37,13 +37,13 @@ import {
   type ReconcilePlan,
   type StopOrder,
   type TaskWrite,
-} from './core/reconcile';
-import { eventDescribeTargets, unlistedTasks } from './core/reconcile-rules';
-import { compareIds } from './core/values';
-import type { Clock, MetricsSource, ServiceController, StateStore } from './ports';
+} from './core/reconcile.js';
+import { eventDescribeTargets, unlistedTasks } from './core/reconcile-rules.js';
+import { compareIds } from './core/values.js';
+import type { Clock, MetricsSource, ServiceController, StateStore } from './ports.js';
 
-export type { HealthChange } from './core/reconcile';
-export { PROTECTION_MINUTES, PROTECTION_RENEW_MINUTES, PRUNE_AFTER_SECONDS } from './core/reconcile-rules';
+export type { HealthChange } from './core/reconcile.js';
+export { PROTECTION_MINUTES, PROTECTION_RENEW_MINUTES, PRUNE_AFTER_SECONDS } from './core/reconcile-rules.js';
 
 export interface FailoverDeps {
   readonly config: AppConfig;

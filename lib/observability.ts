@@ -5,9 +5,9 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { DecisionRecord } from './core/domain';
-import { AUTOSCALER_METRICS } from './core/schema';
-import type { FailoverResult } from './failover';
+import type { DecisionRecord } from './core/domain.js';
+import { AUTOSCALER_METRICS } from './core/schema.js';
+import type { FailoverResult } from './failover.js';
 
 export interface Observability {
   readonly logger: Logger;

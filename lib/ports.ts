@@ -12,7 +12,7 @@ import type {
   ServiceState,
   TaskHealthItem,
   TaskInfo,
-} from './core/domain';
+} from './core/domain.js';
 
 /** Time is passed in: the Lambda uses the wall clock, the simulator its simulated clock. */
 export interface Clock {

@@ -3,16 +3,16 @@
  * clients and adapters. Built once per Lambda container. The simulator builds the same
  * runtime with SDK clients pointed at the local cloud and its simulated clock.
  */
-import { type AwsClients, createAwsClients } from './aws/clients';
-import { CloudWatchMetricsSource } from './aws/cloudwatch-metrics';
-import { DynamoDbStateStore } from './aws/dynamodb-store';
-import { EcsServiceController } from './aws/ecs-service';
-import { type AppConfig, parseConfigJson } from './core/config';
-import { type Env, requireEnv } from './env';
-import { Failover } from './failover';
-import { createObservability, type Observability } from './observability';
-import { type Clock, systemClock } from './ports';
-import { Scaler } from './scaler';
+import { type AwsClients, createAwsClients } from './aws/clients.js';
+import { CloudWatchMetricsSource } from './aws/cloudwatch-metrics.js';
+import { DynamoDbStateStore } from './aws/dynamodb-store.js';
+import { EcsServiceController } from './aws/ecs-service.js';
+import { type AppConfig, parseConfigJson } from './core/config.js';
+import { type Env, requireEnv } from './env.js';
+import { Failover } from './failover.js';
+import { createObservability, type Observability } from './observability.js';
+import { type Clock, systemClock } from './ports.js';
+import { Scaler } from './scaler.js';
 
 export interface ScalerRuntime {
   readonly config: AppConfig;

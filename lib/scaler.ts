@@ -7,7 +7,7 @@
  * ApplyFailed), never an exception, so a scheduled tick is not retried into the DLQ.
  */
 import { randomUUID } from 'node:crypto';
-import type { AppConfig } from './core/config';
+import type { AppConfig } from './core/config.js';
 import {
   type AutomaticTrigger,
   afterApply,
@@ -20,12 +20,12 @@ import {
   expectedTaskManagers,
   reopen,
   screenTrigger,
-} from './core/decide';
-import type { DecisionRecord, ReasonCode, ScalerChange, ScalerState, ServiceState } from './core/domain';
-import { type DependencyError, outcomeOf } from './core/errors';
-import { buildMetricQueries, type ResolvedMetrics, resolveMetrics } from './core/metrics';
-import type { ManualCommand, Trigger } from './core/triggers';
-import type { Clock, MetricsSource, ServiceController, StateStore } from './ports';
+} from './core/decide.js';
+import type { DecisionRecord, ReasonCode, ScalerChange, ScalerState, ServiceState } from './core/domain.js';
+import { type DependencyError, outcomeOf } from './core/errors.js';
+import { buildMetricQueries, type ResolvedMetrics, resolveMetrics } from './core/metrics.js';
+import type { ManualCommand, Trigger } from './core/triggers.js';
+import type { Clock, MetricsSource, ServiceController, StateStore } from './ports.js';
 
 export interface ScalerDeps {
   readonly config: AppConfig;

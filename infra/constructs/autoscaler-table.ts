@@ -6,7 +6,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { TABLE_KEY } from '../../lib/core/schema';
+import { TABLE_KEY } from '../../lib/core/schema.js';
 
 /** The key schema the functions use (lib/core/schema.ts: one definition for both). */
 export const TABLE_KEYS = TABLE_KEY;

@@ -24,8 +24,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { type AppConfig, type AppConfigInput, parseConfig } from '../../lib/core/config';
-import { ConfigError } from '../../lib/core/errors';
+import { type AppConfig, type AppConfigInput, parseConfig } from '../../lib/core/config.js';
+import { ConfigError } from '../../lib/core/errors.js';
 import {
   BUNDLING,
   FUNCTION_ENTRIES,
@@ -33,9 +33,9 @@ import {
   LAMBDA_ARCHITECTURE,
   LAMBDA_RUNTIME,
   PROJECT_ROOT,
-} from '../lambda-bundling';
-import { acknowledge, wildcardResourceFinding } from '../nag';
-import { AUTOSCALER_METRICS, AutoscalerOperations } from './operations';
+} from '../lambda-bundling.js';
+import { acknowledge, wildcardResourceFinding } from '../nag.js';
+import { AUTOSCALER_METRICS, AutoscalerOperations } from './operations.js';
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 

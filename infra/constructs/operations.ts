@@ -10,7 +10,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { AUTOSCALER_METRICS } from '../../lib/core/schema';
+import { AUTOSCALER_METRICS } from '../../lib/core/schema.js';
 
 /** The EMF metrics the functions publish (one definition, lib/core/schema.ts). */
 export { AUTOSCALER_METRICS };

@@ -11,7 +11,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient, type ECSClientConfig } from '@aws-sdk/client-ecs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { ConfigError } from '../core/errors';
+import { ConfigError } from '../core/errors.js';
 
 export type AwsRequestHandler = NonNullable<ECSClientConfig['requestHandler']>;
 export type AwsCredentials = NonNullable<ECSClientConfig['credentials']>;

@@ -8,11 +8,11 @@ import {
   type MetricDataQuery,
   type MetricDataResult,
 } from '@aws-sdk/client-cloudwatch';
-import type { MetricQuery, MetricSeries } from '../core/domain';
-import { DependencyError, ValidationError } from '../core/errors';
-import type { MetricsSource } from '../ports';
-import { chunk } from './chunk';
-import { callAws } from './errors';
+import type { MetricQuery, MetricSeries } from '../core/domain.js';
+import { DependencyError, ValidationError } from '../core/errors.js';
+import type { MetricsSource } from '../ports.js';
+import { chunk } from './chunk.js';
+import { callAws } from './errors.js';
 
 /** CloudWatch's limit of queries in one GetMetricData request. */
 export const MAX_QUERIES_PER_CALL = 500;

@@ -31,12 +31,12 @@ import type {
   ReasonCode,
   ScalerState,
   TaskHealthItem,
-} from '../core/domain';
-import { initialScalerState } from '../core/domain';
-import { DependencyError, ValidationError } from '../core/errors';
-import type { StateStore } from '../ports';
-import { callAws, toDependencyError } from './errors';
-import { TABLE_KEY } from './table';
+} from '../core/domain.js';
+import { initialScalerState } from '../core/domain.js';
+import { DependencyError, ValidationError } from '../core/errors.js';
+import type { StateStore } from '../ports.js';
+import { callAws, toDependencyError } from './errors.js';
+import { TABLE_KEY } from './table.js';
 
 export type Item = Record<string, AttributeValue>;
 

@@ -13,12 +13,12 @@ import {
   UpdateServiceCommand,
   UpdateTaskProtectionCommand,
 } from '@aws-sdk/client-ecs';
-import type { ServiceState, TaskInfo } from '../core/domain';
-import { DependencyError, ValidationError } from '../core/errors';
-import type { ServiceController } from '../ports';
-import { resourceName } from './arn';
-import { chunk } from './chunk';
-import { callAws } from './errors';
+import type { ServiceState, TaskInfo } from '../core/domain.js';
+import { DependencyError, ValidationError } from '../core/errors.js';
+import type { ServiceController } from '../ports.js';
+import { resourceName } from './arn.js';
+import { chunk } from './chunk.js';
+import { callAws } from './errors.js';
 
 /** DescribeTasks accepts at most 100 tasks per call. */
 export const DESCRIBE_TASKS_BATCH = 100;

@@ -3,7 +3,7 @@
  * lib/aws wraps its SDK calls with `toDependencyError`, so callers only ever see the
  * error hierarchy of lib/core/errors.
  */
-import { AutoscalerError, DependencyError } from '../core/errors';
+import { AutoscalerError, DependencyError } from '../core/errors.js';
 
 /** Error codes the SDK itself classifies as throttling (mirrors @smithy's THROTTLING_ERROR_CODES). */
 const THROTTLING_CODES: ReadonlySet<string> = new Set([

@@ -16,10 +16,10 @@ import {
   TooManyRequestsException,
 } from '@aws-sdk/client-lambda';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { parseConfigJson } from '../core/config';
-import { AutoscalerError } from '../core/errors';
-import { isRecord } from '../core/values';
-import type { AwsCredentials } from './clients';
+import { parseConfigJson } from '../core/config.js';
+import { AutoscalerError } from '../core/errors.js';
+import { isRecord } from '../core/values.js';
+import type { AwsCredentials } from './clients.js';
 
 /** Why an invoke did not reach the function. */
 export type InvokeFailure = 'not-found' | 'unreachable' | 'denied' | 'throttled' | 'config' | 'other';

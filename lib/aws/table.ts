@@ -8,8 +8,8 @@ import {
   ResourceInUseException,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
-import { TABLE_KEY } from '../core/schema';
-import { callAws, toDependencyError } from './errors';
+import { TABLE_KEY } from '../core/schema.js';
+import { callAws, toDependencyError } from './errors.js';
 
 export { TABLE_KEY };
 

@@ -3,7 +3,7 @@
  * `error: <message>`, never a stack trace.
  */
 import { CommanderError } from 'commander';
-import { AutoscalerError } from '../core/errors';
+import { AutoscalerError } from '../core/errors.js';
 
 /** Exit codes: 0 done; 1 the command failed (function error, unreachable, not applied, timed out); 2 bad usage. */
 export const EXIT_FAILURE = 1;

@@ -3,8 +3,8 @@
  * are the function's own clock (the simulated clock on `local up`); "left" is measured
  * against the time the function answered.
  */
-import { formatDuration } from './args';
-import type { Decision, StatusResult } from './scaler-client';
+import { formatDuration } from './args.js';
+import type { Decision, StatusResult } from './scaler-client.js';
 
 /** Columns padded to their widest cell, two spaces apart; trailing spaces trimmed. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {

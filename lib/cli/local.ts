@@ -3,8 +3,8 @@
  * until Ctrl-C (SIGINT) or SIGTERM, which stop it cleanly, or until its scenario ends.
  */
 import { type Command, Option } from 'commander';
-import { positiveNumberArg, textArg, wholeNumberArg } from './args';
-import { type LocalUpCommandOptions, loadPlayground } from './playground';
+import { positiveNumberArg, textArg, wholeNumberArg } from './args.js';
+import { type LocalUpCommandOptions, loadPlayground } from './playground.js';
 
 /** Fixed by default, so the printed endpoint stays the same between runs. */
 export const DEFAULT_LOCAL_PORT = 9500;

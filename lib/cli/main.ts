@@ -3,10 +3,10 @@
  * exit code, never a stack trace.
  */
 import { Command, CommanderError } from 'commander';
-import { EXIT_FAILURE, exitCodeFor, oneLine } from './errors';
-import { registerLocalCommands } from './local';
-import { PROGRAM_EXAMPLES, registerOperatorCommands } from './operator';
-import { loadPlayground, type SimulateCommandOptions } from './playground';
+import { EXIT_FAILURE, exitCodeFor, oneLine } from './errors.js';
+import { registerLocalCommands } from './local.js';
+import { PROGRAM_EXAMPLES, registerOperatorCommands } from './operator.js';
+import { loadPlayground, type SimulateCommandOptions } from './playground.js';
 
 export function buildProgram(): Command {
   const program = new Command('flink-ecs-autoscaler')

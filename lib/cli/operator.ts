@@ -8,9 +8,9 @@
 import { hostname, userInfo } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Command, Option } from 'commander';
-import { durationArg, endpointArg, formatDuration, textArg, wholeNumberArg } from './args';
-import { NotAppliedError, UsageError, WaitError } from './errors';
-import { decisionSentence, decisionsTable, statusText, succeeded } from './format';
+import { durationArg, endpointArg, formatDuration, textArg, wholeNumberArg } from './args.js';
+import { NotAppliedError, UsageError, WaitError } from './errors.js';
+import { decisionSentence, decisionsTable, statusText, succeeded } from './format.js';
 import {
   type Decision,
   HOLD_MAX_MINUTES,
@@ -19,7 +19,7 @@ import {
   REASON_MAX_CHARS,
   ScalerClient,
   STATUS_MAX_LIMIT,
-} from './scaler-client';
+} from './scaler-client.js';
 
 export const FUNCTION_ENV = 'FLINK_AUTOSCALER_FUNCTION';
 /** The control-plane stack output that names the scaler function (infra/stacks.ts). */
@@ -79,7 +79,7 @@ export const defaultDeps: OperatorDeps = {
   err: process.stderr,
   env: process.env,
   async connect(target) {
-    const { LambdaInvoker } = await import('../aws/lambda-invoker');
+    const { LambdaInvoker } = await import('../aws/lambda-invoker.js');
     const invoker = new LambdaInvoker({
       ...target,
       onThrottled: ({ attempt, of, delayMs, error }) =>
@@ -94,7 +94,7 @@ export const defaultDeps: OperatorDeps = {
     };
   },
   async stackOutput(stack, key, region) {
-    const { stackOutput } = await import('../aws/lambda-invoker');
+    const { stackOutput } = await import('../aws/lambda-invoker.js');
     return stackOutput(stack, key, region !== undefined ? { region } : {});
   },
 };

@@ -4,8 +4,8 @@
  * loads it only for `simulate` and `local`, by package name, and says how to get it when it is
  * not installed (the npm package of the product does not ship it).
  */
-import { AutoscalerError } from '../core/errors';
-import type { Output } from './operator';
+import { AutoscalerError } from '../core/errors.js';
+import type { Output } from './operator.js';
 
 export const PLAYGROUND_PACKAGE = '@flink-ecs-autoscaler/playground';
 

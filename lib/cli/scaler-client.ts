@@ -5,7 +5,7 @@
  * so a wrong function name that happens to exist gives one clear line, not a crash.
  */
 import * as z from 'zod';
-import { AutoscalerError } from '../core/errors';
+import { AutoscalerError } from '../core/errors.js';
 
 /** Sends one payload to the scaler function and returns its JSON answer. */
 export type Invoke = (payload: unknown) => Promise<unknown>;

@@ -12,10 +12,10 @@
  * `source` is anything that reads the PARTITION items: the DynamoDB state store, any
  * StateStore (its readApp), or a DynamoDB client and table name.
  */
-import { DynamoDbStateStore } from '../aws/dynamodb-store';
-import type { AppItems, PartitionItem } from '../core/domain';
-import { AutoscalerError } from '../core/errors';
-import { checkOwnership, type OwnedPartition, type OwnershipVerdict, ownedPartitions } from '../core/fencing';
+import { DynamoDbStateStore } from '../aws/dynamodb-store.js';
+import type { AppItems, PartitionItem } from '../core/domain.js';
+import { AutoscalerError } from '../core/errors.js';
+import { checkOwnership, type OwnedPartition, type OwnershipVerdict, ownedPartitions } from '../core/fencing.js';
 
 export {
   checkOwnership,
@@ -25,7 +25,7 @@ export {
   ownedPartitions,
   PARTITION_ITEM_SCHEMA,
   partitionSortKey,
-} from '../core/fencing';
+} from '../core/fencing.js';
 
 /** Reads the PARTITION items of an app (DynamoDbStateStore implements it). */
 export interface PartitionReader {

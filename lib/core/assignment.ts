@@ -15,9 +15,9 @@
  * - Hot TaskManagers (the seed rule) get the smaller share where the balance leaves a
  *   choice, which may cost one extra move per hot TaskManager.
  */
-import type { HealthStatus, PartitionItem } from './domain';
-import { seedThreshold } from './policy';
-import { compareIds } from './values';
+import type { HealthStatus, PartitionItem } from './domain.js';
+import { seedThreshold } from './policy.js';
+import { compareIds } from './values.js';
 
 export type MoveReason =
   /** The partition had no owner. */

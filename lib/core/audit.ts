@@ -5,7 +5,7 @@
  * and alarm, and each change of reason of the scheduled ticks. A steady day is then a handful
  * of items instead of 1,440 "NoChange" rows that push the last scale-out out of `status`.
  */
-import type { ReasonCode, TriggerKind } from './domain';
+import type { ReasonCode, TriggerKind } from './domain.js';
 
 /** Reasons that are always kept: something was (or would have been) done, or failed. */
 const ALWAYS_KEPT: ReadonlySet<ReasonCode> = new Set(['Applied', 'ApplyFailed', 'DryRun']);

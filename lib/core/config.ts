@@ -4,7 +4,7 @@
  * app (validated at synth). Pure: no I/O.
  */
 import * as z from 'zod';
-import { ConfigError } from './errors';
+import { ConfigError } from './errors.js';
 
 const name = z.string().trim().min(1, 'must not be empty');
 const positive = z.number().finite().positive();

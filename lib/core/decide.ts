@@ -19,13 +19,13 @@
  *   else → someone wrote after it, nothing to undo. So the last UpdateService to land is always
  *   checked against the latest committed change.
  */
-import { isAuditWorthy } from './audit';
-import type { AppConfig } from './config';
-import type { MetricSeries, ReasonCode, ScalerChange, ScalerState, ServiceState, TaskInfo } from './domain';
-import { applyGuards, windowSamples } from './guards';
-import { type MetricsSnapshot, type ResolvedMetrics, summarizeMetrics } from './metrics';
-import { recommend } from './policy';
-import { isStale, type ManualCommand, type Trigger, triggerId } from './triggers';
+import { isAuditWorthy } from './audit.js';
+import type { AppConfig } from './config.js';
+import type { MetricSeries, ReasonCode, ScalerChange, ScalerState, ServiceState, TaskInfo } from './domain.js';
+import { applyGuards, windowSamples } from './guards.js';
+import { type MetricsSnapshot, type ResolvedMetrics, summarizeMetrics } from './metrics.js';
+import { recommend } from './policy.js';
+import { isStale, type ManualCommand, type Trigger, triggerId } from './triggers.js';
 
 /**
  * A pending change younger than this may still be in flight in the invocation that committed

@@ -3,7 +3,7 @@
  * (described for consumers in other languages, e.g. a Java Flink source) and the fencing
  * check every consumer runs. Pure. docs/ownership.md explains the protocol.
  */
-import type { PartitionItem } from './domain';
+import type { PartitionItem } from './domain.js';
 
 /** Widest partition id the 6-digit sort key holds (config allows at most 100,000 partitions). */
 export const MAX_PARTITION_ID = 999_999;

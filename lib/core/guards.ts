@@ -4,9 +4,9 @@
  * stops the decision with exactly one reason code. `decide` runs them in order.
  */
 
-import type { AppConfig } from './config';
-import type { ReasonCode, RecommendationSample, ScalerState, ServiceState, TriggerKind } from './domain';
-import type { Recommendation } from './policy';
+import type { AppConfig } from './config.js';
+import type { ReasonCode, RecommendationSample, ScalerState, ServiceState, TriggerKind } from './domain.js';
+import type { Recommendation } from './policy.js';
 
 export interface GuardContext {
   readonly nowMs: number;

@@ -29,9 +29,9 @@
  * CloudWatch shows 30 s after the minute); raise it for metrics that arrive later.
  */
 
-import type { AppConfig } from './config';
-import type { HealthStatus, TaskHealthItem } from './domain';
-import { compareIds } from './values';
+import type { AppConfig } from './config.js';
+import type { HealthStatus, TaskHealthItem } from './domain.js';
+import { compareIds } from './values.js';
 
 export type HealthConfig = AppConfig['health'];
 

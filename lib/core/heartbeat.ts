@@ -3,9 +3,9 @@
  * load metric the scaler reads, and nothing else. Its newest datapoint is the heartbeat, its
  * mean the seed rule's load. Pure.
  */
-import type { AppConfig } from './config';
-import type { MetricSeries } from './domain';
-import { type ResolvedMetrics, resolveMetrics, summarizeMetrics } from './metrics';
+import type { AppConfig } from './config.js';
+import type { MetricSeries } from './domain.js';
+import { type ResolvedMetrics, resolveMetrics, summarizeMetrics } from './metrics.js';
 
 /**
  * The per-TaskManager load metric, with a window that covers the heartbeat timeout and one

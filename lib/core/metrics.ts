@@ -10,9 +10,9 @@ import type {
   MetricPreset,
   MetricRef,
   MetricsConfig,
-} from './config';
-import type { MetricQuery, MetricSeries } from './domain';
-import { METRIC_NAMES } from './metric-names';
+} from './config.js';
+import type { MetricQuery, MetricSeries } from './domain.js';
+import { METRIC_NAMES } from './metric-names.js';
 
 export interface ResolvedMetrics {
   readonly namespace: string;

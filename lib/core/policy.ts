@@ -8,9 +8,9 @@
  *   costs, at the target utilization, aware of partition skew; and only in steps worth the
  *   restart a rescale costs (minRescaleStep).
  */
-import { jobCapacity, smallestCountFor } from './capacity';
-import type { AppConfig } from './config';
-import type { MetricsSnapshot, TaskManagerMetrics } from './metrics';
+import { jobCapacity, smallestCountFor } from './capacity.js';
+import type { AppConfig } from './config.js';
+import type { MetricsSnapshot, TaskManagerMetrics } from './metrics.js';
 
 export interface Recommendation {
   readonly policy: 'rate' | 'threshold';

@@ -4,8 +4,8 @@
  * metric heartbeats. lib/core/reconcile.ts composes them into a plan; lib/failover.ts
  * executes it. Every tie is broken by task id, so concurrent planners on the same state agree.
  */
-import { chooseScaleInVictims, persistentlyHot } from './assignment';
-import type { PartitionItem, ServiceState, TaskHealthItem, TaskInfo } from './domain';
+import { chooseScaleInVictims, persistentlyHot } from './assignment.js';
+import type { PartitionItem, ServiceState, TaskHealthItem, TaskInfo } from './domain.js';
 import {
   ECS_STARTING_STATUSES,
   type EcsObservation,
@@ -14,8 +14,8 @@ import {
   type HealthTransition,
   isMetricsOutage,
   selectHungToStop,
-} from './health';
-import { compareIds } from './values';
+} from './health.js';
+import { compareIds } from './values.js';
 
 /** Scale-in protection set on TaskManagers (ECS allows at most 2,880 minutes). */
 export const PROTECTION_MINUTES = 2880;

@@ -14,11 +14,11 @@
  * PARTITION write on the owner and epoch as read; the rules are in lib/core/reconcile-rules.ts,
  * health in lib/core/health.ts, the assignment in lib/core/assignment.ts.
  */
-import { completePartitions, type PartitionMove, planAssignment } from './assignment';
-import type { AppConfig } from './config';
-import type { HealthStatus, PartitionChange, PartitionItem, TaskHealthItem, TaskInfo } from './domain';
-import { type EcsObservation, type HealthReason, newTaskHealth, nextHealth } from './health';
-import { heartbeatMetrics } from './heartbeat';
+import { completePartitions, type PartitionMove, planAssignment } from './assignment.js';
+import type { AppConfig } from './config.js';
+import type { HealthStatus, PartitionChange, PartitionItem, TaskHealthItem, TaskInfo } from './domain.js';
+import { type EcsObservation, type HealthReason, newTaskHealth, nextHealth } from './health.js';
+import { heartbeatMetrics } from './heartbeat.js';
 import {
   type ClusterView,
   chooseStops,
@@ -35,9 +35,9 @@ import {
   type StopWhy,
   scaleInVictims,
   stopReason,
-} from './reconcile-rules';
+} from './reconcile-rules.js';
 
-export type { ClusterView, StopWhy } from './reconcile-rules';
+export type { ClusterView, StopWhy } from './reconcile-rules.js';
 
 export interface ReconcileInput {
   readonly config: AppConfig;

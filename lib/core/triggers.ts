@@ -4,9 +4,9 @@
  * parsing; an invalid payload throws a ValidationError whose message names the field.
  */
 import * as z from 'zod';
-import { formatIssues, type PolicyConfig } from './config';
-import { ValidationError } from './errors';
-import { isRecord } from './values';
+import { formatIssues, type PolicyConfig } from './config.js';
+import { ValidationError } from './errors.js';
+import { isRecord } from './values.js';
 
 export type AlarmState = 'ALARM' | 'OK' | 'INSUFFICIENT_DATA';
 
