@@ -15,7 +15,12 @@
 import { DynamoDbStateStore } from '../aws/dynamodb-store.js';
 import type { AppItems, PartitionItem } from '../core/domain.js';
 import { AutoscalerError } from '../core/errors.js';
-import { checkOwnership, type OwnedPartition, type OwnershipVerdict, ownedPartitions } from '../core/fencing.js';
+import {
+  checkOwnership,
+  type OwnedPartition,
+  type OwnershipVerdict,
+  ownedPartitions,
+} from '../core/fencing.js';
 
 export {
   checkOwnership,

@@ -21,7 +21,14 @@
  */
 import { isAuditWorthy } from './audit.js';
 import type { AppConfig } from './config.js';
-import type { MetricSeries, ReasonCode, ScalerChange, ScalerState, ServiceState, TaskInfo } from './domain.js';
+import type {
+  MetricSeries,
+  ReasonCode,
+  ScalerChange,
+  ScalerState,
+  ServiceState,
+  TaskInfo,
+} from './domain.js';
 import { applyGuards, windowSamples } from './guards.js';
 import { type MetricsSnapshot, type ResolvedMetrics, summarizeMetrics } from './metrics.js';
 import { recommend } from './policy.js';
