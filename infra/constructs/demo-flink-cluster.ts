@@ -20,7 +20,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cloudmap from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct } from 'constructs';
-import { acknowledge } from '../nag.js';
+import { acknowledge } from '../acknowledge.js';
 
 /** The metric names and namespace of lib/core/metric-names.ts (flink preset), which infra may not import. */
 const PROMETHEUS_NAMESPACE = 'ECS/ContainerInsights/Prometheus';
