@@ -14,6 +14,7 @@ import {
 } from '../../../lib/core/decide';
 import type { MetricSeries, ScalerChange, TaskInfo } from '../../../lib/core/domain';
 import { buildMetricQueries, resolveMetrics } from '../../../lib/core/metrics';
+import { taskInfo } from '../../support/failover-fakes';
 import { config, service, state, T0 } from '../../support/fixtures';
 
 const cfg = config({
@@ -34,15 +35,7 @@ const schedule = (atMs: number, id = 'ev-1'): AutomaticTrigger => ({
 });
 
 function task(i: number, startedAt = T0 - 3_600_000): TaskInfo {
-  const taskId = `tm${String(i).padStart(2, '0')}`;
-  return {
-    taskArn: `arn:aws:ecs:eu-west-1:123456789012:task/flink/${taskId}`,
-    taskId,
-    lastStatus: 'RUNNING',
-    desiredStatus: 'RUNNING',
-    healthStatus: 'HEALTHY',
-    startedAt: new Date(startedAt),
-  };
+  return taskInfo(`tm${String(i).padStart(2, '0')}`, T0, { startedAt: new Date(startedAt) });
 }
 
 /**
