@@ -9,7 +9,7 @@ FLINK_REST_PORT="${FLINK_REST_PORT:-8081}"
 FLINK_BLOB_PORT="${FLINK_BLOB_PORT:-6124}"
 KAFKA_BOOTSTRAP="${KAFKA_BOOTSTRAP:-127.0.0.1:${KAFKA_PORT:-9092}}"
 TM_SLOTS="${TM_SLOTS:-2}"
-TM_PROCESS_SIZE="${TM_PROCESS_SIZE:-512m}"
+TM_PROCESS_SIZE="${TM_PROCESS_SIZE:-384m}"
 JM_PROCESS_SIZE="${JM_PROCESS_SIZE:-640m}"
 HEARTBEAT_INTERVAL_MS="${HEARTBEAT_INTERVAL_MS:-1000}"
 HEARTBEAT_TIMEOUT_MS="${HEARTBEAT_TIMEOUT_MS:-5000}"
@@ -120,12 +120,14 @@ resource_params() {
   key=$( (echo "$cmd $FLINK_VERSION"; cat "$conf/config.yaml") | sha256sum | cut -c1-16)
   cache="$RUN_DIR/.resource-params/$cmd-$key"
   if [ ! -f "$cache" ]; then
+    # TaskManagers start concurrently: each writes its own temp file, mv is atomic
+    local tmp="$cache.tmp.$$"
     mkdir -p "$RUN_DIR/.resource-params"
     out=$("$JAVA" -cp "$(lib_classpath "$FLINK_LIB")" org.apache.flink.runtime.util.bash.BashJavaUtils \
           "$cmd" --configDir "$conf" 2>&1) || { echo "$out" >&2; return 1; }
-    echo "$out" | sed -n 's/^BASH_JAVA_UTILS_EXEC_RESULT://p' > "$cache.tmp"
-    if [ "$(wc -l < "$cache.tmp")" -ne 2 ]; then echo "$out" >&2; rm -f "$cache.tmp"; return 1; fi
-    mv "$cache.tmp" "$cache"
+    echo "$out" | sed -n 's/^BASH_JAVA_UTILS_EXEC_RESULT://p' > "$tmp"
+    if [ "$(wc -l < "$tmp")" -ne 2 ]; then echo "$out" >&2; rm -f "$tmp"; return 1; fi
+    mv -f "$tmp" "$cache"
   fi
   cat "$cache"
 }
