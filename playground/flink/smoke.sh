@@ -182,6 +182,9 @@ log "2 TaskManagers: registered after ${R[tm12_registered_s]} s, job $JOB RUNNIN
 curl -sf "$REST/jobs/$JOB" | json "'\n'.join('  vertex %s: parallelism %d, %s' % (v['name'], v['parallelism'], v['status']) for v in d['vertices'])"
 curl -sf "$REST/taskmanagers" | json "'\n'.join('  taskmanager %s: %d slots, %d free' % (t['id'], t['slotsNumber'], t['freeSlots']) for t in d['taskmanagers'])"
 
+# the exact command lines, as a spawner would run them
+for n in kafka jobmanager tm-1; do echo "== $n"; tr '\0' ' ' < "/proc/${PIDS[$n]}/cmdline"; echo; done > "$RUN_DIR/logs/cmdlines.txt"
+
 # ---- 4. idle CPU (job running, no input) -------------------------------------------------
 sleep 3
 declare -A C0=()
@@ -273,6 +276,8 @@ for attempt in 1 2 3 4 5; do
   log "checkpoint $cp_now completed while preparing the kill: again"
 done
 victim=tm-2
+declare -A LOGLINES=()
+for n in tm-1 tm-3; do LOGLINES[$n]=$(wc -l < "$RUN_DIR/logs/$n.log"); done
 t_kill=$(now_ms)
 kill -KILL "${PIDS[$victim]}"; wait "${PIDS[$victim]}" 2>/dev/null || true; unset "PIDS[$victim]"
 watch_transition $P2 "$t_kill"
@@ -286,14 +291,27 @@ R[kill_failure]=$failure_name
 R[kill_job_running_again_s]=$(secs "$t_kill" "$t_back")
 R[kill_tm_unregistered_s]=$(secs "$t_kill" "$t_gone")
 restored=$(curl -sf "$REST/jobs/$JOB/checkpoints" | json "str(d['latest']['restored']['id']) if d['latest'].get('restored') else 'none'")
+# where the restarted readers start: the KafkaSource logs each split it is given, with the
+# starting offset restored from the checkpoint ("Partition: demo-3, StartingOffset: 1234")
+restored_offsets() { for n in tm-1 tm-3; do tail -n +$(( ${LOGLINES[$n]} + 1 )) "$RUN_DIR/logs/$n.log"; done | python3 -c "
+import re,sys,json; o={}
+for m in re.finditer(r'Partition: $TOPIC-(\d+), StartingOffset: (\d+)', sys.stdin.read()): o[m.group(1)] = int(m.group(2))
+print(json.dumps(o))"; }
+restored_complete() { [ "$(restored_offsets | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" -ge "$PARTITIONS" ]; }
+wait_for 30 "the restarted readers to log their $PARTITIONS splits" restored_complete
 R[replay_checkpoint_id]=$cp_id
 R[replay_restored_checkpoint_id]=$restored
 R[replay_checkpoint_age_at_kill_s]=$(secs "$cp_ts" "$t_kill")
 # records the source had emitted past the offsets of the last completed checkpoint: the
 # restarted job reads them again (partitions: ${PARTITIONS}; both offsets from one scrape)
+start_offsets=$(restored_offsets)
+echo "replay inputs: emitted before the kill $offsets_before; committed (load tool) $committed; restored $start_offsets" > "$RUN_DIR/logs/replay.txt"
 R[replay_records]=$(python3 -c "
+import json; cur=json.loads('$offsets_before')['current']; st=json.loads('$start_offsets')
+assert len(cur) == $PARTITIONS == len(st), 'offsets of %d/%d partitions' % (len(cur), len(st))
+print(sum(max(0, cur[p] + 1 - st[p]) for p in cur))")
+R[replay_records_vs_group_commit]=$(python3 -c "
 import json; cur=json.loads('$offsets_before')['current']; com=json.loads('$committed')
-assert len(cur) == $PARTITIONS == len(com), 'offsets of %d/%d partitions' % (len(cur), len(com))
 print(sum(max(0, cur[p] + 1 - com[int(p)]) for p in cur))")
 R[replay_expected_rate_x_age]=$(python3 -c "print(round(${R[capacity_per_slot_rps]} * $P3 * ${R[replay_checkpoint_age_at_kill_s]}))")
 log "SIGKILL $victim: the JobManager failed its tasks after ${R[kill_detected_s]} s ($failure_name), RUNNING at parallelism $P2 after ${R[kill_job_running_again_s]} s, gone from /taskmanagers after ${R[kill_tm_unregistered_s]} s"

@@ -87,9 +87,6 @@ metrics.fetcher.update-interval: 1000
 metrics.latency.interval: 0
 # REST caches job details this long (default 3 s): short, so pollers see transitions
 web.refresh-interval: 500
-
-# --- JVM ---------------------------------------------------------------------------
-env.java.opts.all: $FLINK_JAVA17_OPTS
 YAML
   mv "$conf/config.yaml.tmp" "$conf/config.yaml"
   cat > "$conf/log4j-console.properties" <<'PROPS'

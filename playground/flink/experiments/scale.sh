@@ -42,11 +42,20 @@ for n in "$@"; do
   up=$((SECONDS - t0))
   "$HERE/bin/loadtool.sh" produce --bootstrap $KAFKA_BOOTSTRAP --topic demo --rate "$rate" > "$RUN_DIR/load.log" 2>&1 & PIDS+=($!)
   sleep 15
-  sum_in() { local s=0; for i in $(seq 1 "$n"); do s=$((s + $(prom $((39300 + i)) flink_taskmanager_job_task_numRecordsIn | cut -d. -f1))); done; echo $s; }
-  r0=$(sum_in); c0=$(own_cpu); t1=$(date +%s%3N)
+  # (timestamps: the middle of each scrape round, which takes seconds on a busy machine)
+  # records read from Kafka: the sum over partitions of the source's currentOffset (the
+  # newest value per partition over all series, so a lingering series cannot double count)
+  sum_in() { for i in $(seq 1 "$n"); do curl -sf "http://127.0.0.1:$((39300 + i))/metrics" || true; done | python3 -c "
+import re,sys; o={}
+for l in sys.stdin:
+    if l.startswith('flink_taskmanager_job_task_operator_KafkaSourceReader_topic_partition_currentOffset{'):
+        p=re.search(r'partition=\"(\d+)\"', l).group(1); o[p]=max(o.get(p,-1), float(l.rsplit(' ',1)[1]))
+print(int(sum(o.values())), len(o))"; }
+  restarts() { prom 39249 flink_jobmanager_job_numRestarts | cut -d. -f1; }
+  ta=$(date +%s%3N); read -r r0 np0 < <(sum_in); tb=$(date +%s%3N); x0=$(restarts); c0=$(own_cpu); t1=$(( (ta + tb) / 2 ))
   sleep "$WINDOW_S"
-  r1=$(sum_in); c1=$(own_cpu); t2=$(date +%s%3N)
+  ta=$(date +%s%3N); read -r r1 np1 < <(sum_in); tb=$(date +%s%3N); x1=$(restarts); c1=$(own_cpu); t2=$(( (ta + tb) / 2 ))
   rss=0; for p in "${PIDS[@]}"; do v=$(awk '/VmRSS/ {print $2}' /proc/$p/status 2>/dev/null || echo 0); rss=$((rss + v)); done
-  echo "N=$n TMs ($parts slots, $parts partitions): all subtasks RUNNING ${up}s after the TMs were started; input $rate/s (nominal capacity $cap/s): processed $(python3 -c "print(round(($r1-$r0)/(($t2-$t1)/1000)))")/s; CPU of these JVMs $(python3 -c "print(round(100*($c1-$c0)/$HZ/(($t2-$t1)/1000)))")% of one core; loadavg (whole machine) $(cut -d' ' -f1 /proc/loadavg); RSS of all JVMs $((rss / 1024)) MB; MemAvailable $(awk '/MemAvailable/ {print int($2/1024)}' /proc/meminfo) MB"
+  echo "N=$n TMs ($parts slots, $parts partitions): all subtasks RUNNING ${up}s after the TMs were started; input $rate/s (nominal capacity $cap/s): read from Kafka $(python3 -c "print(round(($r1-$r0)/(($t2-$t1)/1000)))")/s ($np1/$parts partitions seen, restarts in the window: $((x1 - x0))); CPU of these JVMs $(python3 -c "print(round(100*($c1-$c0)/$HZ/(($t2-$t1)/1000)))")% of one core; loadavg (whole machine) $(cut -d' ' -f1 /proc/loadavg); RSS of all JVMs $((rss / 1024)) MB; MemAvailable $(awk '/MemAvailable/ {print int($2/1024)}' /proc/meminfo) MB"
   stop_all; rm -rf "$RUN_DIR"
 done
