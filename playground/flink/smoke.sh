@@ -225,6 +225,16 @@ for vid in $(curl -sf "$REST/jobs/$JOB" | json "' '.join(v['id'] for v in d['ver
   curl -sf "$REST/jobs/$JOB/vertices/$vid/backpressure" | json "'  backpressure: %s (%s)' % (d.get('backpressureLevel', d.get('status')), ', '.join('%.2f' % s['ratio'] for s in d.get('subtasks', [])))" || true
 done
 lag_line=$(curl -sf "http://127.0.0.1:$LOADTOOL_PORT/lag")
+# the FLIP-33 pendingRecords summed over the subtasks vs. the backlog at the readers'
+# positions (log-end offsets from the load tool's last report, positions from the scrape)
+pending=$(python3 -c "print(int($(prom_sum $((TM_PROM_BASE + 1)) flink_taskmanager_job_task_operator_pendingRecords) + $(prom_sum $((TM_PROM_BASE + 2)) flink_taskmanager_job_task_operator_pendingRecords)))")
+positions=$(source_offsets $((TM_PROM_BASE + 1)) $((TM_PROM_BASE + 2)))
+R[backlog_pendingRecords_sum]=$pending
+R[backlog_at_reader_positions]=$(python3 -c "
+import json; d=json.loads('$lag_line'); cur=json.loads('$positions')['current']
+ends=[l + c for l, c in zip(d['lagPerPartition'], d['committedPerPartition'])]
+print(sum(max(0, ends[int(p)] - (cur[p] + 1)) for p in cur))")
+log "backlog: sum of pendingRecords ${R[backlog_pendingRecords_sum]}, log-end minus reader positions ${R[backlog_at_reader_positions]}"
 log "load tool: $(echo "$lag_line" | json "'produced %d, committed lag %d' % (d['produced'], d['lag'])")"
 R[rss_mb_kafka]=$(rss_mb "${PIDS[kafka]}"); R[rss_mb_jobmanager]=$(rss_mb "${PIDS[jobmanager]}")
 R[rss_mb_tm-1]=$(rss_mb "${PIDS[tm-1]}"); R[rss_mb_tm-2]=$(rss_mb "${PIDS[tm-2]}")
