@@ -45,7 +45,7 @@ mkdir -p "$FLINK_DIST" "$KAFKA_DIST"
     -Dkafka.version="$KAFKA_VERSION" \
     -Dscala.binary.version="$SCALA_BINARY_VERSION" \
     -Dlog4j.version="$LOG4J_VERSION" \
-    -Dflink.ecs.cache="$FLINK_ECS_CACHE")
+    -Dflink.ecs.cache="$FLINK_ECS_CACHE" 2>&1 | sed -u 's/\x1b\[[0-9;]*m//g')
 cp "$VERSION_JSON" "$FLINK_DIST/flink-version.json"
 touch "$FLINK_DIST/.complete" "$KAFKA_DIST/.complete"
 echo "$hash" > "$stamp"
