@@ -34,11 +34,14 @@ if [ "${FORCE:-0}" != 1 ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$hash" ] 
 fi
 
 echo "build.sh: building flink $FLINK_VERSION, kafka connector $KAFKA_CONNECTOR_VERSION, kafka $KAFKA_VERSION (scala $SCALA_BINARY_VERSION), cache $FLINK_ECS_CACHE"
-# The cache directories are keyed by version; clear them so a removed dependency
-# does not linger on the classpath.
-rm -rf "$FLINK_LIB" "$KAFKA_LIB"
-rm -f "$FLINK_DIST/.complete" "$KAFKA_DIST/.complete"
-mkdir -p "$FLINK_DIST" "$KAFKA_DIST"
+# The cache directories are keyed by version. When a pom changed, clear them so a
+# removed dependency does not linger on the classpath; a change of the job's sources
+# alone leaves them alone (JVMs already running keep a complete classpath).
+deps_hash=$(cd "$PLAYGROUND" && cat flink-version.json pom.xml runtime/flink/pom.xml runtime/kafka/pom.xml | sha256sum | cut -c1-16)
+for d in "$FLINK_DIST" "$KAFKA_DIST"; do
+  if [ "$(cat "$d/.deps-hash" 2>/dev/null)" != "$deps_hash" ]; then rm -rf "$d/lib" "$d/.complete"; fi
+  mkdir -p "$d"
+done
 (cd "$PLAYGROUND" && mvn -q -B -Dstyle.color=never ${MVN_OPTS:-} package \
     -Dflink.version="$FLINK_VERSION" \
     -Dkafka.connector.version="$KAFKA_CONNECTOR_VERSION" \
@@ -47,7 +50,7 @@ mkdir -p "$FLINK_DIST" "$KAFKA_DIST"
     -Dlog4j.version="$LOG4J_VERSION" \
     -Dflink.ecs.cache="$FLINK_ECS_CACHE" 2>&1 | sed -u 's/\x1b\[[0-9;]*m//g')
 cp "$VERSION_JSON" "$FLINK_DIST/flink-version.json"
-touch "$FLINK_DIST/.complete" "$KAFKA_DIST/.complete"
+for d in "$FLINK_DIST" "$KAFKA_DIST"; do echo "$deps_hash" > "$d/.deps-hash"; touch "$d/.complete"; done
 echo "$hash" > "$stamp"
 echo "build.sh: job jar $JOB_JAR ($(du -h "$JOB_JAR" | cut -f1))"
 echo "build.sh: flink lib $FLINK_LIB ($(ls "$FLINK_LIB" | wc -l) jars, $(du -sh "$FLINK_LIB" | cut -f1))"

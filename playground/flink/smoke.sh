@@ -122,14 +122,17 @@ watch_transition() {
 }
 tm_registered() { curl -sf "$REST/taskmanagers" | json "'$1' in [t['id'] for t in d['taskmanagers']]" | grep -qx True; }
 tm_gone() { curl -sf "$REST/taskmanagers" | json "'$1' in [t['id'] for t in d['taskmanagers']]" | grep -qx False; }
-# sum of a TaskManager counter/gauge over its series: prom_sum port metric_regex
+# sum of a TaskManager counter/gauge over its series: prom_sum port metric_regex [task_name_regex]
 prom_sum() { curl -sf "http://127.0.0.1:$1/metrics" | python3 -c "
 import re,sys; tot=0.0
 for l in sys.stdin:
     if l.startswith('#'): continue
     m = re.match(r'(\w+)\{(.*)\} (\S+)', l)
-    if m and re.fullmatch(sys.argv[1], m.group(1)): tot += float(m.group(3))
-print(tot)" "$2"; }
+    if not m or not re.fullmatch(sys.argv[1], m.group(1)): continue
+    t = re.search(r'task_name=\"([^\"]*)\"', m.group(2))
+    if len(sys.argv) > 2 and not (t and re.search(sys.argv[2], t.group(1))): continue
+    tot += float(m.group(3))
+print(tot)" "$2" "${3:-.*}"; }
 # one scrape of the given TaskManagers -> {"current": {partition: last emitted offset},
 # "committed": {partition: offset committed at the last completed checkpoint}}
 source_offsets() { for p in "$@"; do curl -sf "http://127.0.0.1:$p/metrics" || true; done | python3 -c "
@@ -201,11 +204,11 @@ start loadtool "$HERE/bin/loadtool.sh" produce --bootstrap "$KAFKA_BOOTSTRAP" --
   --group $GROUP --status-port $LOADTOOL_PORT --report-ms 1000
 wait_for 30 "load tool status" curl -sf "http://127.0.0.1:$LOADTOOL_PORT/lag"
 sleep 15
-sample() {  # -> "busy_ms records" summed over tm-1 and tm-2 subtasks
+sample() {  # -> "busy_ms records" summed over the subtasks of the task that runs "work"
   local b=0 n=0
   for p in $((TM_PROM_BASE + 1)) $((TM_PROM_BASE + 2)); do
-    b=$(python3 -c "print($b + $(prom_sum $p 'flink_taskmanager_job_task_accumulateBusyTimeMs'))")
-    n=$(python3 -c "print($n + $(prom_sum $p 'flink_taskmanager_job_task_numRecordsIn'))")
+    b=$(python3 -c "print($b + $(prom_sum $p 'flink_taskmanager_job_task_accumulateBusyTimeMs' work))")
+    n=$(python3 -c "print($n + $(prom_sum $p 'flink_taskmanager_job_task_numRecordsIn' work))")
   done
   echo "$b $n"
 }
@@ -217,7 +220,7 @@ R[busy_ms_per_s_per_subtask]=$(python3 -c "print(round(($b1 - $b0) / $dt / $P2))
 R[records_per_s_total_p$P2]=$(python3 -c "print(round(($n1 - $n0) / $dt))")
 R[capacity_per_slot_rps]=$(python3 -c "b=($b1-$b0)/$dt/$P2; r=($n1-$n0)/$dt/$P2; print(round(r / (b / 1000)) if b > 0 else 0)")
 R[load_cpu_pct_tm-1]=$(python3 -c "print(round(($c1 - $c0) / $HZ / $dt * 100, 1))")
-log "under load ($RATE/s in): $P2 subtasks busy ${R[busy_ms_per_s_per_subtask]} ms/s each, processing ${R[records_per_s_total_p$P2]} records/s => ${R[capacity_per_slot_rps]} records/s per slot at 100% busy; tm-1 CPU ${R[load_cpu_pct_tm-1]}%"
+log "under load ($RATE/s in): $P2 work subtasks busy ${R[busy_ms_per_s_per_subtask]} ms/s each, processing ${R[records_per_s_total_p$P2]} records/s => ${R[capacity_per_slot_rps]} records/s per slot at 100% busy; tm-1 CPU ${R[load_cpu_pct_tm-1]}%"
 log "REST view (60 s moving averages):"
 for vid in $(curl -sf "$REST/jobs/$JOB" | json "' '.join(v['id'] for v in d['vertices'])"); do
   curl -sf "$REST/jobs/$JOB/vertices/$vid/subtasks/metrics?get=busyTimeMsPerSecond,backPressuredTimeMsPerSecond,idleTimeMsPerSecond,numRecordsInPerSecond&agg=min,max,avg" \

@@ -185,9 +185,9 @@ public final class LoadTool {
             volatileStop = false;
             Runtime.getRuntime().addShutdownHook(new Thread(() -> volatileStop = true));
             while (!volatileStop) {
-                double t = (System.nanoTime() - start) / 1e9;
-                if (t >= trace.end()) break;
-                long due = (long) trace.dueAt(t);
+                double t = Math.min((System.nanoTime() - start) / 1e9, trace.end());
+                boolean atEnd = t >= trace.end(); // send what the trace owes up to its end, then stop
+                long due = (long) Math.round(trace.dueAt(t) * 1e6) / 1_000_000L;
                 int burst = 0;
                 while (seq < due && burst++ < 20_000) {
                     long key = hotKey > 0 && rnd.nextDouble() < hotKey ? 0 : seq + 1;
@@ -208,6 +208,7 @@ public final class LoadTool {
                     System.out.println(line);
                     System.out.flush();
                 }
+                if (atEnd && seq >= due) break;
                 Thread.sleep(2);
             }
             producer.flush();
