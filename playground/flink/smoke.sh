@@ -245,13 +245,14 @@ R[rss_mb_loadtool]=$(rss_mb "$(pgrep -P "${PIDS[loadtool]}" java | head -1)")
 log "RSS MB: kafka ${R[rss_mb_kafka]}, jobmanager ${R[rss_mb_jobmanager]}, tm-1 ${R[rss_mb_tm-1]}, tm-2 ${R[rss_mb_tm-2]}, load tool ${R[rss_mb_loadtool]}"
 
 # the fixture: a real scrape of one TaskManager (and the JobManager) under load
-mkdir -p "$HERE/fixtures"
-curl -sf "http://127.0.0.1:$((TM_PROM_BASE + 1))/metrics" > "$HERE/fixtures/taskmanager-scrape.txt"
-curl -sf "http://127.0.0.1:$JM_PROM_PORT/metrics" > "$HERE/fixtures/jobmanager-scrape.txt"
-R[fixture_tm_series]=$(grep -vc '^#' "$HERE/fixtures/taskmanager-scrape.txt")
-R[jm_has_job_pendingRecords]=$(grep -q '^flink_jobmanager_job_pendingRecords' "$HERE/fixtures/jobmanager-scrape.txt" && echo yes || echo no)
-R[tm_has_operator_pendingRecords]=$(grep -q '^flink_taskmanager_job_task_operator_pendingRecords{' "$HERE/fixtures/taskmanager-scrape.txt" && echo yes || echo no)
-log "fixtures/taskmanager-scrape.txt: ${R[fixture_tm_series]} series; TM operator pendingRecords: ${R[tm_has_operator_pendingRecords]}; JM flink_jobmanager_job_pendingRecords: ${R[jm_has_job_pendingRecords]}"
+FIXTURES_DIR="${FIXTURES_DIR:-$HERE/fixtures}"
+mkdir -p "$FIXTURES_DIR"
+curl -sf "http://127.0.0.1:$((TM_PROM_BASE + 1))/metrics" > "$FIXTURES_DIR/taskmanager-scrape.txt"
+curl -sf "http://127.0.0.1:$JM_PROM_PORT/metrics" > "$FIXTURES_DIR/jobmanager-scrape.txt"
+R[fixture_tm_series]=$(grep -vc '^#' "$FIXTURES_DIR/taskmanager-scrape.txt")
+R[jm_has_job_pendingRecords]=$(grep -q '^flink_jobmanager_job_pendingRecords' "$FIXTURES_DIR/jobmanager-scrape.txt" && echo yes || echo no)
+R[tm_has_operator_pendingRecords]=$(grep -q '^flink_taskmanager_job_task_operator_pendingRecords{' "$FIXTURES_DIR/taskmanager-scrape.txt" && echo yes || echo no)
+log "$FIXTURES_DIR/taskmanager-scrape.txt: ${R[fixture_tm_series]} series; TM operator pendingRecords: ${R[tm_has_operator_pendingRecords]}; JM flink_jobmanager_job_pendingRecords: ${R[jm_has_job_pendingRecords]}"
 
 # ---- 6. a 3rd TaskManager: reactive scale-up ------------------------------------------
 P3=$((3 * TM_SLOTS))
