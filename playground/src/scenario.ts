@@ -19,6 +19,7 @@ import { dirname, resolve } from 'node:path';
 import { AutoscalerError } from 'flink-ecs-autoscaler/lib/core/errors';
 import { isRecord } from 'flink-ecs-autoscaler/lib/core/values';
 import * as z from 'zod';
+import { BaselineSettingsSchema } from './baselines/registry';
 import { Rng } from './rng';
 
 /** The scenario or its trace is invalid. `problems` holds one "field.path: message" per issue. */
@@ -356,6 +357,11 @@ export const ScenarioSchema = z
     faults: z.array(FaultSchema).default([]),
     manual: z.array(ManualInvokeSchema).default([]),
     alarms: z.array(AlarmSchema).default([]),
+    /**
+     * Overrides of the baselines' settings for this scenario, per baseline (default or tuned
+     * variant): playground/src/baselines/registry.ts. Not used by the benchmark's test set.
+     */
+    baselines: BaselineSettingsSchema.default({}),
   })
   .superRefine((s, ctx) => {
     if (s.durationSeconds % s.stepSeconds !== 0) {
