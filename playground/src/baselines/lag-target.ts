@@ -65,7 +65,7 @@ export function lagRecommendation(totalLag: number, current: number, p: LagTarge
   const lag = Math.min(Math.max(0, totalLag), p.maxReplicasByPartitions * p.lagThreshold);
   const ratio = lag / (Math.max(1, current) * p.lagThreshold);
   if (Math.abs(ratio - 1) <= p.tolerance) return current;
-  return ceilCount(lag / p.lagThreshold);
+  return Math.max(0, ceilCount(lag / p.lagThreshold));
 }
 
 /** The HPA's scale-up limit over the syncs of one tick. */
