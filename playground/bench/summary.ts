@@ -102,7 +102,9 @@ export function checkGoals(output: SimulationOutput): GoalCheck[] {
     (a, b) => (a === undefined || score(b) < score(a) ? b : a),
     undefined,
   );
-  const rescales = perDay(rate.rescales, output.durationSeconds);
+  // "Per simulated day": a scenario shorter than a day is part of one day (its budget is 6).
+  const days = Math.max(1, output.durationSeconds / 86_400);
+  const rescales = rate.rescales / days;
   const checks: GoalCheck[] = [
     {
       scenario,
@@ -127,7 +129,7 @@ export function checkGoals(output: SimulationOutput): GoalCheck[] {
       scenario,
       goal: `at most ${MAX_RESCALES_PER_DAY} rescales per simulated day`,
       holds: rescales <= MAX_RESCALES_PER_DAY,
-      detail: rescales.toFixed(1),
+      detail: days > 1 ? `${rescales.toFixed(1)} a day` : `${rate.rescales} in ${(output.durationSeconds / 3600).toFixed(0)} h`,
     },
     { scenario, goal: 'no flap', holds: rate.flaps === 0, detail: String(rate.flaps) },
   );

@@ -84,9 +84,9 @@ describe('Function: checkGoals (issue 16 item 5)', () => {
       holds: [true, false, true, true],
     },
     {
-      // 1 h scenario: 1 rescale is 24 a day; a flap
+      // a 1 h scenario is part of one day: 7 rescales are more than its 6; a flap
       name: 'rescales per day and flaps',
-      rate: { rescales: 1, flaps: 1 },
+      rate: { rescales: 7, flaps: 1 },
       other: { costRatio: 1.3, taskManagerHours: 11, sloViolationSeconds: 100 },
       holds: [true, true, false, false],
     },
