@@ -129,7 +129,10 @@ export function checkGoals(output: SimulationOutput): GoalCheck[] {
       scenario,
       goal: `at most ${MAX_RESCALES_PER_DAY} rescales per simulated day`,
       holds: rescales <= MAX_RESCALES_PER_DAY,
-      detail: days > 1 ? `${rescales.toFixed(1)} a day` : `${rate.rescales} in ${(output.durationSeconds / 3600).toFixed(0)} h`,
+      detail:
+        days > 1
+          ? `${rescales.toFixed(1)} a day`
+          : `${rate.rescales} in ${(output.durationSeconds / 3600).toFixed(0)} h`,
     },
     { scenario, goal: 'no flap', holds: rate.flaps === 0, detail: String(rate.flaps) },
   );

@@ -12,33 +12,11 @@ import {
   scaleUpLimit,
 } from '../../src/baselines/lag-target';
 import { msfScalingOutageSeconds } from '../../src/baselines/msf-builtin';
-import {
-  alarmFires,
-  decideMsfSample,
-  type MsfSampleParams,
-  msfSampleParams,
-} from '../../src/baselines/msf-sample-stepscaling';
+import { alarmFires, decideMsfSample, msfSampleParams } from '../../src/baselines/msf-sample-stepscaling';
 import { baselineParams } from '../../src/baselines/registry';
-import type { BaselineSetup, JobMinute, Observation } from '../../src/baselines/types';
+import type { BaselineSetup, JobMinute } from '../../src/baselines/types';
 import { parseScenario, ScenarioError } from '../../src/scenario';
-
-const NOW = Date.parse('2026-01-01T12:00:00.000Z');
-const MIN = 60_000;
-
-function minutes(values: readonly Partial<JobMinute>[], newestAt = NOW - 2 * MIN): JobMinute[] {
-  return values.map((v, i) => ({
-    at: newestAt - (values.length - 1 - i) * MIN,
-    avgBusy: 0.5,
-    maxBusy: 0.5,
-    processedRate: 1000,
-    reporting: 4,
-    ...v,
-  }));
-}
-const repeat = <T>(n: number, v: T): T[] => Array.from({ length: n }, () => v);
-function obs(m: readonly JobMinute[], extra: Partial<Observation> = {}): Observation {
-  return { nowMs: NOW, minutes: m, desired: 4, running: 4, lastRestartMs: NOW - 86_400_000, ...extra };
-}
+import { minutes, NOW, obs, repeat } from '../support/baseline-minutes';
 
 const setup: BaselineSetup = {
   minTaskManagers: 1,

@@ -11,29 +11,8 @@ import {
 } from '../../src/baselines/fko';
 import { decideMsf, MSF_DEFAULTS, type MsfParams } from '../../src/baselines/msf-builtin';
 import { staticPeakCount, staticPeakRule } from '../../src/baselines/static-peak';
-import { type BaselineSetup, type JobMinute, type Observation, trailingRun } from '../../src/baselines/types';
-
-// Every tick is on the minute; the newest visible datapoint started 120 s before it (60 s of
-// minute + 30 s ingestion delay, seen at the next tick).
-const NOW = Date.parse('2026-01-01T12:00:00.000Z');
-const MIN = 60_000;
-
-/** `values` as consecutive minutes ending with the newest visible one (NOW − 120 s). */
-function minutes(values: readonly Partial<JobMinute>[], newestAt = NOW - 2 * MIN): JobMinute[] {
-  return values.map((v, i) => ({
-    at: newestAt - (values.length - 1 - i) * MIN,
-    avgBusy: 0.5,
-    maxBusy: 0.5,
-    processedRate: 1000,
-    reporting: 4,
-    ...v,
-  }));
-}
-const repeat = <T>(n: number, v: T): T[] => Array.from({ length: n }, () => v);
-
-function obs(m: readonly JobMinute[], extra: Partial<Observation> = {}): Observation {
-  return { nowMs: NOW, minutes: m, desired: 4, running: 4, lastRestartMs: NOW - 86_400_000, ...extra };
-}
+import { type BaselineSetup, type JobMinute, trailingRun } from '../../src/baselines/types';
+import { MIN, minutes, NOW, obs, repeat } from '../support/baseline-minutes';
 
 describe('Function: trailingRun', () => {
   it.each([
