@@ -45,8 +45,8 @@ describe('Architecture: the dependency rule', () => {
 
   it('finds the sources it checks (a scanner that reads nothing cannot fail)', () => {
     expect(product.length).toBeGreaterThan(60);
-    expect(importsOf('lib/scaler.ts')).toContain('./core/decide');
-    expect(importsOf('lib/cli/playground.ts')).toEqual(['../core/errors', './operator']);
+    expect(importsOf('lib/scaler.ts')).toContain('./core/decide.js');
+    expect(importsOf('lib/cli/playground.ts')).toEqual(['../core/errors.js', './operator.js']);
   });
 
   it('the product never imports the playground (only lib/cli/playground.ts loads it, by name, at run time)', () => {
