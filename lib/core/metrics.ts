@@ -313,6 +313,14 @@ export function resolveMetrics(config: AppConfig): ResolvedMetrics {
 /** The span of Flink's MeterView rates (numRecordsOutPerSecond …): a 60 s window. */
 export const METER_SPAN_SECONDS = 60;
 
+/**
+ * Where an evaluation's GetMetricData starts: the window and one period before it (the first
+ * period's offsets growth is measured from it). A metric costs the same whatever its datapoints.
+ */
+export function queryStartMs(resolved: ResolvedMetrics, nowMs: number): number {
+  return nowMs - (resolved.windowSeconds + resolved.periodSeconds) * 1000;
+}
+
 /** Query ids of the job-level series. */
 export const JOB_QUERY_IDS = {
   busy: 'jb',
@@ -373,7 +381,7 @@ export function jobQueries(resolved: ResolvedMetrics, options: { readonly averag
     out.push(
       refQuery(JOB_QUERY_IDS.busy, ref(job.busy, 'Maximum'), P),
       ...(options.average ? [refQuery(JOB_QUERY_IDS.busyAverage, ref(job.busy, 'Average'), P)] : []),
-      refQuery(JOB_QUERY_IDS.throughput, ref(job.throughput, 'Sum'), P),
+      ...(throughputFromOffsets(resolved) ? [] : [refQuery(JOB_QUERY_IDS.throughput, ref(job.throughput, 'Sum'), P)]),
       refQuery(JOB_QUERY_IDS.heartbeat, ref(job.heartbeat, 'SampleCount'), P),
     );
   }
@@ -393,6 +401,11 @@ export function jobQueries(resolved: ResolvedMetrics, options: { readonly averag
       out.push(refQuery(`in${i}`, ref, P));
     });
   return out;
+}
+
+/** True when the job's throughput comes from the Kafka source's offsets (no throughput meter read). */
+function throughputFromOffsets(resolved: ResolvedMetrics): boolean {
+  return resolved.inputRate?.kind === 'flink-offsets';
 }
 
 /**
@@ -632,31 +645,36 @@ export function summarizeJob(
   const ids = JOB_QUERY_IDS;
   const byId = seriesById(series);
   const flinkBacklog = resolved.backlog?.kind === 'flink';
-  const needed: string[] = [ids.busy, ids.throughput, ids.heartbeat, ...(flinkBacklog ? [ids.backlogSum, ids.backlogCount] : [])];
+  // With the Kafka source's offsets, the throughput is their growth (records read), not a meter.
+  const fromOffsets = resolved.inputRate?.kind === 'flink-offsets';
+  const needed: string[] = [
+    ids.busy,
+    ids.heartbeat,
+    fromOffsets ? ids.offsets : ids.throughput,
+    ...(flinkBacklog ? [ids.backlogSum, ids.backlogCount] : []),
+  ];
   const notComplete = needed.filter((id) => byId.get(id)?.status !== 'Complete');
   for (const id of notComplete) problems.push(`${id}: ${byId.get(id)?.status ?? 'Missing'}`);
 
   const periodMs = resolved.periodSeconds * 1000;
   // Every period of the window is judged (a restart before the settling ends still marks the
-  // periods after it); only those from notBeforeMs on are used.
+  // periods after it); only those from notBeforeMs on are used. The period before the window
+  // (queryStartMs asks for it) only gives the offsets the first period's growth starts from.
   const windowFrom = nowMs - resolved.windowSeconds * 1000;
+  const lookbackFrom = windowFrom - periodMs;
   const fromMs = Math.max(windowFrom, options.notBeforeMs ?? 0);
   const k = job.scrapesPerPeriod;
-  const busy = valuesByTime(byId.get(ids.busy), windowFrom);
-  const throughput = valuesByTime(byId.get(ids.throughput), windowFrom);
-  const heartbeat = valuesByTime(byId.get(ids.heartbeat), windowFrom);
-  const backlogSum = valuesByTime(byId.get(ids.backlogSum), windowFrom);
-  const backlogCount = valuesByTime(byId.get(ids.backlogCount), windowFrom);
-  const offsetSeries = resolved.inputRate?.kind === 'flink-offsets' ? byId.get(ids.offsets) : undefined;
-  if (offsetSeries !== undefined && offsetSeries.status !== 'Complete') {
-    problems.push(`${ids.offsets}: ${offsetSeries.status}, no input rate from the source's offsets`);
-  }
-  const offsets = offsetSeries?.status === 'Complete' ? valuesByTime(offsetSeries, windowFrom) : undefined;
+  const busy = valuesByTime(byId.get(ids.busy), lookbackFrom);
+  const throughput = valuesByTime(byId.get(ids.throughput), lookbackFrom);
+  const heartbeat = valuesByTime(byId.get(ids.heartbeat), lookbackFrom);
+  const backlogSum = valuesByTime(byId.get(ids.backlogSum), lookbackFrom);
+  const backlogCount = valuesByTime(byId.get(ids.backlogCount), lookbackFrom);
+  const offsets = valuesByTime(byId.get(ids.offsets), lookbackFrom);
 
   const dueBefore = nowMs - resolved.ingestionDelaySeconds * 1000 - periodMs + 1;
   const due = new Set(periodStarts(fromMs, dueBefore, periodMs));
   const starts = [...new Set([...periodStarts(windowFrom, dueBefore, periodMs), ...heartbeat.keys()])]
-    .filter((t) => t >= windowFrom && t < nowMs)
+    .filter((t) => t >= lookbackFrom && t < nowMs)
     .sort((a, b) => a - b);
   const samples: JobSample[] = [];
   const logEnds: { at: number; logEnd: number }[] = [];
@@ -667,24 +685,27 @@ export function summarizeJob(
   const mostSourceSamples = Math.max(0, ...[...backlogCount.entries()].filter(([t]) => t < nowMs).map(([, v]) => v));
   // Flink's per-second meters average the last 60 s (MeterView): for that long after the job's
   // tasks (re)start they read low. A period in which the source was missing or short (a restart)
-  // makes the periods of the next 60 s partial too.
+  // makes the periods of the next 60 s partial too (the meters only: offsets are exact).
   const meterPeriods = Math.ceil(METER_SPAN_SECONDS / resolved.periodSeconds);
   let restartedAt = Number.NEGATIVE_INFINITY;
+  /** The newest earlier period every source subtask reported in, since the last restart (its Σ currentOffset). */
+  let lastSource: { at: number; offsets: number } | undefined;
   for (const t of starts) {
     const reasons: string[] = [];
     if (notComplete.length > 0) reasons.push('series not complete');
-    if (t > restartedAt && t <= restartedAt + meterPeriods * periodMs) {
+    if (!fromOffsets && t > restartedAt && t <= restartedAt + meterPeriods * periodMs) {
       reasons.push('the rate meters are still filling after a restart');
     }
     const hb = heartbeat.get(t);
     const through = running.filter((r) => r.startedAtMs <= t - job.scrapeIntervalSeconds * 1000).length;
+    const heartbeatOk = hb !== undefined && hb >= k * through;
     if (hb === undefined) reasons.push('no heartbeat count');
-    else if (hb < k * through) reasons.push(`heartbeat ${hb} < ${k}×${through}`);
+    else if (!heartbeatOk) reasons.push(`heartbeat ${hb} < ${k}×${through}`);
     const b = busy.get(t);
-    const th = throughput.get(t);
+    const offset = offsets.get(t);
     let restart = false;
-    if (b === undefined || th === undefined) {
-      reasons.push('no busy time or throughput');
+    if (b === undefined || (fromOffsets ? offset === undefined : throughput.get(t) === undefined)) {
+      reasons.push(fromOffsets ? 'no busy time or source offsets' : 'no busy time or throughput');
       restart = hb !== undefined;
     }
     let backlog: number | undefined;
@@ -699,24 +720,31 @@ export function summarizeJob(
         restart = true;
       } else backlog = sum / k;
     }
-    if (restart) restartedAt = t;
+    if (restart) {
+      restartedAt = t;
+      lastSource = undefined;
+    }
     // The log end counts whatever the meters and the settling say: a restart's rewind leaves it unchanged.
-    const offset = offsets?.get(t);
-    const sourcesComplete =
-      notComplete.length === 0 &&
-      hb !== undefined &&
-      hb >= k * through &&
-      backlog !== undefined &&
-      offset !== undefined;
+    const sourcesComplete = notComplete.length === 0 && heartbeatOk && backlog !== undefined && offset !== undefined;
+    if (t < windowFrom) {
+      lastSource = sourcesComplete ? { at: t, offsets: offset as number } : undefined;
+      continue;
+    }
     if (sourcesComplete) logEnds.push({ at: t, logEnd: (offset as number) / k + (backlog as number) });
+    let processed: number | undefined;
+    if (!fromOffsets) processed = (throughput.get(t) ?? 0) / k;
+    else if (sourcesComplete && lastSource) {
+      processed = ((offset as number) - lastSource.offsets) / k / ((t - lastSource.at) / 1000);
+    } else if (sourcesComplete) reasons.push('no earlier period to measure the offsets’ growth from');
+    if (sourcesComplete) lastSource = { at: t, offsets: offset as number };
     if (t < fromMs) continue;
-    if (reasons.length > 0) {
+    if (reasons.length > 0 || processed === undefined) {
       if (due.has(t)) incompleteDue.push(`${new Date(t).toISOString()}: ${reasons.join(', ')}`);
       continue;
     }
     samples.push({
       at: t,
-      processed: Math.max(0, (th as number) / k),
+      processed: Math.max(0, processed),
       maxBusy: Math.max(0, (b as number) / 1000),
       reporting: Math.round((hb as number) / k),
       ...(backlog !== undefined ? { backlog: Math.max(0, backlog) } : {}),

@@ -14,7 +14,7 @@ import type { AppConfigInput, PolicyMode } from 'flink-ecs-autoscaler/lib/core/c
 import { loadScalerRuntime } from 'flink-ecs-autoscaler/lib/runtime';
 import { createController, type PolicyName, scalerMode } from './baselines/controller';
 import type { AlarmDefinition } from './cloud/cloudwatch-alarms';
-import { type LocalCloud, startLocalCloud } from './cloud/local-cloud';
+import { type LocalCloud, type LocalCloudOptions, startLocalCloud } from './cloud/local-cloud';
 import { localCloudRequestHandler } from './cloud/request-handler';
 import { type FlinkMetricsDefinition, flinkMetricsDefinition } from 'flink-ecs-autoscaler/lib/core/flink-metrics';
 import { METRIC_DIMENSIONS, METRIC_NAMES } from 'flink-ecs-autoscaler/lib/core/metric-names';
@@ -79,12 +79,33 @@ export interface SimulateOptions {
   readonly pace?: (simSeconds: number) => Promise<void>;
   /** Live runs: no further step starts once aborted; the run then ends as usual. */
   readonly signal?: AbortSignal;
+  /** Measurement hooks (in process only). */
+  readonly instrument?: Instrumentation;
   /**
    * simulate(): how many policies run at once, each in its own worker thread (playground/src/workers.ts);
    * same results as one after the other. Live runs (onStart, pace, signal) always run in process.
    * @default 1 (in process)
    */
   readonly workers?: number;
+}
+
+/** A request served in process (the local cloud's and dynalite's dispatch). */
+export type InProcessDispatch = (request: {
+  readonly method?: string;
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly body: string;
+}) => Promise<{ readonly status: number; readonly headers: Record<string, string>; readonly body: string }>;
+
+/** Hooks for measuring a run (playground/bench/controller-cost.ts); none changes what the functions see. */
+export interface Instrumentation {
+  /** The requests whose body the local cloud's request log keeps. */
+  readonly recordBodies?: LocalCloudOptions['recordBodies'];
+  /** Wraps dynalite's in-process dispatch (the functions' DynamoDB requests). */
+  readonly dynamodb?: (dispatch: InProcessDispatch) => InProcessDispatch;
+  /** Wraps every invocation of the scaler and the failover handler (at simulated time `nowMs`). */
+  readonly invoke?: <T>(fn: 'scaler' | 'failover', run: () => Promise<T>, nowMs: number) => Promise<T>;
+  /** The local cloud of the run, once it is up (its request log is live). */
+  readonly onCloud?: (cloud: LocalCloud) => void;
 }
 
 /** What a live run exposes while it runs: the local cloud, the scaler handler and the simulated clock. */
@@ -254,13 +275,16 @@ async function startHarness(
   mode: PolicyMode,
   clock: { ms: number },
   transport: Transport,
+  instrument: Instrumentation = {},
 ): Promise<Harness> {
   const dynamo = await startDynalite();
   const cloud = await startLocalCloud({
     clock: () => clock.ms,
     ecs: { seed: scenario.seed, startMs: SIM_EPOCH_MS, startupSeconds: scenario.cluster.startupSeconds },
     dynamodbEndpoint: dynamo.endpoint,
+    ...(instrument.recordBodies ? { recordBodies: instrument.recordBodies } : {}),
   });
+  instrument.onCloud?.(cloud);
   try {
     for (const alarm of scenario.alarms ?? [])
       cloud.cloudwatch.alarms.define(alarmDefinition(alarm), clock.ms);
@@ -285,7 +309,9 @@ async function startHarness(
             requestHandlers: {
               ecs: inProcess,
               cloudwatch: inProcess,
-              dynamodb: localCloudRequestHandler(dynamo) as AwsRequestHandler,
+              dynamodb: localCloudRequestHandler({
+                dispatch: instrument.dynamodb ? instrument.dynamodb(dynamo.dispatch) : dynamo.dispatch,
+              }) as AwsRequestHandler,
             },
           }
         : {}),
@@ -305,9 +331,11 @@ async function startHarness(
         newId: () => `sim-${String(++n).padStart(6, '0')}`,
       },
     );
+    const scaler = createScalerHandler(runtime);
+    const invoke = instrument.invoke;
     return {
       cloud,
-      handler: createScalerHandler(runtime),
+      handler: invoke ? (event) => invoke('scaler', () => scaler(event), clock.ms) : scaler,
       clients,
       async close() {
         for (const c of Object.values(clients)) c.destroy();
@@ -329,7 +357,7 @@ export async function simulatePolicy(
   const { scenario, trace } = loaded;
   const clock = { ms: SIM_EPOCH_MS };
   const transport = options.transport ?? 'in-process';
-  const harness = await startHarness(scenario, scalerMode(mode), clock, transport);
+  const harness = await startHarness(scenario, scalerMode(mode), clock, transport, options.instrument);
   const { cloud } = harness;
   const controller = createController(mode, {
     scenario,
@@ -350,6 +378,7 @@ export async function simulatePolicy(
     tableName: SIM_TABLE,
     clock,
     startMs: SIM_EPOCH_MS,
+    ...(options.instrument?.invoke ? { invoke: options.instrument.invoke } : {}),
   });
   try {
     const model = scenarioModel(scenario);

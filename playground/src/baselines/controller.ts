@@ -13,6 +13,7 @@ import type { MetricSeries, TaskInfo } from 'flink-ecs-autoscaler/lib/core/domai
 import {
   JOB_QUERY_IDS,
   jobQueries,
+  queryStartMs,
   type ResolvedMetrics,
   resolveMetrics,
   summarizeJob,
@@ -221,7 +222,7 @@ class BaselineController<S> implements Controller {
       this.runningKey = key;
       this.lastRestartMs = nowMs;
     }
-    const start = new Date(nowMs - QUERY_SECONDS * 1000);
+    const start = new Date(queryStartMs(this.resolved, nowMs));
     const queries = jobQueries(this.resolved, { average: true });
     const series = await this.metrics.getMetricData(queries, start, new Date(nowMs));
     for (const m of aggregateMinutes(this.resolved, series, tasks, nowMs)) this.history.set(m.at, m);

@@ -228,6 +228,97 @@ describe('Function: summarizeJob', () => {
   });
 });
 
+describe('Function: summarizeJob / summarizeMetrics with the Kafka source’s offsets', () => {
+  const offsetsConfig = resolveMetrics(
+    parseConfig({
+      ...base,
+      metrics: { backlog: { preset: 'flink-pending-records' }, inputRate: { preset: 'flink-kafka-offsets' } },
+    }),
+  );
+  /** Σ currentOffset per period (k = 2 samples of the sum each); the other series as fleetSeries gives them. */
+  const withOffsets = (offsets: [number, number][], patch: Partial<Record<string, MetricSeries>> = {}) =>
+    fleetSeries({
+      // The period before the window too (queryStartMs asks for it): the first growth starts there.
+      [J.busy]: series(J.busy, [4, 3, 2, 1].map((m) => [m, 600])),
+      [J.heartbeat]: series(J.heartbeat, [4, 3, 2, 1].map((m) => [m, 6])),
+      [J.backlogSum]: series(J.backlogSum, [
+        [4, 800],
+        [3, 2000],
+        [2, 3200],
+        [1, 4400],
+      ]),
+      [J.backlogCount]: series(J.backlogCount, [4, 3, 2, 1].map((m) => [m, 12])),
+      [J.offsets]: series(
+        J.offsets,
+        offsets.map(([m, v]) => [m, 2 * v]),
+      ),
+      ...patch,
+    }).filter((x) => x.id !== J.throughput);
+
+  it('asks for the offsets instead of the throughput meter', () => {
+    expect(jobQueries(offsetsConfig).map((q) => q.id)).toEqual(['jb', 'jh', 'bs', 'bc', 'jo']);
+  });
+
+  it('measures the throughput as the offsets’ growth, and the input as the log end’s', () => {
+    // Offsets 60,000 → 114,000 → 168,000: 900 records/s read; the backlog grows 600 a minute: 10/s more arrive.
+    const snap = summarizeMetrics({
+      resolved: offsetsConfig,
+      mode: 'rate',
+      taskIds: ['t1', 't2', 't3'],
+      series: withOffsets([
+        [4, 6000],
+        [3, 60_000],
+        [2, 114_000],
+        [1, 168_000],
+      ]),
+      fleet,
+      nowMs: NOW,
+    });
+    expect(snap.job?.map((x) => x.processed)).toEqual([900, 900, 900]);
+    expect(snap.inputRate).toEqual({ mean: 910, latest: 910 });
+    expect(snap.complete).toBe(true);
+  });
+
+  it('a restart’s rewind moves records back into the backlog: no throughput across it, and no input', () => {
+    // At 2 minutes ago the job restarted from a checkpoint 30,000 records back (the source subtasks were
+    // missing for part of it); a minute later it reads again.
+    const snap = summarizeMetrics({
+      resolved: offsetsConfig,
+      mode: 'rate',
+      taskIds: ['t1', 't2', 't3'],
+      series: withOffsets(
+        [
+          [4, 6000],
+          [3, 60_000],
+          [2, 30_000],
+          [1, 84_000],
+        ],
+        {
+          [J.backlogSum]: series(J.backlogSum, [
+            [4, 800],
+            [3, 2000],
+            [2, 63_200],
+            // The log end 170,200 = 84,000 read + 86,200 waiting.
+            [1, 172_400],
+          ]),
+          [J.backlogCount]: series(J.backlogCount, [
+            [4, 12],
+            [3, 12],
+            [2, 7],
+            [1, 12],
+          ]),
+        },
+      ),
+      fleet,
+      nowMs: NOW,
+    });
+    // Neither the restart period nor the next has a throughput to report; the log end moved 910/s all along.
+    expect(snap.job?.map((x) => x.at)).toEqual([NOW - 3 * MIN]);
+    expect(snap.inputRate).toEqual({ mean: 910, latest: 910 });
+    expect(snap.complete).toBe(false);
+  });
+});
+
 describe('Function: summarizeMetrics', () => {
   it('the Flink backlog is the newest complete period’s, its slope over the complete ones', () => {
     const snap = summarizeMetrics({
