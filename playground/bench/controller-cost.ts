@@ -10,7 +10,8 @@
  *
  * The fleet: `--task-managers` TaskManagers of 2 slots reading `--partitions` Kafka partitions
  * at 65% of their capacity (5% noise every 5 minutes), bounds 1 to 2× the fleet: the steady
- * state the controller runs in most of the time. Lambda durations are this process's wall
+ * state the controller runs in most of the time. The first `--warmup-minutes` (30) are run but
+ * not counted: the bootstrap assigns every partition and protects every TaskManager once. Lambda durations are this process's wall
  * time per invocation plus `--api-latency-ms` per AWS request it sent (the local cloud answers
  * in microseconds, AWS in milliseconds; counted as if sent one after another, an upper bound),
  * billed at the memory size the infra deploys. Not included (fixed, whatever the fleet and
@@ -22,7 +23,7 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseConfig } from 'flink-ecs-autoscaler/lib/core/config';
 import { publishedMetricCounts } from 'flink-ecs-autoscaler/lib/core/flink-metrics';
-import { scenarioAppConfig, scenarioModel, simAgentConfig, simulatePolicy } from '../src/engine';
+import { SIM_EPOCH_MS, scenarioAppConfig, scenarioModel, simAgentConfig, simulatePolicy } from '../src/engine';
 import { computeDefaultMaxParallelism } from '../src/model/hash';
 import { type LoadedScenario, parseScenario, scenarioTrace } from '../src/scenario';
 import { CostMeter, type FunctionName } from './cost-meter';
@@ -35,6 +36,8 @@ export interface CostOptions {
   readonly slotsPerTaskManager?: number;
   readonly apiLatencyMs?: number;
   readonly memoryMb?: number;
+  /** Simulated minutes not counted at the start (the bootstrap assigns every partition once). @default 30 */
+  readonly warmupMinutes?: number;
   readonly onProgress?: (fraction: number) => void;
 }
 
@@ -104,8 +107,9 @@ export async function measureControllerCost(o: CostOptions) {
   const apiLatencyMs = o.apiLatencyMs ?? 20;
   const deployed = deployedFunctionSettings();
   const memoryMb = o.memoryMb ?? deployed.memoryMb;
-  const loaded = costScenario({ ...o, slotsPerTaskManager: slots });
-  const meter = new CostMeter();
+  const warmupMinutes = o.warmupMinutes ?? 30;
+  const loaded = costScenario({ ...o, hours: o.hours + warmupMinutes / 60, slotsPerTaskManager: slots });
+  const meter = new CostMeter(SIM_EPOCH_MS + warmupMinutes * 60_000);
   // The functions log and publish metrics as deployed.
   const env = { level: process.env.POWERTOOLS_LOG_LEVEL, disabled: process.env.POWERTOOLS_METRICS_DISABLED };
   process.env.POWERTOOLS_LOG_LEVEL = deployed.logLevel;
@@ -124,7 +128,7 @@ export async function measureControllerCost(o: CostOptions) {
     else process.env.POWERTOOLS_LOG_LEVEL = env.level;
     if (env.disabled !== undefined) process.env.POWERTOOLS_METRICS_DISABLED = env.disabled;
   }
-  const simulatedHours = loaded.scenario.durationSeconds / 3600;
+  const simulatedHours = loaded.scenario.durationSeconds / 3600 - warmupMinutes / 60;
   const perMonth = HOURS_PER_MONTH / simulatedHours;
 
   const fns: FunctionName[] = ['scaler', 'failover'];
@@ -204,6 +208,7 @@ export async function measureControllerCost(o: CostOptions) {
     partitions: o.partitions,
     slotsPerTaskManager: slots,
     simulatedHours,
+    warmupMinutesNotCounted: warmupMinutes,
     wallSeconds: round((performance.now() - wallStart) / 1000, 1),
     fleet: {
       meanRunning: round(run.run.result.taskManagerHours / simulatedHours, 1),
@@ -259,6 +264,7 @@ async function main(): Promise<void> {
       slots: { type: 'string', default: '2' },
       'api-latency-ms': { type: 'string', default: '20' },
       'memory-mb': { type: 'string' },
+      'warmup-minutes': { type: 'string', default: '30' },
       json: { type: 'boolean', default: false },
     },
   });
@@ -277,6 +283,7 @@ async function main(): Promise<void> {
     slotsPerTaskManager: Math.round(number('slots', values.slots)),
     apiLatencyMs: Number(values['api-latency-ms']),
     ...(values['memory-mb'] ? { memoryMb: number('memory-mb', values['memory-mb']) } : {}),
+    warmupMinutes: Number(values['warmup-minutes']),
     onProgress: (f) => {
       const pct = Math.floor(f * 10) * 10;
       if (pct === last) return;

@@ -85,6 +85,10 @@ export class CostMeter implements Instrumentation {
   private cloud: LocalCloud | undefined;
   private current: Current | undefined;
   private restore: (() => void) | undefined;
+  private muted = false;
+
+  /** @param countFromMs invocations before this simulated time (the bootstrap) are not counted */
+  constructor(private readonly countFromMs = Number.NEGATIVE_INFINITY) {}
 
   readonly recordBodies = (service: RequestLogEntry['service'], operation: string): boolean =>
     service === 'cloudwatch' && operation === 'GetMetricData';
@@ -99,6 +103,10 @@ export class CostMeter implements Instrumentation {
     let pending = '';
     process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
       const current = this.current;
+      if (this.muted) {
+        (rest.find((r) => typeof r === 'function') as (() => void) | undefined)?.();
+        return true;
+      }
       if (current === undefined) return (write as (c: unknown, ...r: unknown[]) => boolean)(chunk, ...rest);
       const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
       current.logBytes += Buffer.byteLength(text);
@@ -151,6 +159,15 @@ export class CostMeter implements Instrumentation {
   readonly invoke = async <T>(fn: FunctionName, run: () => Promise<T>, nowMs: number): Promise<T> => {
     const cloud = this.cloud;
     if (!cloud) throw new Error('CostMeter: the local cloud is not up yet');
+    if (nowMs < this.countFromMs) {
+      // Not counted, and kept off the terminal all the same.
+      this.muted = true;
+      try {
+        return await run();
+      } finally {
+        this.muted = false;
+      }
+    }
     const current: Current = { fn, atMs: nowMs, firstRequest: cloud.requests.length, dynamoRequests: 0, logBytes: 0 };
     this.current = current;
     const t0 = performance.now();

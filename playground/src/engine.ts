@@ -82,6 +82,11 @@ export interface SimulateOptions {
   /** Measurement hooks (in process only). */
   readonly instrument?: Instrumentation;
   /**
+   * The TaskManager containers' health check (a hung one fails it after interval × retries).
+   * Off: only the failover's metric heartbeat finds a hung TaskManager. @default true
+   */
+  readonly healthCheck?: boolean;
+  /**
    * simulate(): how many policies run at once, each in its own worker thread (playground/src/workers.ts);
    * same results as one after the other. Live runs (onStart, pace, signal) always run in process.
    * @default 1 (in process)
@@ -276,6 +281,7 @@ async function startHarness(
   clock: { ms: number },
   transport: Transport,
   instrument: Instrumentation = {},
+  healthCheck = true,
 ): Promise<Harness> {
   const dynamo = await startDynalite();
   const cloud = await startLocalCloud({
@@ -296,6 +302,7 @@ async function startHarness(
       taskDefinitionFamily: SIM_TASK_FAMILY,
       startupSeconds: scenario.cluster.startupSeconds,
       initialTasksRunning: true,
+      healthCheck,
     });
     // ECS and CloudWatch: the real SDK clients, serializers and wire protocol, served in process
     // (no socket: ~4x faster); DynamoDB: dynalite over HTTP.
@@ -357,7 +364,14 @@ export async function simulatePolicy(
   const { scenario, trace } = loaded;
   const clock = { ms: SIM_EPOCH_MS };
   const transport = options.transport ?? 'in-process';
-  const harness = await startHarness(scenario, scalerMode(mode), clock, transport, options.instrument);
+  const harness = await startHarness(
+    scenario,
+    scalerMode(mode),
+    clock,
+    transport,
+    options.instrument,
+    options.healthCheck ?? true,
+  );
   const { cloud } = harness;
   const controller = createController(mode, {
     scenario,
