@@ -365,7 +365,8 @@ export class Failover {
       .sort(compareIds);
     if (running.length === 0) return { ...view, heartbeat: new Map(), loads: {} };
     const source = resolved.heartbeat;
-    if (fleet.kind === 'failed') problems.push(`metrics read failed, heartbeats not judged: ${fleet.message}`);
+    if (fleet.kind === 'failed')
+      problems.push(`metrics read failed, heartbeats not judged: ${fleet.message}`);
     const verdict =
       fleet.kind === 'read'
         ? vouchForFleet({ resolved, series: fleet.series, tasks: view.tasks, known: items.tasks, nowMs })

@@ -23,8 +23,8 @@ import * as cloudmap from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct } from 'constructs';
 import {
   DEFAULT_SCRAPE_INTERVAL_SECONDS,
-  FLINK_PROMETHEUS_PORT as PROMETHEUS_PORT,
   flinkMetricsDefinition,
+  FLINK_PROMETHEUS_PORT as PROMETHEUS_PORT,
   prometheusLogGroupName,
   renderCloudWatchAgentConfig,
   renderPrometheusConfig,
@@ -99,7 +99,9 @@ export class DemoFlinkCluster extends Construct {
       props.cloudWatchAgentImage ?? DEMO_DEFAULTS.cloudWatchAgentImage,
     );
     const retention = props.logRetention ?? logs.RetentionDays.ONE_WEEK;
-    const scrapeSeconds = (props.scrapeInterval ?? Duration.seconds(DEFAULT_SCRAPE_INTERVAL_SECONDS)).toSeconds();
+    const scrapeSeconds = (
+      props.scrapeInterval ?? Duration.seconds(DEFAULT_SCRAPE_INTERVAL_SECONDS)
+    ).toSeconds();
 
     // ------------------------------------------------------------ network
     this.vpc =

@@ -41,7 +41,11 @@ const BacklogSchema = z.strictObject({
   stat: z.string().min(1).optional(),
 });
 
-export const InputRatePresetSchema = z.enum(['flink-kafka-offsets', 'kinesis-incoming-records', 'msk-messages-in']);
+export const InputRatePresetSchema = z.enum([
+  'flink-kafka-offsets',
+  'kinesis-incoming-records',
+  'msk-messages-in',
+]);
 export type InputRatePreset = z.infer<typeof InputRatePresetSchema>;
 
 /** The source's own record rate (the best input measure: restarts and replays do not distort it). */
@@ -231,14 +235,16 @@ export const AppConfigSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['metrics', 'backlog', 'preset'],
-        message: 'flink-pending-records needs metrics.preset flink-prometheus (its completeness comes from the heartbeat)',
+        message:
+          'flink-pending-records needs metrics.preset flink-prometheus (its completeness comes from the heartbeat)',
       });
     }
     if (m.inputRate?.preset === 'flink-kafka-offsets' && m.backlog?.preset !== 'flink-pending-records') {
       ctx.addIssue({
         code: 'custom',
         path: ['metrics', 'inputRate', 'preset'],
-        message: 'flink-kafka-offsets needs metrics.backlog.preset flink-pending-records (the log end is offsets + pendingRecords)',
+        message:
+          'flink-kafka-offsets needs metrics.backlog.preset flink-pending-records (the log end is offsets + pendingRecords)',
       });
     }
     if (c.policy.minTaskManagers > c.policy.maxTaskManagers) {

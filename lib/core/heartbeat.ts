@@ -114,16 +114,18 @@ export function vouchForFleet(input: FleetInput): FleetVerdict {
     .map((t) => t.taskId)
     .sort(compareIds);
   const expected = hb.scrapesPerPeriod * running.length;
-  const starts = [...new Set([due, ...series.timestamps.filter((t) => t > due && t + periodMs <= nowMs)])].sort(
-    (a, b) => b - a,
-  );
+  const starts = [
+    ...new Set([due, ...series.timestamps.filter((t) => t > due && t + periodMs <= nowMs)]),
+  ].sort((a, b) => b - a);
   let reason = '';
   for (const start of starts) {
     const changed = membershipChange(tasks, known, start, hb.scrapeIntervalSeconds);
     const i = series.timestamps.indexOf(start);
     const count = i >= 0 ? (series.values[i] ?? 0) : 0;
-    if (!changed && count >= expected) return { kind: 'vouched', heartbeatAt: start + periodMs, taskIds: running };
-    if (start === due) reason = changed ?? `fleet heartbeat ${count} < ${hb.scrapesPerPeriod}×${running.length}`;
+    if (!changed && count >= expected)
+      return { kind: 'vouched', heartbeatAt: start + periodMs, taskIds: running };
+    if (start === due)
+      reason = changed ?? `fleet heartbeat ${count} < ${hb.scrapesPerPeriod}×${running.length}`;
   }
   return { kind: 'per-task', reason };
 }

@@ -14,9 +14,21 @@
  *   failover's hot-TaskManager balance): one query per TaskManager and metric.
  */
 
-import type { AppConfig, BacklogPreset, InputRatePreset, MetricPreset, MetricRef, PolicyMode } from './config.js';
+import type {
+  AppConfig,
+  BacklogPreset,
+  InputRatePreset,
+  MetricPreset,
+  MetricRef,
+  PolicyMode,
+} from './config.js';
 import type { MetricQuery, MetricSeries, TaskInfo } from './domain.js';
-import { FLINK_DIMENSIONS, FLINK_METRICS, FLINK_METRICS_NAMESPACE, flinkJobDimensions } from './flink-metrics.js';
+import {
+  FLINK_DIMENSIONS,
+  FLINK_METRICS,
+  FLINK_METRICS_NAMESPACE,
+  flinkJobDimensions,
+} from './flink-metrics.js';
 import { METRIC_DIMENSIONS, METRIC_NAMES } from './metric-names.js';
 
 /** Per-TaskManager load: load = numerator / denominator × scale (busy fraction 0..1). */
@@ -80,7 +92,12 @@ export type ResolvedBacklog =
       readonly unit: 'records';
       readonly scale: number;
     }
-  | { readonly kind: 'series'; readonly ref: MetricRef; readonly unit: 'records' | 'seconds'; readonly scale: number };
+  | {
+      readonly kind: 'series';
+      readonly ref: MetricRef;
+      readonly unit: 'records' | 'seconds';
+      readonly scale: number;
+    };
 
 export interface ResolvedMetrics {
   readonly preset: MetricPreset;
@@ -198,7 +215,10 @@ function metricRef(
   };
 }
 
-function resolveBacklog(config: AppConfig, jobDimensions: Record<string, string>): ResolvedBacklog | undefined {
+function resolveBacklog(
+  config: AppConfig,
+  jobDimensions: Record<string, string>,
+): ResolvedBacklog | undefined {
   const backlog = config.metrics.backlog;
   if (!backlog) return undefined;
   if (backlog.preset === 'flink-pending-records') {
@@ -215,7 +235,10 @@ function resolveBacklog(config: AppConfig, jobDimensions: Record<string, string>
   return { kind: 'series', ref: metricRef(backlog, preset), unit: preset.unit, scale: preset.scale };
 }
 
-function resolveInputRate(config: AppConfig, jobDimensions: Record<string, string>): ResolvedInputRate | undefined {
+function resolveInputRate(
+  config: AppConfig,
+  jobDimensions: Record<string, string>,
+): ResolvedInputRate | undefined {
   const input = config.metrics.inputRate;
   if (!input) return undefined;
   if (input.preset === 'flink-kafka-offsets') {
@@ -253,7 +276,9 @@ export function resolveMetrics(config: AppConfig): ResolvedMetrics {
   const perTask: PerTaskMetrics = {
     namespace: metrics.namespace ?? preset.namespace,
     taskDimension: metrics.taskDimension ?? preset.taskDimension,
-    dimensions: flink ? { [FLINK_DIMENSIONS.clusterName]: clusterName, ...metrics.dimensions } : metrics.dimensions,
+    dimensions: flink
+      ? { [FLINK_DIMENSIONS.clusterName]: clusterName, ...metrics.dimensions }
+      : metrics.dimensions,
     load: {
       numerator: metrics.loadMetric ?? preset.loadMetric,
       ...(denominator ? { denominator } : {}),
@@ -277,7 +302,8 @@ export function resolveMetrics(config: AppConfig): ResolvedMetrics {
       ? { kind: 'per-task' }
       : {
           kind: 'none',
-          reason: 'Container Insights CPU keeps reporting (at 0) for a frozen TaskManager: no metric heartbeat',
+          reason:
+            'Container Insights CPU keeps reporting (at 0) for a frozen TaskManager: no metric heartbeat',
         };
   const backlog = resolveBacklog(config, jobDimensions);
   const inputRate = resolveInputRate(config, jobDimensions);
@@ -367,7 +393,10 @@ function refQuery(id: string, ref: MetricRef, periodSeconds: number): MetricQuer
 }
 
 /** The job-level queries: busy (Maximum, and Average when asked), throughput, heartbeat count, backlog, input. */
-export function jobQueries(resolved: ResolvedMetrics, options: { readonly average?: boolean } = {}): MetricQuery[] {
+export function jobQueries(
+  resolved: ResolvedMetrics,
+  options: { readonly average?: boolean } = {},
+): MetricQuery[] {
   const out: MetricQuery[] = [];
   const P = resolved.periodSeconds;
   const job = resolved.job;
@@ -381,7 +410,9 @@ export function jobQueries(resolved: ResolvedMetrics, options: { readonly averag
     out.push(
       refQuery(JOB_QUERY_IDS.busy, ref(job.busy, 'Maximum'), P),
       ...(options.average ? [refQuery(JOB_QUERY_IDS.busyAverage, ref(job.busy, 'Average'), P)] : []),
-      ...(throughputFromOffsets(resolved) ? [] : [refQuery(JOB_QUERY_IDS.throughput, ref(job.throughput, 'Sum'), P)]),
+      ...(throughputFromOffsets(resolved)
+        ? []
+        : [refQuery(JOB_QUERY_IDS.throughput, ref(job.throughput, 'Sum'), P)]),
       refQuery(JOB_QUERY_IDS.heartbeat, ref(job.heartbeat, 'SampleCount'), P),
     );
   }
@@ -682,7 +713,10 @@ export function summarizeJob(
   // The most source samples any period of the window had: a period with fewer lacks some
   // subtasks (a restart, or scrapes not visible yet); after a scale-out the older periods
   // count as partial until they leave the window (cooldowns keep a scale-in off then anyway).
-  const mostSourceSamples = Math.max(0, ...[...backlogCount.entries()].filter(([t]) => t < nowMs).map(([, v]) => v));
+  const mostSourceSamples = Math.max(
+    0,
+    ...[...backlogCount.entries()].filter(([t]) => t < nowMs).map(([, v]) => v),
+  );
   // Flink's per-second meters average the last 60 s (MeterView): for that long after the job's
   // tasks (re)start they read low. A period in which the source was missing or short (a restart)
   // makes the periods of the next 60 s partial too (the meters only: offsets are exact).
@@ -725,7 +759,8 @@ export function summarizeJob(
       lastSource = undefined;
     }
     // The log end counts whatever the meters and the settling say: a restart's rewind leaves it unchanged.
-    const sourcesComplete = notComplete.length === 0 && heartbeatOk && backlog !== undefined && offset !== undefined;
+    const sourcesComplete =
+      notComplete.length === 0 && heartbeatOk && backlog !== undefined && offset !== undefined;
     if (t < windowFrom) {
       lastSource = sourcesComplete ? { at: t, offsets: offset as number } : undefined;
       continue;
@@ -754,8 +789,10 @@ export function summarizeJob(
   const newest = samples.at(-1);
   const freshAfter = nowMs - resolved.maxDataAgeSeconds * 1000;
   const covered = newest?.reporting ?? 0;
-  if (newest && newest.at < freshAfter) problems.push(`no complete period since ${new Date(freshAfter).toISOString()}`);
-  if (newest && covered < expectedNow) problems.push(`newest complete period covers ${covered} of ${expectedNow} running TaskManagers`);
+  if (newest && newest.at < freshAfter)
+    problems.push(`no complete period since ${new Date(freshAfter).toISOString()}`);
+  if (newest && covered < expectedNow)
+    problems.push(`newest complete period covers ${covered} of ${expectedNow} running TaskManagers`);
   const complete =
     newest !== undefined &&
     incompleteDue.length === 0 &&
@@ -891,8 +928,10 @@ export function summarizeMetrics(input: SnapshotInput): MetricsSnapshot {
       processedRate: mode !== 'threshold',
     });
     const problems = [...per.problems];
-    const backlog = mode === 'threshold' ? { complete: true } : seriesBacklog(resolved, byId, fromMs, freshAfter, problems);
-    const inputRate = mode === 'threshold' ? undefined : inputRateOf(resolved, byId, fromMs, freshAfter, problems);
+    const backlog =
+      mode === 'threshold' ? { complete: true } : seriesBacklog(resolved, byId, fromMs, freshAfter, problems);
+    const inputRate =
+      mode === 'threshold' ? undefined : inputRateOf(resolved, byId, fromMs, freshAfter, problems);
     return {
       taskManagers: per.taskManagers,
       missing: per.missing,

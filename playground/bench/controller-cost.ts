@@ -23,7 +23,13 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseConfig } from 'flink-ecs-autoscaler/lib/core/config';
 import { publishedMetricCounts } from 'flink-ecs-autoscaler/lib/core/flink-metrics';
-import { SIM_EPOCH_MS, scenarioAppConfig, scenarioModel, simAgentConfig, simulatePolicy } from '../src/engine';
+import {
+  SIM_EPOCH_MS,
+  scenarioAppConfig,
+  scenarioModel,
+  simAgentConfig,
+  simulatePolicy,
+} from '../src/engine';
 import { computeDefaultMaxParallelism } from '../src/model/hash';
 import { type LoadedScenario, parseScenario, scenarioTrace } from '../src/scenario';
 import { CostMeter, type FunctionName } from './cost-meter';
@@ -49,7 +55,9 @@ export function deployedFunctionSettings(): { memoryMb: number; logLevel: string
   const memory = /memorySize: props\.memorySize \?\? (\d+)/.exec(text)?.[1];
   const logLevel = /logLevel: props\.logLevel \?\? '(\w+)'/.exec(text)?.[1];
   if (memory === undefined || logLevel === undefined) {
-    throw new Error(`cannot read the functions' default memorySize and logLevel from ${file}: pass --memory-mb`);
+    throw new Error(
+      `cannot read the functions' default memorySize and logLevel from ${file}: pass --memory-mb`,
+    );
   }
   return { memoryMb: Number(memory), logLevel };
 }
@@ -247,7 +255,8 @@ export async function measureControllerCost(o: CostOptions) {
       customMetricsPerTaskManager: published.perTaskManager,
       customMetricsPerService: published.perService,
       usdPerMonth: round(
-        (published.perTaskManager * o.taskManagers + published.perService) * P.cloudwatch.customMetricPerMonth,
+        (published.perTaskManager * o.taskManagers + published.perService) *
+          P.cloudwatch.customMetricPerMonth,
         2,
       ),
     },

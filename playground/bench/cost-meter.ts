@@ -168,7 +168,13 @@ export class CostMeter implements Instrumentation {
         this.muted = false;
       }
     }
-    const current: Current = { fn, atMs: nowMs, firstRequest: cloud.requests.length, dynamoRequests: 0, logBytes: 0 };
+    const current: Current = {
+      fn,
+      atMs: nowMs,
+      firstRequest: cloud.requests.length,
+      dynamoRequests: 0,
+      logBytes: 0,
+    };
     this.current = current;
     const t0 = performance.now();
     try {
@@ -199,28 +205,36 @@ export class CostMeter implements Instrumentation {
     }
   };
 
-  readonly dynamodb = (dispatch: InProcessDispatch): InProcessDispatch => async (request) => {
-    const current = this.current;
-    const target = Object.entries(request.headers).find(([k]) => k.toLowerCase() === 'x-amz-target')?.[1] ?? '';
-    const operation = target.split('.').pop() ?? '';
-    if (current === undefined || !CAPACITY_OPERATIONS.has(operation)) return dispatch(request);
-    current.dynamoRequests++;
-    const input = JSON.parse(request.body || '{}') as Record<string, unknown>;
-    const response = await dispatch({ ...request, body: JSON.stringify({ ...input, ReturnConsumedCapacity: 'TOTAL' }) });
-    const write = !['GetItem', 'Query', 'Scan', 'BatchGetItem'].includes(operation);
-    let units = 0;
-    if (response.status === 200) {
-      const out = JSON.parse(response.body || '{}') as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] };
-      const consumed = out.ConsumedCapacity;
-      units = (Array.isArray(consumed) ? consumed : consumed ? [consumed] : []).reduce(
-        (a, c) => a + (c.CapacityUnits ?? 0),
-        0,
-      );
-    } else if (write) {
-      // A conditional write that fails still consumes write units: the item's size for a put, 1 otherwise.
-      units = operation === 'PutItem' && input.Item ? db.capacityUnits(input.Item, false) : 1;
-    }
-    this.dynamo.push({ operation, readUnits: write ? 0 : units, writeUnits: write ? units : 0 });
-    return response;
-  };
+  readonly dynamodb =
+    (dispatch: InProcessDispatch): InProcessDispatch =>
+    async (request) => {
+      const current = this.current;
+      const target =
+        Object.entries(request.headers).find(([k]) => k.toLowerCase() === 'x-amz-target')?.[1] ?? '';
+      const operation = target.split('.').pop() ?? '';
+      if (current === undefined || !CAPACITY_OPERATIONS.has(operation)) return dispatch(request);
+      current.dynamoRequests++;
+      const input = JSON.parse(request.body || '{}') as Record<string, unknown>;
+      const response = await dispatch({
+        ...request,
+        body: JSON.stringify({ ...input, ReturnConsumedCapacity: 'TOTAL' }),
+      });
+      const write = !['GetItem', 'Query', 'Scan', 'BatchGetItem'].includes(operation);
+      let units = 0;
+      if (response.status === 200) {
+        const out = JSON.parse(response.body || '{}') as {
+          ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[];
+        };
+        const consumed = out.ConsumedCapacity;
+        units = (Array.isArray(consumed) ? consumed : consumed ? [consumed] : []).reduce(
+          (a, c) => a + (c.CapacityUnits ?? 0),
+          0,
+        );
+      } else if (write) {
+        // A conditional write that fails still consumes write units: the item's size for a put, 1 otherwise.
+        units = operation === 'PutItem' && input.Item ? db.capacityUnits(input.Item, false) : 1;
+      }
+      this.dynamo.push({ operation, readUnits: write ? 0 : units, writeUnits: write ? units : 0 });
+      return response;
+    };
 }

@@ -21,7 +21,9 @@ const faults = PHASES.flatMap((phase, i) => [
 const loaded = failoverScenario('failover-detection', 600 + PHASES.length * 1200 + 600, faults);
 const healthCheck = !process.argv.includes('--no-health-check');
 const { run } = await simulatePolicy(loaded, 'rate', { healthCheck });
-console.log(healthCheck ? 'with the containers’ health check' : 'without a health check: the metric heartbeat alone');
+console.log(
+  healthCheck ? 'with the containers’ health check' : 'without a health check: the metric heartbeat alone',
+);
 const f = run.result.failover;
 for (const kind of ['kill', 'hang']) {
   const times = f.events.filter((e) => e.kind === kind).map((e) => e.reassignedAfterSeconds);

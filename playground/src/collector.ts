@@ -144,7 +144,8 @@ export function agentLabels(
     def.metricRelabelConfigs,
     name,
   );
-  if (out && out[FLINK_DIMENSIONS.clusterName] === undefined) out[FLINK_DIMENSIONS.clusterName] = def.clusterName;
+  if (out && out[FLINK_DIMENSIONS.clusterName] === undefined)
+    out[FLINK_DIMENSIONS.clusterName] = def.clusterName;
   return out;
 }
 
@@ -265,7 +266,11 @@ export function emfLogLine(event: EmfEvent, def: FlinkMetricsDefinition): string
   for (const name of Object.keys(event.metrics)) {
     const dims = extractedDimensions(name, event.labels, def.declarations);
     if (dims.length === 0) continue;
-    directives.push({ Namespace: def.namespace, Dimensions: dims.map((d) => Object.keys(d)), Metrics: [{ Name: name }] });
+    directives.push({
+      Namespace: def.namespace,
+      Dimensions: dims.map((d) => Object.keys(d)),
+      Metrics: [{ Name: name }],
+    });
   }
   return JSON.stringify({
     ...(directives.length > 0 ? { CloudWatchMetrics: directives } : {}),

@@ -11,13 +11,16 @@ import {
 } from 'flink-ecs-autoscaler/lib/aws/clients';
 import { createTable } from 'flink-ecs-autoscaler/lib/aws/table';
 import type { AppConfigInput, PolicyMode } from 'flink-ecs-autoscaler/lib/core/config';
+import {
+  type FlinkMetricsDefinition,
+  flinkMetricsDefinition,
+} from 'flink-ecs-autoscaler/lib/core/flink-metrics';
+import { METRIC_DIMENSIONS, METRIC_NAMES } from 'flink-ecs-autoscaler/lib/core/metric-names';
 import { loadScalerRuntime } from 'flink-ecs-autoscaler/lib/runtime';
 import { createController, type PolicyName, scalerMode } from './baselines/controller';
 import type { AlarmDefinition } from './cloud/cloudwatch-alarms';
 import { type LocalCloud, type LocalCloudOptions, startLocalCloud } from './cloud/local-cloud';
 import { localCloudRequestHandler } from './cloud/request-handler';
-import { type FlinkMetricsDefinition, flinkMetricsDefinition } from 'flink-ecs-autoscaler/lib/core/flink-metrics';
-import { METRIC_DIMENSIONS, METRIC_NAMES } from 'flink-ecs-autoscaler/lib/core/metric-names';
 import { CloudWatchAgent } from './collector';
 import { startDynalite } from './dynalite';
 import { FailoverTracker } from './failover-tracker';

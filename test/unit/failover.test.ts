@@ -399,7 +399,9 @@ describe('Class: Failover', () => {
   it('gives a persistently hot TaskManager the smaller share, once a metric window has passed since the last move', async () => {
     // Prepare: 16 partitions on 5 → tm-a holds the larger share (4) and is far busier; the
     // loads are read on every reconcile.
-    const w = world(['tm-a', 'tm-b', 'tm-c', 'tm-d', 'tm-e'], { metrics: { taskManagerLoadEverySeconds: 60 } });
+    const w = world(['tm-a', 'tm-b', 'tm-c', 'tm-d', 'tm-e'], {
+      metrics: { taskManagerLoadEverySeconds: 60 },
+    });
     await tick(w);
     expect(owners(w.store)['tm-a']).toBe(4);
     w.metrics.load.set('tm-a', 0.95);
@@ -433,7 +435,8 @@ describe('Class: Failover', () => {
     // Act: tm-c falls silent.
     const results: Awaited<ReturnType<typeof tick>>[] = [];
     const perTick: number[] = [];
-    for (let i = 0; i < 2; i++) perTick.push(await metricsOf(w, async () => results.push(await tick(w, ['tm-c']))));
+    for (let i = 0; i < 2; i++)
+      perTick.push(await metricsOf(w, async () => results.push(await tick(w, ['tm-c']))));
     // Assess: the period it fell silent in is visible at the second reconcile: short, so one
     // query per TaskManager more, which find it silent past the timeout.
     expect(perTick).toEqual([1, 1 + IDS.length]);
@@ -442,7 +445,9 @@ describe('Class: Failover', () => {
 
   it('reads the per-TaskManager loads on the cadence only, and only when the balance has a choice', async () => {
     // Prepare: 16 partitions on 5 (a choice), loads every 5 minutes.
-    const w = world(['tm-a', 'tm-b', 'tm-c', 'tm-d', 'tm-e'], { metrics: { taskManagerLoadEverySeconds: 300 } });
+    const w = world(['tm-a', 'tm-b', 'tm-c', 'tm-d', 'tm-e'], {
+      metrics: { taskManagerLoadEverySeconds: 300 },
+    });
     await tick(w);
     // Act: ten minutes of reconciles, from 12:02 to 12:11
     const perTick: number[] = [];

@@ -170,7 +170,14 @@ async function run(s: fc.Scheduler, ops: readonly Op[], failures: boolean[]) {
   const ecs = new ScheduledEcs(s, history, failures);
   const cfg: AppConfig = config();
   let n = 0;
-  const scaler = new Scaler({ config: cfg, store, ecs, metrics: busyMetrics(ecs), clock, newId: () => `d${++n}` });
+  const scaler = new Scaler({
+    config: cfg,
+    store,
+    ecs,
+    metrics: busyMetrics(ecs),
+    clock,
+    newId: () => `d${++n}`,
+  });
   const results: ScalerResult[] = [];
   const running = ops.map((op) =>
     op.op === 'outside'

@@ -153,7 +153,10 @@ interface SubtaskLabels {
   readonly task: Readonly<Record<string, string>>;
   readonly operators: readonly Readonly<Record<string, string>>[];
   /** A source subtask's Kafka partitions (its splits of this attempt), each with its reader metric labels. */
-  readonly partitions: readonly { readonly partition: number; readonly labels: Readonly<Record<string, string>> }[];
+  readonly partitions: readonly {
+    readonly partition: number;
+    readonly labels: Readonly<Record<string, string>>;
+  }[];
 }
 
 const STREAM_NOISE = 1;
@@ -356,7 +359,10 @@ export class FlinkJobModel {
     }
     this.cpuLoads.clear();
     for (const u of usage) {
-      this.cpuLoads.set(u.taskId, Math.min(1, u.busyThreadSeconds / dtSeconds / this.job.slotsPerTaskManager));
+      this.cpuLoads.set(
+        u.taskId,
+        Math.min(1, u.busyThreadSeconds / dtSeconds / this.job.slotsPerTaskManager),
+      );
     }
     let processed = 0;
     let backlog = 0;

@@ -9,8 +9,8 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIM_CLUSTER, SIM_SERVICE } from '../../src/engine';
 import { type LocalUp, startLocalUp } from '../../src/local-up';

@@ -73,7 +73,14 @@ async function freshHandler(): Promise<{ handler: ScalerHandler; tableName: stri
     .runningTaskIds({ cluster: CLUSTER, serviceName: SERVICE })
     .map((taskId) => ({ taskId, busyMs: 950, sourceRate: 950 }));
   for (let m = 1; m <= 4; m++) {
-    publishScrapes(cloud.cloudwatch, definition, clock.ms - m * 60_000, 60, -definition.forceFlushSeconds, scrapes);
+    publishScrapes(
+      cloud.cloudwatch,
+      definition,
+      clock.ms - m * 60_000,
+      60,
+      -definition.forceFlushSeconds,
+      scrapes,
+    );
   }
   const runtime = loadScalerRuntime(
     { AUTOSCALER_CONFIG: JSON.stringify(config), TABLE_NAME: tableName },

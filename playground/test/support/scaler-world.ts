@@ -164,7 +164,14 @@ export function publishMetrics(
   const scrapes = taskIds.map((taskId) => ({ taskId, busyMs: busy * 1000, sourceRate: rate }));
   for (let m = 1; m <= minutes; m++) {
     // Visible at once: no flush, no ingestion delay.
-    publishScrapes(world.cloud.cloudwatch, definition, world.clock.ms - m * 60_000, 60, -definition.forceFlushSeconds, scrapes);
+    publishScrapes(
+      world.cloud.cloudwatch,
+      definition,
+      world.clock.ms - m * 60_000,
+      60,
+      -definition.forceFlushSeconds,
+      scrapes,
+    );
   }
 }
 

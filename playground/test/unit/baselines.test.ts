@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
-import { AAS_DEFAULTS, type AasParams, decideAas } from '../../src/baselines/aas-target-tracking';
 import { parseConfig } from 'flink-ecs-autoscaler/lib/core/config';
 import { resolveMetrics } from 'flink-ecs-autoscaler/lib/core/metrics';
+import { describe, expect, it } from 'vitest';
+import { AAS_DEFAULTS, type AasParams, decideAas } from '../../src/baselines/aas-target-tracking';
 import { aggregateMinutes, isPolicyName, POLICY_NAMES } from '../../src/baselines/controller';
 import {
   decideFko,
@@ -378,7 +378,12 @@ describe('Function: aggregateMinutes (the shared glue)', () => {
   it('reads the job-level series as the scaler does: the bottleneck, the mean busy, the throughput, the backlog', () => {
     const t0 = NOW - 3 * MIN;
     const t1 = NOW - 2 * MIN;
-    const s = (id: string, values: number[]) => ({ id, timestamps: [t0, t1], values, status: 'Complete' as const });
+    const s = (id: string, values: number[]) => ({
+      id,
+      timestamps: [t0, t1],
+      values,
+      status: 'Complete' as const,
+    });
     // Two TaskManagers scraped twice a minute (k = 2).
     const series = [
       s('jb', [500, 900]),

@@ -5,12 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
 import {
   FLINK_METRICS,
   flinkMetricsDefinition,
   publishedMetricCounts,
 } from 'flink-ecs-autoscaler/lib/core/flink-metrics';
+import { describe, expect, it } from 'vitest';
 import { CloudWatchStore, type MetricDatum } from '../../src/cloud/cloudwatch-store';
 import {
   agentLabels,
@@ -34,7 +34,11 @@ const REAL_SCRAPE = fixture('flink-taskmanager-scrape.txt');
 const REAL_FULL_SCRAPE = fixture('flink-2.2.1-taskmanager-scrape-full.txt');
 const REAL_JOBMANAGER_SCRAPE = fixture('flink-2.2.1-jobmanager-scrape-full.txt');
 
-const config = flinkMetricsDefinition({ clusterName: 'flink-sim', serviceName: 'tm', scrapeIntervalSeconds: 60 });
+const config = flinkMetricsDefinition({
+  clusterName: 'flink-sim',
+  serviceName: 'tm',
+  scrapeIntervalSeconds: 60,
+});
 const JOB = { ClusterName: 'flink-sim', ServiceName: 'tm' };
 const busySeries = (tm: string, subtask: string, value: number, task = 'work') => ({
   name: F.busyTimeMsPerSecond,
@@ -114,17 +118,20 @@ describe('Function: extractedDimensions (the definition’s metric_declaration)'
     expect(extractedDimensions(name, l ?? {}, config.declarations)).toEqual(dims);
   });
 
-  it.each([
-    F.idleTimeMsPerSecond,
-    F.numRecordsInPerSecond,
-    F.operatorNumRecordsInPerSecond,
-  ])('%s is dropped at the scrape (keep): neither a metric nor a log event', (name) => {
-    expect(agentLabels(name, task, config)).toBeUndefined();
-  });
+  it.each([F.idleTimeMsPerSecond, F.numRecordsInPerSecond, F.operatorNumRecordsInPerSecond])(
+    '%s is dropped at the scrape (keep): neither a metric nor a log event',
+    (name) => {
+      expect(agentLabels(name, task, config)).toBeUndefined();
+    },
+  );
 
   it('drops a dimension set whose labels the series lacks, and a series whose job does not match', () => {
     expect(
-      extractedDimensions(F.busyTimeMsPerSecond, { job: 'flink-taskmanager', ClusterName: 'c' }, config.declarations),
+      extractedDimensions(
+        F.busyTimeMsPerSecond,
+        { job: 'flink-taskmanager', ClusterName: 'c' },
+        config.declarations,
+      ),
     ).toEqual([]);
     expect(
       extractedDimensions(
@@ -138,7 +145,11 @@ describe('Function: extractedDimensions (the definition’s metric_declaration)'
 
 describe('Function: scrapeToEmf / emfToDatums', () => {
   it('merges one label set into one EMF event and makes every series its own datapoint', () => {
-    const samples = [busySeries('abc', '0', 200), busySeries('abc', '1', 800), busySeries('abc', '0', 30, 'Source: in')];
+    const samples = [
+      busySeries('abc', '0', 200),
+      busySeries('abc', '1', 800),
+      busySeries('abc', '0', 30, 'Source: in'),
+    ];
     const events = scrapeToEmf(samples, config, 60_000);
     expect(events).toHaveLength(3);
     expect(events[0]?.metrics).toEqual({ [F.busyTimeMsPerSecond]: 200 });
@@ -201,14 +212,20 @@ describe('Function: collectScrape, on a real Flink 2.2.1 TaskManager scrape', ()
   it('publishes exactly the defined metrics: every selector matches a real series', () => {
     expect(new Set(datums.map((d) => d.metricName))).toEqual(new Set(Object.values(FLINK_METRICS)));
     // The demo cluster names each TaskManager after its ECS task id; this one was started as tm_1.
-    expect(values(find(FLINK_METRICS.heartbeat, { ClusterName: 'flink-sim', TaskId: 'tm_1' }))).toHaveLength(1);
+    expect(values(find(FLINK_METRICS.heartbeat, { ClusterName: 'flink-sim', TaskId: 'tm_1' }))).toHaveLength(
+      1,
+    );
   });
 
   it('gives the job-level sums of the source subtasks: backlog, throughput, log end', () => {
     const JOB_DIMS = { ClusterName: 'flink-sim', ServiceName: 'tm' };
-    expect(values(find(FLINK_METRICS.sourcePendingRecords, JOB_DIMS)).reduce((a, v) => a + v, 0)).toBe(2804 + 1892);
+    expect(values(find(FLINK_METRICS.sourcePendingRecords, JOB_DIMS)).reduce((a, v) => a + v, 0)).toBe(
+      2804 + 1892,
+    );
     // Only the source operator's numRecordsOutPerSecond (its two subtasks), not the writer's or the work operator's.
-    expect(values(find(FLINK_METRICS.sourceRecordsOut, JOB_DIMS))).toEqual([398.31666666666666, 398.01666666666665]);
+    expect(values(find(FLINK_METRICS.sourceRecordsOut, JOB_DIMS))).toEqual([
+      398.31666666666666, 398.01666666666665,
+    ]);
     expect(values(find(FLINK_METRICS.sourceCurrentOffset, JOB_DIMS))).toHaveLength(4);
   });
 
@@ -216,7 +233,8 @@ describe('Function: collectScrape, on a real Flink 2.2.1 TaskManager scrape', ()
     const withoutKeep = { ...config, metricRelabelConfigs: config.metricRelabelConfigs.slice(1) };
     const all = scrapeToEmf(parsePrometheusText(REAL_FULL_SCRAPE), withoutKeep, 0);
     const kept = scrapeToEmf(parsePrometheusText(REAL_FULL_SCRAPE), config, 0);
-    const bytes = (events: typeof all) => events.reduce((a, e) => a + Buffer.byteLength(emfLogLine(e, config)), 0);
+    const bytes = (events: typeof all) =>
+      events.reduce((a, e) => a + Buffer.byteLength(emfLogLine(e, config)), 0);
     const defined = new Set<string>(Object.values(FLINK_METRICS));
     expect(kept.flatMap((e) => Object.keys(e.metrics)).every((n) => defined.has(n))).toBe(true);
     expect(all.flatMap((e) => Object.keys(e.metrics)).some((n) => !defined.has(n))).toBe(true);
@@ -238,7 +256,9 @@ describe('Class: CloudWatchAgent', () => {
   it('scrapes each target once per interval at its own offset (in whole steps)', () => {
     const agent = new CloudWatchAgent(config, { ingestionDelaySeconds: 30 });
     for (const id of ['a', 'b', 'c0ffee', '9f2d']) {
-      const due = Array.from({ length: 36 }, (_, k) => (k + 1) * 10).filter((end) => agent.isDue(id, end, 10));
+      const due = Array.from({ length: 36 }, (_, k) => (k + 1) * 10).filter((end) =>
+        agent.isDue(id, end, 10),
+      );
       expect(due).toHaveLength(6);
       expect(due.every((end, i) => i === 0 || end - (due[i - 1] as number) === 60)).toBe(true);
       expect(due[0]).toBe(agent.offsetSeconds(id, 10) === 0 ? 60 : agent.offsetSeconds(id, 10));
@@ -253,7 +273,9 @@ describe('Class: CloudWatchAgent', () => {
     expect(got).toEqual(collectScrape(samples, config, 60_000, 30));
     // The heartbeat; 2 slots × 2 tasks ("Source: kafka-source", "aggregate -> sink: Writer") = 4 busy
     // series; the 2 source subtasks' throughput and pendingRecords, and the offsets of the 4 partitions they read.
-    expect(got.map((d) => [d.metricName, d.dimensions.TaskId ?? 'job', 'values' in d ? d.values.length : 1])).toEqual([
+    expect(
+      got.map((d) => [d.metricName, d.dimensions.TaskId ?? 'job', 'values' in d ? d.values.length : 1]),
+    ).toEqual([
       [F.cpuLoad, 'aaaa1111', 1],
       [F.cpuLoad, 'job', 1],
       [F.busyTimeMsPerSecond, 'aaaa1111', 4],

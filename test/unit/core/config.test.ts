@@ -130,7 +130,9 @@ describe('Function: resolveMetrics', () => {
   });
 
   it('the Flink backlog is the source’s pendingRecords of the service: Sum with its SampleCount', () => {
-    const r = resolveMetrics(parseConfig({ ...valid, metrics: { backlog: { preset: 'flink-pending-records' } } }));
+    const r = resolveMetrics(
+      parseConfig({ ...valid, metrics: { backlog: { preset: 'flink-pending-records' } } }),
+    );
     const ref = {
       namespace: 'ECS/ContainerInsights/Prometheus',
       metricName: 'flink_taskmanager_job_task_operator_pendingRecords',
@@ -150,7 +152,11 @@ describe('Function: resolveMetrics', () => {
       parseConfig({
         ...valid,
         metrics: {
-          inputRate: { preset: 'msk-messages-in', dimensions: { 'Cluster Name': 'k', Topic: 't' }, brokerIds: ['1', '2'] },
+          inputRate: {
+            preset: 'msk-messages-in',
+            dimensions: { 'Cluster Name': 'k', Topic: 't' },
+            brokerIds: ['1', '2'],
+          },
         },
       }),
     );
@@ -166,7 +172,10 @@ describe('Function: resolveMetrics', () => {
     const r = resolveMetrics(
       parseConfig({
         ...valid,
-        metrics: { backlog: { preset: 'flink-pending-records' }, inputRate: { preset: 'flink-kafka-offsets' } },
+        metrics: {
+          backlog: { preset: 'flink-pending-records' },
+          inputRate: { preset: 'flink-kafka-offsets' },
+        },
       }),
     );
     expect(r.inputRate).toEqual({

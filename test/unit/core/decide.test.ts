@@ -13,7 +13,12 @@ import {
   screenTrigger,
 } from '../../../lib/core/decide';
 import type { MetricQuery, MetricSeries, ScalerChange, TaskInfo } from '../../../lib/core/domain';
-import { JOB_QUERY_IDS, type ResolvedMetrics, resolveMetrics, scalerQueries } from '../../../lib/core/metrics';
+import {
+  JOB_QUERY_IDS,
+  type ResolvedMetrics,
+  resolveMetrics,
+  scalerQueries,
+} from '../../../lib/core/metrics';
 import { flinkFleet } from '../../support/fakes';
 import { config, service, state, T0 } from '../../support/fixtures';
 
@@ -377,7 +382,10 @@ describe('Function: decideAutomatic', () => {
       resolved: flinkBacklog,
       state: state({ recommendations: [] }),
       service: service(8),
-      cluster: reading(tasks, new Set(tasks.map((t) => t.taskId)), 0.1, 100, { resolved: flinkBacklog, backlog: 0 }),
+      cluster: reading(tasks, new Set(tasks.map((t) => t.taskId)), 0.1, 100, {
+        resolved: flinkBacklog,
+        backlog: 0,
+      }),
     });
     expect(d.fields).toMatchObject({ reason: 'Applied', inputs: { coverage: '8/8' } });
     expect(d.fields.desired).toBeLessThan(8);

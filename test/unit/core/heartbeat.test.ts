@@ -124,7 +124,10 @@ describe('Function: membershipChange', () => {
     {
       name: 'one still provisioning',
       tasks: [...three, task('p', T0, 'PROVISIONING')],
-      known: [...known, { ...item('p', { status: 'SUSPECT', ecsStatus: 'PROVISIONING' }), startedAt: undefined }],
+      known: [
+        ...known,
+        { ...item('p', { status: 'SUSPECT', ecsStatus: 'PROVISIONING' }), startedAt: undefined },
+      ],
       changed: false,
     },
   ])('$name → changed $changed', ({ tasks, known: items, changed }) => {

@@ -14,7 +14,9 @@ import {
 const NOW = Date.parse('2026-11-23T12:00:00Z');
 const MIN = 60_000;
 const base = { appId: 'a', ecs: { cluster: 'c', service: 's' }, partitions: 8 };
-const flink = resolveMetrics(parseConfig({ ...base, metrics: { backlog: { preset: 'flink-pending-records' } } }));
+const flink = resolveMetrics(
+  parseConfig({ ...base, metrics: { backlog: { preset: 'flink-pending-records' } } }),
+);
 const seed = resolveMetrics(parseConfig({ ...base, metrics: { preset: 'seed' } }));
 
 function series(
@@ -239,15 +241,24 @@ describe('Function: summarizeJob / summarizeMetrics with the Kafka source’s of
   const withOffsets = (offsets: [number, number][], patch: Partial<Record<string, MetricSeries>> = {}) =>
     fleetSeries({
       // The period before the window too (queryStartMs asks for it): the first growth starts there.
-      [J.busy]: series(J.busy, [4, 3, 2, 1].map((m) => [m, 600])),
-      [J.heartbeat]: series(J.heartbeat, [4, 3, 2, 1].map((m) => [m, 6])),
+      [J.busy]: series(
+        J.busy,
+        [4, 3, 2, 1].map((m) => [m, 600]),
+      ),
+      [J.heartbeat]: series(
+        J.heartbeat,
+        [4, 3, 2, 1].map((m) => [m, 6]),
+      ),
       [J.backlogSum]: series(J.backlogSum, [
         [4, 800],
         [3, 2000],
         [2, 3200],
         [1, 4400],
       ]),
-      [J.backlogCount]: series(J.backlogCount, [4, 3, 2, 1].map((m) => [m, 12])),
+      [J.backlogCount]: series(
+        J.backlogCount,
+        [4, 3, 2, 1].map((m) => [m, 12]),
+      ),
       [J.offsets]: series(
         J.offsets,
         offsets.map(([m, v]) => [m, 2 * v]),

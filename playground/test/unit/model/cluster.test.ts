@@ -353,8 +353,19 @@ describe('Class: FlinkJobModel — metrics as a scrape returns them', () => {
   it('answers every scrape with the TaskManager’s own metrics, slots or not; a frozen one answers none', () => {
     const model = handModel();
     run(model, { steps: 3, rate: 100, tms: running('a', 'b') });
-    expect(model.scrape('a')?.[0]).toMatchObject({ name: F.cpuLoad, labels: { host: expect.any(String), tm_id: 'a' } });
-    run(model, { startS: 30, steps: 1, rate: 100, tms: [{ taskId: 'a', hung: true }, { taskId: 'b', hung: false }] });
+    expect(model.scrape('a')?.[0]).toMatchObject({
+      name: F.cpuLoad,
+      labels: { host: expect.any(String), tm_id: 'a' },
+    });
+    run(model, {
+      startS: 30,
+      steps: 1,
+      rate: 100,
+      tms: [
+        { taskId: 'a', hung: true },
+        { taskId: 'b', hung: false },
+      ],
+    });
     expect(model.scrape('a')).toBeUndefined();
   });
 
