@@ -26,7 +26,7 @@ import { aasTargetTrackingRule } from './aas-target-tracking';
 import { fkoRule } from './fko';
 import { msfBuiltinRule } from './msf-builtin';
 import { staticPeakRule } from './static-peak';
-import { type BaselineRule, type BaselineSetup, type JobMinute, type Observation } from './types';
+import type { BaselineRule, BaselineSetup, JobMinute, Observation } from './types';
 
 export const BASELINE_NAMES = ['aas-target-tracking', 'msf-builtin', 'fko', 'static-peak'] as const;
 export type BaselineName = (typeof BASELINE_NAMES)[number];
