@@ -3,12 +3,36 @@
  * options to NodejsFunction (which runs the local esbuild), and scripts/bundle-sizes.ts runs
  * esbuild with exactly the same options to report the bundle sizes.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 
-/** The repository root (package.json, package-lock.json, functions/). */
-export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** The package name whose root holds functions/ (a checkout) or dist/lambda/ (the npm package). */
+export const PACKAGE_NAME = 'flink-ecs-autoscaler';
+
+/**
+ * The root of this package: the nearest folder above `from` whose package.json is this
+ * package's. In a checkout that is the repository (infra/ → ..); in the npm package the
+ * compiled file is dist/infra/lambda-bundling.js (→ ../..).
+ */
+export function findPackageRoot(from: string): string {
+  for (let dir = dirname(from); ; dir = dirname(dir)) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      const { name } = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown };
+      if (name === PACKAGE_NAME) return dir;
+    }
+    if (dirname(dir) === dir) throw new Error(`no package.json of ${PACKAGE_NAME} above ${from}`);
+  }
+}
+
+/** The package root (package.json; functions/ and package-lock.json in a checkout). */
+export const PROJECT_ROOT = findPackageRoot(fileURLToPath(import.meta.url));
+
+/** Where the npm package's build puts each function's bundle: dist/lambda/<name>/index.mjs. */
+export const PREBUNDLED_DIR = 'dist/lambda';
 
 /** The handlers, relative to PROJECT_ROOT; each exports `handler`. */
 export const FUNCTION_ENTRIES = {

@@ -29,7 +29,7 @@ import {
   renderCloudWatchAgentConfig,
   renderPrometheusConfig,
 } from '../../lib/core/flink-metrics.js';
-import { acknowledge } from '../nag.js';
+import { acknowledge } from '../acknowledge.js';
 
 export const DEMO_DEFAULTS = {
   flinkImage: 'flink:1.20.1-java17',

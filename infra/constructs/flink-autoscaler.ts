@@ -10,8 +10,10 @@
  * - ECS task state changes of the TaskManager service → failover (fast path);
  * - manual invokes (rescale, pause, resume, status) through IAM only: no function URL.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -26,15 +28,17 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { type AppConfig, type AppConfigInput, parseConfig } from '../../lib/core/config.js';
 import { ConfigError } from '../../lib/core/errors.js';
+import { acknowledge, wildcardResourceFinding } from '../acknowledge.js';
 import {
   BUNDLING,
   FUNCTION_ENTRIES,
   type FunctionName,
   LAMBDA_ARCHITECTURE,
   LAMBDA_RUNTIME,
+  PREBUNDLED_DIR,
   PROJECT_ROOT,
 } from '../lambda-bundling.js';
-import { acknowledge, wildcardResourceFinding } from '../nag.js';
+import { AutoscalerTable } from './autoscaler-table.js';
 import { AUTOSCALER_METRICS, AutoscalerOperations } from './operations.js';
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
@@ -65,14 +69,31 @@ export type TaskWriteScope = 'service' | 'cluster';
 /** Lambda limits the environment of a function to 4 KB; the config must leave room for the rest. */
 const MAX_CONFIG_JSON_BYTES = 3584;
 
+/**
+ * The autoscaler config of the construct: the config file's schema (lib/core/config.ts), where
+ * `ecs` may be left out when the construct is given the cluster and the service.
+ */
+export type FlinkAutoscalerConfig = Omit<AppConfigInput, 'ecs'> & { readonly ecs?: AppConfigInput['ecs'] };
+
 export interface FlinkAutoscalerProps {
   /**
-   * The autoscaler config (the zod schema of lib/core/config.ts), as read from the config
-   * file. It is validated at synth: a bad config fails synth with a message naming the field.
+   * The autoscaler config (the zod schema of lib/core/config.ts; docs/deploy.md lists the
+   * fields). It is validated at synth: a bad config fails synth with a message naming the
+   * field. `ecs` (cluster and service names) defaults to the `cluster` and `service` props.
    */
-  readonly config: AppConfigInput;
-  /** The state table (see AutoscalerTable), usually from a stateful stack. */
-  readonly table: dynamodb.ITable;
+  readonly config: FlinkAutoscalerConfig;
+  /**
+   * The state table (see AutoscalerTable). Pass one from a stateful stack to keep the state
+   * through a redeploy of this construct's stack.
+   * @default an AutoscalerTable created in this construct (retained on stack deletion)
+   */
+  readonly table?: dynamodb.ITable;
+  /**
+   * CloudWatch alarms whose state changes make the scaler evaluate at once (added to
+   * `config.alarms` by name; they may also invoke it as an alarm action).
+   * @default only the names in `config.alarms`
+   */
+  readonly alarms?: readonly cloudwatch.IAlarm[];
   /**
    * The ECS cluster that runs the TaskManagers. When given, its name must match `ecs.cluster`
    * of the config (unless it is only known at deploy time).
@@ -88,7 +109,9 @@ export interface FlinkAutoscalerProps {
   /**
    * Prebuilt code instead of bundling an entry (for example a CI artifact). Its handler
    * must be `index.handler`.
-   * @default each function is bundled from its entry with the local esbuild
+   * @default in a checkout of the repository each function is bundled from its entry with the
+   *   local esbuild; from the npm package, the bundles the package ships (dist/lambda/<name>),
+   *   so a `cdk synth` needs neither esbuild nor Docker
    */
   readonly code?: { readonly scaler?: lambda.Code; readonly failover?: lambda.Code };
   /**
@@ -188,8 +211,7 @@ export interface FlinkAutoscalerProps {
 /** Every prop with its default applied, and the config validated. */
 interface Settings {
   readonly config: AppConfig;
-  readonly entries: Readonly<Record<FunctionName, string>>;
-  readonly code: Readonly<Partial<Record<FunctionName, lambda.Code>>>;
+  readonly code: Readonly<Record<FunctionName, FunctionCodeSource>>;
   readonly memorySize: number;
   readonly timeouts: Readonly<Record<FunctionName, Duration>>;
   readonly maxEventAge: Duration;
@@ -216,8 +238,53 @@ function validateConfig(path: string, raw: AppConfigInput): AppConfig {
   }
 }
 
+/** The config with `ecs` from the cluster and service props where the config leaves it out. */
+function withEcs(path: string, props: FlinkAutoscalerProps): AppConfigInput {
+  if (props.config.ecs !== undefined) return { ...props.config, ecs: props.config.ecs };
+  const cluster = props.cluster ?? props.service?.cluster;
+  if (cluster === undefined || props.service === undefined) {
+    fail(
+      path,
+      'config.ecs: required unless the construct is given the cluster (or a service with it) and the service',
+    );
+  }
+  return { ...props.config, ecs: { cluster: cluster.clusterName, service: props.service.serviceName } };
+}
+
+/** Where a function's code comes from (functionCode). */
+export type FunctionCodeSource =
+  | { readonly kind: 'given'; readonly code: lambda.Code }
+  | { readonly kind: 'entry'; readonly entry: string };
+
+/**
+ * The code each function runs: the `code` prop; else, in a checkout, its entry bundled with the
+ * local esbuild; else the npm package's bundle (dist/lambda/<name>). `exists` is the file test.
+ */
+export function functionCode(
+  path: string,
+  given: lambda.Code | undefined,
+  name: FunctionName,
+  entry: string,
+  exists: (file: string) => boolean = existsSync,
+): FunctionCodeSource {
+  if (given) return { kind: 'given', code: given };
+  if (exists(entry)) return { kind: 'entry', entry };
+  const prebundled = join(PROJECT_ROOT, PREBUNDLED_DIR, name);
+  if (exists(join(prebundled, 'index.mjs')))
+    return { kind: 'given', code: lambda.Code.fromAsset(prebundled) };
+  return fail(
+    path,
+    `the ${name} function has neither its entry (${entry}) nor a bundle in ${prebundled}: in a checkout run \`npm run build\`; from the npm package, reinstall it`,
+  );
+}
+
 function resolveSettings(path: string, props: FlinkAutoscalerProps): Settings {
-  const config = validateConfig(path, props.config);
+  const input = withEcs(path, props);
+  const alarmNames = (props.alarms ?? []).map((a) => a.alarmName);
+  const config = validateConfig(path, {
+    ...input,
+    alarms: [...new Set([...(input.alarms ?? []), ...alarmNames])],
+  });
   if (config.scheduleSeconds % 60 !== 0) {
     fail(
       path,
@@ -226,13 +293,19 @@ function resolveSettings(path: string, props: FlinkAutoscalerProps): Settings {
   }
   const settings: Settings = {
     config,
-    entries: {
-      scaler: props.scalerEntry ?? join(PROJECT_ROOT, FUNCTION_ENTRIES.scaler),
-      failover: props.failoverEntry ?? join(PROJECT_ROOT, FUNCTION_ENTRIES.failover),
-    },
     code: {
-      ...(props.code?.scaler ? { scaler: props.code.scaler } : {}),
-      ...(props.code?.failover ? { failover: props.code.failover } : {}),
+      scaler: functionCode(
+        path,
+        props.code?.scaler,
+        'scaler',
+        props.scalerEntry ?? join(PROJECT_ROOT, FUNCTION_ENTRIES.scaler),
+      ),
+      failover: functionCode(
+        path,
+        props.code?.failover,
+        'failover',
+        props.failoverEntry ?? join(PROJECT_ROOT, FUNCTION_ENTRIES.failover),
+      ),
     },
     memorySize: props.memorySize ?? 512,
     timeouts: {
@@ -307,8 +380,10 @@ function checkSameName(path: string, field: string, fromConfig: string, fromProp
 export class FlinkAutoscaler extends Construct {
   /** The validated config, defaults applied (what the functions receive as AUTOSCALER_CONFIG). */
   readonly config: AppConfig;
-  readonly scalerFunction: NodejsFunction;
-  readonly failoverFunction: NodejsFunction;
+  readonly scalerFunction: lambda.Function;
+  readonly failoverFunction: lambda.Function;
+  /** The state table: the one given, or the one this construct created. */
+  readonly table: dynamodb.ITable;
   /** Where failed asynchronous invocations and undeliverable events end up. */
   readonly deadLetterQueue: sqs.Queue;
   readonly operations: AutoscalerOperations;
@@ -319,6 +394,8 @@ export class FlinkAutoscaler extends Construct {
     const { config } = settings;
     this.config = config;
     const stack = Stack.of(this);
+    const table = props.table ?? new AutoscalerTable(this, 'State').table;
+    this.table = table;
 
     // ------------------------------------------------------------ the ECS service
     const clusterRef = props.cluster ?? props.service?.cluster;
@@ -333,11 +410,15 @@ export class FlinkAutoscaler extends Construct {
     const serviceArn =
       props.service?.serviceArn ??
       stack.formatArn({ service: 'ecs', resource: 'service', resourceName: `${clusterName}/${serviceName}` });
-    const clusterTasksArn = stack.formatArn({
-      service: 'ecs',
-      resource: 'task',
-      resourceName: `${clusterName}/*`,
-    });
+    // The cluster's tasks by ARN prefix, and by the ecs:cluster condition in any case. A
+    // cluster of another stack reaches this one as an import whose name CDK picks only at
+    // synth, so no acknowledgement can name the wildcard finding of such a prefix: the task
+    // actions then use `*`, limited to the cluster by the condition alone (docs/deploy.md).
+    const crossStackCluster =
+      clusterRef !== undefined && Stack.of(clusterRef) !== stack && Token.isUnresolved(clusterName);
+    const clusterTasksArn = crossStackCluster
+      ? '*'
+      : stack.formatArn({ service: 'ecs', resource: 'task', resourceName: `${clusterName}/*` });
     const inCluster = { ArnEquals: { 'ecs:cluster': clusterArn } };
 
     // ------------------------------------------------------------ failures
@@ -368,7 +449,7 @@ export class FlinkAutoscaler extends Construct {
     }
     const environment: Record<string, string> = {
       AUTOSCALER_CONFIG: configJson,
-      TABLE_NAME: props.table.tableName,
+      TABLE_NAME: table.tableName,
       POWERTOOLS_SERVICE_NAME: settings.metricsServiceName,
       POWERTOOLS_METRICS_NAMESPACE: AUTOSCALER_METRICS.namespace,
       POWERTOOLS_LOG_LEVEL: settings.logLevel,
@@ -385,14 +466,8 @@ export class FlinkAutoscaler extends Construct {
       });
       logGroup.grantWrite(role);
       const code = settings.code[name];
-      const fn = new NodejsFunction(this, label, {
+      const common = {
         description: `${description} (${config.appId})`,
-        ...(code
-          ? { code, handler: 'index.handler' }
-          : { entry: settings.entries[name], handler: 'handler' }),
-        projectRoot: PROJECT_ROOT,
-        depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
-        bundling: BUNDLING,
         runtime: LAMBDA_RUNTIME,
         architecture: LAMBDA_ARCHITECTURE,
         memorySize: settings.memorySize,
@@ -408,7 +483,18 @@ export class FlinkAutoscaler extends Construct {
         maxEventAge: settings.maxEventAge,
         retryAttempts: settings.retryAttempts,
         onFailure: new SqsDestination(this.deadLetterQueue),
-      });
+      } satisfies Omit<lambda.FunctionProps, 'code' | 'handler'>;
+      const fn =
+        code.kind === 'entry'
+          ? new NodejsFunction(this, label, {
+              ...common,
+              entry: code.entry,
+              handler: 'handler',
+              projectRoot: PROJECT_ROOT,
+              depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+              bundling: BUNDLING,
+            })
+          : new lambda.Function(this, label, { ...common, code: code.code, handler: 'index.handler' });
       acknowledge(
         fn,
         'Serverless-LambdaDLQ',
@@ -420,7 +506,7 @@ export class FlinkAutoscaler extends Construct {
         new iam.PolicyStatement({
           sid: 'AppItems',
           actions: [...TABLE_ACTIONS[name]],
-          resources: [props.table.tableArn],
+          resources: [table.tableArn],
           conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [`APP#${config.appId}`] } },
         }),
       );
@@ -459,13 +545,15 @@ export class FlinkAutoscaler extends Construct {
       acknowledge(
         role,
         'AwsSolutions-IAM5[Resource::*]',
-        'Only actions without resource-level permissions use `*`: cloudwatch:GetMetricData, ecs:ListTasks (restricted to the cluster by the ecs:cluster condition), and xray:PutTraceSegments/PutTelemetryRecords for active tracing.',
+        'Only actions without resource-level permissions use `*`: cloudwatch:GetMetricData, ecs:ListTasks (restricted to the cluster by the ecs:cluster condition), and xray:PutTraceSegments/PutTelemetryRecords for active tracing; with a cluster of another stack also the task actions, restricted to that cluster by the ecs:cluster condition (and the writes to the TaskManager service by its managed tag).',
       );
-      acknowledge(
-        role,
-        wildcardResourceFinding(this, clusterTasksArn),
-        "The TaskManager task ids are not known at deploy time; the tasks are limited to the autoscaled cluster's tasks (ARN prefix and ecs:cluster condition).",
-      );
+      if (clusterTasksArn !== '*') {
+        acknowledge(
+          role,
+          wildcardResourceFinding(this, clusterTasksArn),
+          "The TaskManager task ids are not known at deploy time; the tasks are limited to the autoscaled cluster's tasks (ARN prefix and ecs:cluster condition).",
+        );
+      }
       return { fn, role };
     };
 

@@ -44,7 +44,16 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** Output piped into a reader that stops early (`… | head`) ends the command quietly, as Unix tools do. */
+function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
+  quietOnClosedPipe(process.stdout);
   // The SDK's multi-line Node.js support notice would break the one-line output (Node 20: DESIGN.md §7).
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   try {

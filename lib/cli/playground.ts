@@ -56,8 +56,18 @@ export async function loadPlayground(specifier: string = PLAYGROUND_PACKAGE): Pr
         { cause: error },
       );
     }
+    if (isUnloadableTypeScript(error)) {
+      throw new PlaygroundMissingError(
+        `the playground (${specifier}) is TypeScript and runs through tsx: start the command with the repository's bin/flink-ecs-autoscaler.js (npx flink-ecs-autoscaler in the checkout), not the compiled dist/`,
+        { cause: error },
+      );
+    }
     throw error;
   }
+}
+
+function isUnloadableTypeScript(error: unknown): boolean {
+  return error instanceof Error && (error as { code?: unknown }).code === 'ERR_UNKNOWN_FILE_EXTENSION';
 }
 
 function isMissingModule(error: unknown, specifier: string): boolean {

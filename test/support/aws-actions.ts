@@ -36,6 +36,7 @@ import {
 import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
 import { createFailoverHandler } from '../../functions/failover';
 import { createScalerHandler } from '../../functions/scaler';
+import { resourceName } from '../../lib/aws/arn';
 import { createAwsClients } from '../../lib/aws/clients';
 import { taskToItem } from '../../lib/aws/dynamodb-store';
 import type { AppConfigInput } from '../../lib/core/config';
@@ -116,22 +117,21 @@ function mockAws(): Mocks {
   const live: Record<string, 'HEALTHY' | 'UNHEALTHY'> = { 'tm-a': 'UNHEALTHY', 'tm-b': 'HEALTHY' };
   ecs.on(DescribeTasksCommand).callsFake((input: DescribeTasksCommandInput) => {
     const refs = input.tasks ?? [];
-    const id = (ref: string) => ref.slice(ref.lastIndexOf('/') + 1);
     return {
       tasks: refs
-        .filter((r) => live[id(r)] !== undefined)
+        .filter((r) => live[resourceName(r)] !== undefined)
         .map((r) => ({
-          taskArn: arn(id(r)),
+          taskArn: arn(resourceName(r)),
           lastStatus: 'RUNNING',
           desiredStatus: 'RUNNING',
-          healthStatus: live[id(r)],
+          healthStatus: live[resourceName(r)],
           version: 3,
           group: `service:${SERVICE}`,
           startedAt: new Date(NOW - 3_600_000),
         })),
       failures: refs
-        .filter((r) => live[id(r)] === undefined)
-        .map((r) => ({ arn: arn(id(r)), reason: 'MISSING' })),
+        .filter((r) => live[resourceName(r)] === undefined)
+        .map((r) => ({ arn: arn(resourceName(r)), reason: 'MISSING' })),
     };
   });
   ecs.on(StopTaskCommand).resolves({});

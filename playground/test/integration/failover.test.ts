@@ -3,6 +3,7 @@
  * local cloud (ECS, CloudWatch over their wire protocols) and dynalite (DynamoDB).
  */
 import type { PutItemCommandInput } from '@aws-sdk/client-dynamodb';
+import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { createFailoverHandler, type FailoverHandler } from 'flink-ecs-autoscaler/functions/failover';
 import { type AwsClients, createAwsClients } from 'flink-ecs-autoscaler/lib/aws/clients';
@@ -599,4 +600,35 @@ describe('Integration: failover on the local cloud and dynalite', () => {
     expect(writes.slice(sinceWrites)).toEqual([]);
     expect(cloud.requests.slice(sinceRequests)).toEqual([]);
   });
+
+  it('a rolling deployment (forceNewDeployment) completes while the failover function protects the TaskManagers: it drops their protection, and every partition keeps a live owner', async () => {
+    // Prepare: 4 protected TaskManagers owning every partition
+    const env = await setup(4);
+    await env.handler(scheduled());
+    const before = new Set(runningIds(env));
+    expect(
+      cloud.ecs.getTaskProtection(CLUSTER, [...before]).protectedTasks.every((p) => p.protectionEnabled),
+    ).toBe(true);
+    // Act: a new deployment of the service (as `aws ecs update-service --force-new-deployment`), ticks every minute
+    await clients.ecs.send(
+      new UpdateServiceCommand({ cluster: CLUSTER, service: env.service, forceNewDeployment: true }),
+    );
+    const rollout: string[] = [];
+    for (let minute = 0; minute < 15; minute++) {
+      const r = await tick(env);
+      expect(r.outcome).toBe('Converged');
+      const parts = await partitionsOf(env);
+      const live = new Set(runningIds(env));
+      // Fencing holds throughout: an owner is always a task ECS still runs (or one just stopping, whose partitions move on its event).
+      expect([...parts.values()].filter((p) => p.owner === null)).toEqual([]);
+      rollout.push(cloud.ecs.describeService(CLUSTER, env.service).deployments[0]?.rolloutState ?? '?');
+      if (rollout.at(-1) === 'COMPLETED' && [...before].every((t) => !live.has(t))) break;
+    }
+    // Assess: the deployment replaced every task and completed; the new tasks own the partitions
+    expect(rollout.at(-1)).toBe('COMPLETED');
+    const now = new Set(runningIds(env));
+    expect([...before].filter((t) => now.has(t))).toEqual([]);
+    const owners = ownersOf(await partitionsOf(env));
+    expect([...owners.keys()].every((o) => now.has(o))).toBe(true);
+  }, 60_000);
 });

@@ -19,6 +19,7 @@ import {
   resolveMetrics,
   scalerQueries,
 } from '../../../lib/core/metrics';
+import { taskInfo } from '../../support/failover-fakes';
 import { flinkFleet } from '../../support/fakes';
 import { config, service, state, T0 } from '../../support/fixtures';
 
@@ -44,15 +45,7 @@ const schedule = (atMs: number, id = 'ev-1'): AutomaticTrigger => ({
 });
 
 function task(i: number, startedAt = T0 - 3_600_000): TaskInfo {
-  const taskId = `tm${String(i).padStart(2, '0')}`;
-  return {
-    taskArn: `arn:aws:ecs:eu-west-1:123456789012:task/flink/${taskId}`,
-    taskId,
-    lastStatus: 'RUNNING',
-    desiredStatus: 'RUNNING',
-    healthStatus: 'HEALTHY',
-    startedAt: new Date(startedAt),
-  };
+  return taskInfo(`tm${String(i).padStart(2, '0')}`, T0, { startedAt: new Date(startedAt) });
 }
 
 /**
