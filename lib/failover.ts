@@ -33,8 +33,10 @@ import type { EcsObservation } from './core/health.js';
 import {
   FLEET_HEARTBEAT_ID,
   fleetHeartbeatQuery,
+  fleetBusyQueries,
   heartbeatMetrics,
-  loadsDue,
+  loadsCadence,
+  loadsVerdict,
   readLoads,
   readTaskHeartbeats,
   taskHeartbeatQueries,
@@ -145,10 +147,10 @@ interface Tally {
 /** How a step of the plan ended: all written, a race lost or a stop failed (re-read, re-plan), or the table failed. */
 type StepResult = 'done' | 'replan' | 'failed';
 
-/** The reconcile's read of the fleet's heartbeat count. */
+/** The reconcile's first metrics read: the fleet's heartbeat count, and on the load cadence its busy time. */
 type FleetRead =
   | { readonly kind: 'none' }
-  | { readonly kind: 'read'; readonly series: MetricSeries | undefined }
+  | { readonly kind: 'read'; readonly series: readonly MetricSeries[] }
   | { readonly kind: 'failed'; readonly message: string };
 
 const sorted = (ids: Iterable<string>): string[] => [...ids].sort(compareIds);
@@ -265,19 +267,23 @@ export class Failover {
   // ------------------------------------------------------------ reading ECS and CloudWatch
 
   /**
-   * Reads the service, its tasks and the fleet's heartbeat count (one query). Undefined when
-   * ECS cannot be read (the invocation then only completes what the table says, like an event
-   * would); the problem is reported. A metrics failure only means no heartbeat is judged.
+   * Reads the service, its tasks and the fleet's heartbeat count (one query; on the load
+   * cadence also the fleet's busy time, two more). Undefined when ECS cannot be read (the
+   * invocation then only completes what the table says, like an event would); the problem is
+   * reported. A metrics failure only means no heartbeat is judged.
    */
   private async observe(
     nowMs: number,
     problems: string[],
   ): Promise<{ view: ClusterView; fleet: FleetRead } | undefined> {
-    const { ecs } = this.deps;
-    const query = fleetHeartbeatQuery(this.heartbeatMetrics);
+    const { ecs, config } = this.deps;
+    const resolved = this.heartbeatMetrics;
+    const heartbeat = fleetHeartbeatQuery(resolved);
+    const cadence = loadsCadence({ resolved, nowMs, scheduleSeconds: config.scheduleSeconds });
+    const queries = heartbeat ? [heartbeat, ...(cadence ? fleetBusyQueries(resolved) : [])] : [];
     const [read, fleet] = await Promise.all([
       outcomeOf(() => Promise.all([ecs.listTasks(), ecs.describeService()])),
-      query ? this.metricsRead([query], nowMs) : Promise.resolve(undefined),
+      queries.length > 0 ? this.metricsRead(queries, nowMs) : Promise.resolve(undefined),
     ]);
     if (!read.ok) {
       problems.push(`ECS read failed, reconciled from the table only: ${read.error.message}`);
@@ -290,7 +296,7 @@ export class Failover {
         fleet === undefined
           ? { kind: 'none' }
           : fleet.ok
-            ? { kind: 'read', series: fleet.value.find((s) => s.id === FLEET_HEARTBEAT_ID) }
+            ? { kind: 'read', series: fleet.value }
             : { kind: 'failed', message: fleet.error.message },
     };
   }
@@ -347,8 +353,9 @@ export class Failover {
 
   /**
    * The heartbeats and loads of the RUNNING TaskManagers: from the fleet's heartbeat count
-   * when it vouches for every one of them, else from one query per TaskManager; the loads
-   * only when the balance needs them (lib/core/heartbeat.ts).
+   * when a fresh period of it vouches for them (those that joined after it one by one), else
+   * from one query per TaskManager; the loads only when the balance needs them
+   * (lib/core/heartbeat.ts).
    */
   private async observeTaskMetrics(
     nowMs: number,
@@ -365,22 +372,37 @@ export class Failover {
       .sort(compareIds);
     if (running.length === 0) return { ...view, heartbeat: new Map(), loads: {} };
     const source = resolved.heartbeat;
-    if (fleet.kind === 'failed')
-      problems.push(`metrics read failed, heartbeats not judged: ${fleet.message}`);
-    const verdict =
-      fleet.kind === 'read'
-        ? vouchForFleet({ resolved, series: fleet.series, tasks: view.tasks, known: items.tasks, nowMs })
-        : undefined;
-    const perTask = source.kind === 'per-task' || verdict?.kind === 'per-task';
-    const loads = loadsDue({
+    if (fleet.kind === 'failed') problems.push(`metrics read failed, heartbeats not judged: ${fleet.message}`);
+    const fleetSeries = fleet.kind === 'read' ? fleet.series : undefined;
+    const verdict = fleetSeries
+      ? vouchForFleet({
+          resolved,
+          series: fleetSeries.find((s) => s.id === FLEET_HEARTBEAT_ID),
+          tasks: view.tasks,
+          runningCount: view.service.runningCount,
+          known: items.tasks,
+          timeoutSeconds: config.health.heartbeatTimeoutSeconds,
+          nowMs,
+        })
+      : undefined;
+    // The TaskManagers whose own heartbeat series is read.
+    const perTask =
+      source.kind === 'per-task' || verdict?.kind === 'per-task'
+        ? running
+        : verdict?.kind === 'vouched'
+          ? verdict.unvouched
+          : [];
+    const loads = loadsVerdict({
       resolved,
-      nowMs,
-      scheduleSeconds: config.scheduleSeconds,
+      cadence: loadsCadence({ resolved, nowMs, scheduleSeconds: config.scheduleSeconds }),
       partitions: config.partitions,
       live: items.tasks.filter((t) => t.status === 'HEALTHY').length,
-    });
+      loadFactor: config.policy.loadFactor,
+      fleetBusy: fleetSeries,
+      nowMs,
+    }).read;
     const queries: MetricQuery[] = [
-      ...(perTask ? taskHeartbeatQueries(resolved, running) : []),
+      ...taskHeartbeatQueries(resolved, source.kind === 'per-task' ? running : perTask),
       ...(loads && source.kind !== 'per-task' ? perTaskQueries(resolved, running) : []),
     ];
     let series: MetricSeries[] = [];
@@ -388,17 +410,21 @@ export class Failover {
       const read = await this.metricsRead(queries, nowMs);
       if (read.ok) series = read.value;
       else problems.push(`per-TaskManager metrics read failed: ${read.error.message}`);
-      if (!read.ok && perTask) return { ...view, heartbeat: undefined, loads: {} };
+      if (!read.ok && perTask.length === running.length) return { ...view, heartbeat: undefined, loads: {} };
     }
-    let heartbeat: ReadonlyMap<string, number | null> | undefined;
-    if (verdict?.kind === 'vouched') {
-      heartbeat = new Map(verdict.taskIds.map((id) => [id, verdict.heartbeatAt]));
-    } else if (perTask) {
-      const view = readTaskHeartbeats(resolved, running, series);
-      problems.push(...view.problems);
-      heartbeat = view.heartbeat;
+    const heartbeat = new Map<string, number | null>();
+    if (verdict?.kind === 'vouched') for (const id of verdict.taskIds) heartbeat.set(id, verdict.heartbeatAt);
+    if (perTask.length > 0) {
+      const own = readTaskHeartbeats(resolved, perTask, series);
+      problems.push(...own.problems);
+      for (const [id, at] of own.heartbeat) heartbeat.set(id, at);
     }
-    return { ...view, heartbeat, loads: loads ? readLoads(resolved, running, series, nowMs) : {} };
+    const judged = verdict !== undefined || source.kind === 'per-task';
+    return {
+      ...view,
+      heartbeat: judged ? heartbeat : undefined,
+      loads: loads ? readLoads(resolved, running, series, nowMs) : {},
+    };
   }
 
   // ------------------------------------------------------------ executing a plan

@@ -44,6 +44,8 @@ export interface CostOptions {
   readonly memoryMb?: number;
   /** Simulated minutes not counted at the start (the bootstrap assigns every partition once). @default 30 */
   readonly warmupMinutes?: number;
+  /** @default 'steady' */
+  readonly load?: CostLoad;
   readonly onProgress?: (fraction: number) => void;
 }
 
@@ -62,18 +64,31 @@ export function deployedFunctionSettings(): { memoryMb: number; logLevel: string
   return { memoryMb: Number(memory), logLevel };
 }
 
-/** The fleet the bench runs: `taskManagers` TaskManagers at 65% of their capacity. */
+/**
+ * The load of a run: `steady`, 65% of the fleet's capacity (5% noise every 5 minutes), the
+ * state the controller runs in most of the time; `diurnal`, a day from 30% to 85% of it
+ * (peak at 14:00 of the simulated day, the same noise), so that the fleet rescales and
+ * TaskManagers join and leave: what every change of the fleet costs is in the count.
+ */
+export type CostLoad = 'steady' | 'diurnal';
+export const COST_LOADS: readonly CostLoad[] = ['steady', 'diurnal'];
+
+/** The fleet the bench runs: `taskManagers` TaskManagers (at the peak, for `diurnal`). */
 export function costScenario(o: {
   taskManagers: number;
   partitions: number;
   hours: number;
   slotsPerTaskManager: number;
+  load?: CostLoad;
+  /** Seconds of the scenario before the day starts (the uncounted warm-up). @default 0 */
+  offsetSeconds?: number;
 }): LoadedScenario {
   const cluster = {
     partitions: o.partitions,
     slotsPerTaskManager: o.slotsPerTaskManager,
     recordsPerSecondPerSlot: 500,
-    initialTaskManagers: o.taskManagers,
+    // diurnal: about what the night's load needs (the policy settles it during the warm-up).
+    initialTaskManagers: o.load === 'diurnal' ? Math.max(1, Math.round(0.5 * o.taskManagers)) : o.taskManagers,
     minTaskManagers: 1,
     maxTaskManagers: 2 * o.taskManagers,
     startupSeconds: 60,
@@ -91,18 +106,28 @@ export function costScenario(o: {
     cluster,
   });
   const capacity = scenarioModel(sizing).capacityOf(o.taskManagers);
+  const load = o.load ?? 'steady';
+  const level =
+    load === 'steady'
+      ? { shape: 'constant' as const, rate: Math.round(0.65 * capacity) }
+      : {
+          shape: 'diurnal' as const,
+          base: Math.round(0.3 * capacity),
+          peak: Math.round(0.85 * capacity),
+          periodSeconds: 86_400,
+          // 14:00 of the counted day (the warm-up runs before it).
+          peakAtSeconds: (o.offsetSeconds ?? 0) + 14 * 3600,
+        };
   const scenario = parseScenario({
     name: 'controller-cost',
-    description: `${o.taskManagers} TaskManagers at 65% of their capacity`,
+    description:
+      load === 'steady'
+        ? `${o.taskManagers} TaskManagers at 65% of their capacity`
+        : `a day from 30% to 85% of the capacity of ${o.taskManagers} TaskManagers`,
     seed: 5,
     durationSeconds: Math.round(o.hours * 3600),
     stepSeconds: 10,
-    trace: {
-      shapes: [
-        { shape: 'constant', rate: Math.round(0.65 * capacity) },
-        { shape: 'noise', noisePct: 5, everySeconds: 300 },
-      ],
-    },
+    trace: { shapes: [level, { shape: 'noise', noisePct: 5, everySeconds: 300 }] },
     cluster,
   });
   return { path: 'inline', scenario, trace: scenarioTrace(scenario) };
@@ -110,13 +135,40 @@ export function costScenario(o: {
 
 const round = (v: number, digits = 2): number => Number(v.toFixed(digits));
 
+/** The running fleet over the counted part of a run (timeline points from `fromSeconds` on). */
+export function fleetOver(
+  timeline: readonly { readonly t: number; readonly desired: number; readonly running: number }[],
+  fromSeconds: number,
+): { meanRunning: number; minRunning: number; maxRunning: number; desiredChanges: number } {
+  const points = timeline.filter((p) => p.t > fromSeconds);
+  const running = points.map((p) => p.running);
+  let changes = 0;
+  for (let i = 1; i < points.length; i++) {
+    if ((points[i] as (typeof points)[number]).desired !== (points[i - 1] as (typeof points)[number]).desired)
+      changes++;
+  }
+  return {
+    meanRunning: round(running.reduce((a, r) => a + r, 0) / Math.max(1, running.length), 1),
+    minRunning: running.length > 0 ? Math.min(...running) : 0,
+    maxRunning: running.length > 0 ? Math.max(...running) : 0,
+    desiredChanges: changes,
+  };
+}
+
 export async function measureControllerCost(o: CostOptions) {
   const slots = o.slotsPerTaskManager ?? 2;
   const apiLatencyMs = o.apiLatencyMs ?? 20;
   const deployed = deployedFunctionSettings();
   const memoryMb = o.memoryMb ?? deployed.memoryMb;
   const warmupMinutes = o.warmupMinutes ?? 30;
-  const loaded = costScenario({ ...o, hours: o.hours + warmupMinutes / 60, slotsPerTaskManager: slots });
+  const load = o.load ?? 'steady';
+  const loaded = costScenario({
+    ...o,
+    hours: o.hours + warmupMinutes / 60,
+    slotsPerTaskManager: slots,
+    load,
+    offsetSeconds: warmupMinutes * 60,
+  });
   const meter = new CostMeter(SIM_EPOCH_MS + warmupMinutes * 60_000);
   // The functions log and publish metrics as deployed.
   const env = { level: process.env.POWERTOOLS_LOG_LEVEL, disabled: process.env.POWERTOOLS_METRICS_DISABLED };
@@ -218,10 +270,8 @@ export async function measureControllerCost(o: CostOptions) {
     simulatedHours,
     warmupMinutesNotCounted: warmupMinutes,
     wallSeconds: round((performance.now() - wallStart) / 1000, 1),
-    fleet: {
-      meanRunning: round(run.run.result.taskManagerHours / simulatedHours, 1),
-      rescales: run.run.result.rescales,
-    },
+    load,
+    fleet: fleetOver(run.run.timeline, warmupMinutes * 60),
     config: {
       policy: config.policy.mode,
       metrics: config.metrics.preset,
@@ -236,6 +286,11 @@ export async function measureControllerCost(o: CostOptions) {
       lambdaGbSeconds: round(gbSeconds, 1),
       getMetricDataRequests: Math.round(sum((x) => x.getMetricDataRequests) * perMonth),
       getMetricDataMetrics: Math.round(getMetricDataMetrics),
+      getMetricDataMetricsByQuery: Object.fromEntries(
+        Object.entries(meter.metricsByQuery)
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([k, v]) => [k, Math.round(v * perMonth)]),
+      ),
       ecsCalls,
       ecsCallsByOperation: ecsByOperation,
       dynamodbRequests: Math.round(meter.dynamo.length * perMonth),
@@ -264,6 +319,12 @@ export async function measureControllerCost(o: CostOptions) {
   };
 }
 
+function costLoad(v: string | undefined): CostLoad {
+  const load = COST_LOADS.find((l) => l === v);
+  if (load === undefined) throw new Error(`--load: must be one of ${COST_LOADS.join(', ')}, got ${v}`);
+  return load;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -274,6 +335,7 @@ async function main(): Promise<void> {
       'api-latency-ms': { type: 'string', default: '20' },
       'memory-mb': { type: 'string' },
       'warmup-minutes': { type: 'string', default: '30' },
+      load: { type: 'string', default: 'steady' },
       json: { type: 'boolean', default: false },
     },
   });
@@ -293,6 +355,7 @@ async function main(): Promise<void> {
     apiLatencyMs: Number(values['api-latency-ms']),
     ...(values['memory-mb'] ? { memoryMb: number('memory-mb', values['memory-mb']) } : {}),
     warmupMinutes: Number(values['warmup-minutes']),
+    load: costLoad(values.load),
     onProgress: (f) => {
       const pct = Math.floor(f * 10) * 10;
       if (pct === last) return;

@@ -36,19 +36,33 @@ export interface DynamoRecord {
   readonly writeUnits: number;
 }
 
-/** The metrics of one GetMetricData request body (JSON, or the query protocol's form). */
-export function metricsInRequestBody(body: string): number {
+/**
+ * The query ids of the metrics one GetMetricData request body asks for (JSON, or the query
+ * protocol's form): each query with a MetricStat is one metric requested, as CloudWatch bills it.
+ */
+export function metricIdsInRequestBody(body: string): string[] {
   const text = body.trim();
   if (text.startsWith('{')) {
-    const parsed = JSON.parse(text) as { MetricDataQueries?: { MetricStat?: unknown }[] };
-    return (parsed.MetricDataQueries ?? []).filter((q) => q.MetricStat !== undefined).length;
+    const parsed = JSON.parse(text) as { MetricDataQueries?: { Id?: string; MetricStat?: unknown }[] };
+    return (parsed.MetricDataQueries ?? []).filter((q) => q.MetricStat !== undefined).map((q) => q.Id ?? '');
   }
-  const ids = new Set<string>();
-  for (const [key] of new URLSearchParams(text)) {
+  const members = new Map<string, string>();
+  const form = new URLSearchParams(text);
+  for (const [key] of form) {
     const m = /^MetricDataQueries\.member\.(\d+)\.MetricStat\./.exec(key);
-    if (m) ids.add(m[1] as string);
+    if (m) members.set(m[1] as string, form.get(`MetricDataQueries.member.${m[1]}.Id`) ?? '');
   }
-  return ids.size;
+  return [...members.values()];
+}
+
+/** The metrics one GetMetricData request body asks for. */
+export function metricsInRequestBody(body: string): number {
+  return metricIdsInRequestBody(body).length;
+}
+
+/** What a query id reads, by its prefix: `h12` → `h` (lib/core/metrics.ts and heartbeat.ts name them). */
+export function queryKind(id: string): string {
+  return /^[a-z]+(?=\d+$)/.exec(id)?.[0] ?? id;
 }
 
 const HOUR_MS = 3_600_000;
@@ -82,6 +96,8 @@ export class CostMeter implements Instrumentation {
   readonly customMetrics = new Map<string, Set<number>>();
   /** ECS and CloudWatch requests of invocations, by `service:operation`. */
   readonly requestsByOperation: Record<string, number> = {};
+  /** Metrics requested, by function and query kind (`failover:h`: per-TaskManager heartbeats). */
+  readonly metricsByQuery: Record<string, number> = {};
   private cloud: LocalCloud | undefined;
   private current: Current | undefined;
   private restore: (() => void) | undefined;
@@ -190,7 +206,11 @@ export class CostMeter implements Instrumentation {
         this.requestsByOperation[key] = (this.requestsByOperation[key] ?? 0) + 1;
         if (r.operation === 'GetMetricData' && r.body !== undefined) {
           getMetricDataRequests++;
-          metricsRequested += metricsInRequestBody(r.body);
+          for (const id of metricIdsInRequestBody(r.body)) {
+            metricsRequested++;
+            const kind = `${fn}:${queryKind(id)}`;
+            this.metricsByQuery[kind] = (this.metricsByQuery[kind] ?? 0) + 1;
+          }
         }
       }
       this.invocations.push({

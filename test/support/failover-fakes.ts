@@ -13,6 +13,7 @@ import type {
   TaskInfo,
 } from '../../lib/core/domain';
 import { DependencyError } from '../../lib/core/errors';
+import { METRIC_NAMES } from '../../lib/core/metric-names';
 import { PROTECTION_MINUTES } from '../../lib/core/reconcile-rules';
 import type { MetricsSource, ServiceController } from '../../lib/ports';
 import { MemoryStore } from './fakes';
@@ -140,7 +141,8 @@ export class FakeHeartbeats implements MetricsSource {
   /**
    * Per minute: a TaskManager's series while it publishes (through `until`: its heartbeat's
    * SampleCount is 2, a scrape every 30 s; its busiest subtask at `load`), and the fleet's
-   * heartbeat count (no TaskId): 2 for each TaskManager publishing through that minute.
+   * series (no TaskId): the heartbeat count, 2 for each TaskManager publishing through that
+   * minute; the busy time's Maximum and Average over those TaskManagers (one subtask each).
    */
   async getMetricData(queries: readonly MetricQuery[], start: Date, end: Date): Promise<MetricSeries[]> {
     this.calls++;
@@ -155,9 +157,13 @@ export class FakeHeartbeats implements MetricsSource {
       const taskId = q.dimensions.TaskId;
       if (taskId === undefined) {
         const timestamps = minutes(end.getTime());
-        const values = timestamps.map(
-          (t) => 2 * [...this.until.values()].filter((until) => until >= t + 60_000).length,
-        );
+        const publishing = (t: number) => [...this.until].filter(([, until]) => until >= t + 60_000);
+        const busy = (t: number) => publishing(t).map(([id]) => (this.load.get(id) ?? 0.5) * 1000);
+        const values = timestamps.map((t) => {
+          if (q.metricName === METRIC_NAMES.flink.heartbeat) return 2 * publishing(t).length;
+          const b = busy(t);
+          return q.stat === 'Maximum' ? Math.max(...b) : b.reduce((a, v) => a + v, 0) / b.length;
+        });
         return { id: q.id, timestamps, values, status: 'Complete' };
       }
       const timestamps = minutes(Math.min(this.until.get(taskId) ?? end.getTime(), end.getTime()));

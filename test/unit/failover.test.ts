@@ -421,11 +421,11 @@ describe('Class: Failover', () => {
     // Prepare: 16 partitions on 4: the balance has no choice, the loads are never needed.
     const w = world();
     await tick(w);
-    // Act
+    // Act: 12:02 to 12:21
     const perTick: number[] = [];
     for (let i = 0; i < 20; i++) perTick.push(await metricsOf(w, () => tick(w)));
-    // Assess
-    expect(perTick).toEqual(Array.from({ length: 20 }, () => 1));
+    // Assess: the fleet's heartbeat count; at 12:15 (the load cadence) its busy time too.
+    expect(perTick).toEqual(Array.from({ length: 20 }, (_, i) => (i === 13 ? 3 : 1)));
   });
 
   it('reads each TaskManager’s heartbeat once the count is short, and finds the silent one', async () => {
@@ -443,23 +443,32 @@ describe('Class: Failover', () => {
     expect(results.flatMap((r) => r.stopped)).toEqual(['tm-c']);
   });
 
-  it('reads the per-TaskManager loads on the cadence only, and only when the balance has a choice', async () => {
-    // Prepare: 16 partitions on 5 (a choice), loads every 5 minutes.
-    const w = world(['tm-a', 'tm-b', 'tm-c', 'tm-d', 'tm-e'], {
-      metrics: { taskManagerLoadEverySeconds: 300 },
-    });
+  it('reads the per-TaskManager loads on the cadence only, only when the balance has a choice and someone may be hot', async () => {
+    // Prepare: 16 partitions on 5 (a choice), loads every 5 minutes; tm-a far busier.
+    const five = ['tm-a', 'tm-b', 'tm-c', 'tm-d', 'tm-e'];
+    const w = world(five, { metrics: { taskManagerLoadEverySeconds: 300 } });
+    w.metrics.load.set('tm-a', 0.95);
+    for (const id of five.slice(1)) w.metrics.load.set(id, 0.3);
     await tick(w);
     // Act: ten minutes of reconciles, from 12:02 to 12:11
     const perTick: number[] = [];
     for (let i = 0; i < 10; i++) perTick.push(await metricsOf(w, () => tick(w)));
-    // Assess: the fleet count every minute, the 5 loads at 12:05 and 12:10 too.
-    expect(perTick).toEqual([1, 1, 1, 6, 1, 1, 1, 1, 6, 1]);
+    // Assess: the fleet count every minute; at 12:05 and 12:10 the fleet's busy time (2), whose
+    // busiest is above 1.2 × its mean, so the 5 loads too.
+    expect(perTick).toEqual([1, 1, 1, 8, 1, 1, 1, 1, 8, 1]);
+    // Everyone as busy: the fleet's busy time says none can be hot, no loads.
+    const calm = world(five, { metrics: { taskManagerLoadEverySeconds: 300 } });
+    await tick(calm);
+    const calmPerTick: number[] = [];
+    for (let i = 0; i < 10; i++) calmPerTick.push(await metricsOf(calm, () => tick(calm)));
+    expect(calmPerTick).toEqual([1, 1, 1, 3, 1, 1, 1, 1, 3, 1]);
     // 16 on 4 TaskManagers: no choice, no loads.
     const even = world(IDS, { metrics: { taskManagerLoadEverySeconds: 300 } });
+    even.metrics.load.set('tm-a', 0.95);
     await tick(even);
     const evenPerTick: number[] = [];
     for (let i = 0; i < 10; i++) evenPerTick.push(await metricsOf(even, () => tick(even)));
-    expect(evenPerTick).toEqual(Array.from({ length: 10 }, () => 1));
+    expect(evenPerTick).toEqual([1, 1, 1, 3, 1, 1, 1, 1, 3, 1]);
   });
 
   it('re-reads and re-plans after a lost race, and gives up after MAX_ATTEMPTS', async () => {
