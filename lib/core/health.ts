@@ -328,6 +328,8 @@ export function nextHealth(
   const ctx = healthContext(prev, observation, config, nowMs);
   const v = evaluateHealth(ctx);
   const startedAt = ctx.ecs?.startedAt ?? prev.startedAt;
+  const becameGone = ECS_GONE_STATUSES.includes(ctx.ecsStatus) && !ECS_GONE_STATUSES.includes(prev.ecsStatus);
+  const goneAt = prev.goneAt ?? (becameGone ? nowMs : undefined);
   const next: TaskHealthItem = {
     ...prev,
     taskId: prev.taskId,
@@ -337,6 +339,7 @@ export function nextHealth(
     misses: v.misses,
     lastSeen: ctx.lastSeen,
     ...(startedAt === undefined ? {} : { startedAt }),
+    ...(goneAt === undefined ? {} : { goneAt }),
     version: prev.version,
   };
   const mustWrite =
@@ -344,7 +347,8 @@ export function nextHealth(
     next.ecsStatus !== prev.ecsStatus ||
     next.ecsVersion !== prev.ecsVersion ||
     next.misses !== prev.misses ||
-    next.startedAt !== prev.startedAt;
+    next.startedAt !== prev.startedAt ||
+    next.goneAt !== prev.goneAt;
   return {
     next,
     verdict: v,
