@@ -161,6 +161,12 @@ const PolicySchema = z
     scaleOutCooldownSeconds: nonNegative.default(120),
     scaleInCooldownSeconds: nonNegative.default(300),
     scaleInStabilizationSeconds: nonNegative.default(600),
+    /**
+     * A scale-out recommended when the newest input reading exceeds the one before by more than
+     * this fraction waits one schedule period (a step's first reading holds part of it):
+     * lib/core/guards.ts, risingInputGuard. 0 disables.
+     */
+    risingInputTolerance: nonNegative.default(0.25),
   })
   .default({
     mode: 'rate',
@@ -180,6 +186,7 @@ const PolicySchema = z
     scaleOutCooldownSeconds: 120,
     scaleInCooldownSeconds: 300,
     scaleInStabilizationSeconds: 600,
+    risingInputTolerance: 0.25,
   });
 
 const HealthSchema = z

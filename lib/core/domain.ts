@@ -110,6 +110,7 @@ export type ReasonCode =
   | 'WithinTolerance'
   | 'Cooldown'
   | 'Stabilizing'
+  | 'RisingInput'
   | 'Settling'
   | 'AtMin'
   | 'AtMax'

@@ -85,6 +85,20 @@ export const toleranceGuard: Guard = (ctx, proposed) =>
     ? pass(current(ctx), 'WithinTolerance')
     : pass(proposed);
 
+/**
+ * One step after a step up: a scale-out recommended on a rising edge of the measured input
+ * (policy.ts, isRising) waits one schedule period for the reading that holds all of the new
+ * rate, unless the previous evaluation already recommended a scale-out (it waits once, so a
+ * steep ramp is not held off). Alarms, which mean "look now", do not wait.
+ */
+export const risingInputGuard: Guard = (ctx, proposed) => {
+  const cur = current(ctx);
+  if (proposed <= cur || !ctx.recommendation.risingInput || ctx.trigger === 'alarm') return pass(proposed);
+  const since = ctx.nowMs - 2 * ctx.config.scheduleSeconds * 1000;
+  const waited = ctx.state.recommendations.some((s) => s.at >= since && s.at < ctx.nowMs && s.desired > cur);
+  return waited ? pass(proposed) : pass(cur, 'RisingInput');
+};
+
 /** Clamp to [min, max]; a current count outside the bounds is brought back inside. */
 export const boundsGuard: Guard = (ctx, proposed) => {
   const { minTaskManagers: min, maxTaskManagers: max } = ctx.config.policy;
@@ -157,6 +171,7 @@ export const GUARDS: readonly (readonly [string, Guard])[] = [
   ['data', dataGuard],
   ['alarm', alarmGuard],
   ['tolerance', toleranceGuard],
+  ['risingInput', risingInputGuard],
   ['bounds', boundsGuard],
   ['scaleOutStep', scaleOutStepGuard],
   ['stabilization', stabilizationGuard],

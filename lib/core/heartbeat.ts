@@ -103,7 +103,8 @@ export function periodContributors(
   const listed = new Set<string>();
   for (const t of tasks) {
     listed.add(t.taskId);
-    const started = t.startedAt?.getTime() ?? (t.lastStatus === 'RUNNING' ? Number.NEGATIVE_INFINITY : undefined);
+    const started =
+      t.startedAt?.getTime() ?? (t.lastStatus === 'RUNNING' ? Number.NEGATIVE_INFINITY : undefined);
     if (started !== undefined && started < endMs) out.add(t.taskId);
   }
   for (const t of known) {
@@ -140,7 +141,10 @@ export function vouchForFleet(input: FleetInput): FleetVerdict {
     .map((t) => t.taskId)
     .sort(compareIds);
   if (input.runningCount > running.length) {
-    return { kind: 'per-task', reason: `ECS counts ${input.runningCount} RUNNING tasks, listed ${running.length}` };
+    return {
+      kind: 'per-task',
+      reason: `ECS counts ${input.runningCount} RUNNING tasks, listed ${running.length}`,
+    };
   }
   const periodMs = resolved.periodSeconds * 1000;
   const k = hb.scrapesPerPeriod;
@@ -300,7 +304,8 @@ export function loadsVerdict(input: {
   const { resolved, partitions, live, loadFactor, nowMs } = input;
   if (resolved.heartbeat.kind === 'per-task') return { read: true, reason: 'read with the heartbeats' };
   if (!input.cadence) return { read: false, reason: 'not on the cadence' };
-  if (live <= 0 || partitions % live === 0) return { read: false, reason: `${partitions} partitions divide over ${live}` };
+  if (live <= 0 || partitions % live === 0)
+    return { read: false, reason: `${partitions} partitions divide over ${live}` };
   if (!resolved.job) return { read: true, reason: 'no fleet busy time' };
   const byId = new Map((input.fleetBusy ?? []).map((s) => [s.id, s]));
   const max = byId.get(FLEET_BUSY_IDS.maximum);
@@ -319,7 +324,10 @@ export function loadsVerdict(input: {
       return { read: true, reason: `fleet busy time incomplete at ${new Date(t).toISOString()}` };
     }
     if (m > loadFactor * a) {
-      return { read: true, reason: `busiest subtask ${m} > ${loadFactor} × mean ${a} at ${new Date(t).toISOString()}` };
+      return {
+        read: true,
+        reason: `busiest subtask ${m} > ${loadFactor} × mean ${a} at ${new Date(t).toISOString()}`,
+      };
     }
     periods++;
   }

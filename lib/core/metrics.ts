@@ -498,6 +498,11 @@ export interface InputRateMetrics {
   readonly mean: number;
   /** Records/s in the newest period. */
   readonly latest: number;
+  /**
+   * Records/s in the period before the newest, when the window has it. A newest reading well
+   * above it may be a step still under way (lib/core/policy.ts, risingInput).
+   */
+  readonly previous?: number;
 }
 
 export interface MetricsSnapshot {
@@ -853,6 +858,7 @@ function offsetsInputRate(
   problems: string[],
 ): InputRateMetrics | undefined {
   const first = points[0];
+  const before = points.at(-3);
   const previous = points.at(-2);
   const last = points.at(-1);
   if (!first || !previous || !last || last.at < freshAfter) {
@@ -861,7 +867,11 @@ function offsetsInputRate(
   }
   const rate = (a: typeof first, b: typeof first): number =>
     Math.max(0, (b.logEnd - a.logEnd) / ((b.at - a.at) / 1000));
-  return { mean: rate(first, last), latest: rate(previous, last) };
+  return {
+    mean: rate(first, last),
+    latest: rate(previous, last),
+    ...(before ? { previous: rate(before, previous) } : {}),
+  };
 }
 
 function inputRateOf(
@@ -897,9 +907,11 @@ function inputRateOf(
     problems.push('input rate: no fresh datapoint');
     return undefined;
   }
+  const previous = points.at(-2);
   return {
     mean: points.reduce((a, p) => a + p[1], 0) / points.length / divisor,
     latest: last[1] / divisor,
+    ...(previous ? { previous: previous[1] / divisor } : {}),
   };
 }
 

@@ -22,6 +22,13 @@ export interface Recommendation {
   readonly withinTolerance: boolean;
   /** A backlog that needs catching up exists (blocks scale-in). */
   readonly backlogPresent: boolean;
+  /**
+   * The newest input reading is more than policy.risingInputTolerance above the one before:
+   * a step may still be under way, and its first reading (the log end's growth between two
+   * period averages) holds only part of it. A scale-out sized on it would need a second one
+   * (guards.ts, risingInputGuard).
+   */
+  readonly risingInput?: boolean;
   /** Learned records/s per busy slot, kept for ticks where it cannot be measured. */
   readonly perSlotRate?: number;
   readonly hot: readonly string[];
@@ -177,6 +184,17 @@ export function minimumStep(
 }
 
 /**
+ * A rising edge of the measured input: the newest period's rate above the one before by more
+ * than `tolerance` (a fraction; 0 disables). The input from the Kafka offsets is the growth of
+ * the log end between two period averages, so the first reading after a step holds about half
+ * of it; the next one holds all of it.
+ */
+export function isRising(input: MetricsSnapshot['inputRate'], tolerance: number): boolean {
+  if (tolerance <= 0 || input?.previous === undefined) return false;
+  return input.latest > input.previous * (1 + tolerance);
+}
+
+/**
  * The seed's threshold where per-TaskManager loads were read (its inputs and hot TaskManagers
  * for the decision record); with job-level series only, the bottleneck's busy fraction.
  */
@@ -239,6 +257,7 @@ export function ratePolicy(input: PolicyInput): Recommendation {
   }
   const backlogSeconds = inputRate > 0 ? backlogRecords / inputRate : 0;
   const backlogPresent = backlogSeconds > policy.backlogToleranceSeconds;
+  const risingInput = isRising(metrics.inputRate, policy.risingInputTolerance);
   const inputs: Record<string, number | string | boolean | readonly string[]> = {
     ...load.inputs,
     inputRate: round(inputRate, 1),
@@ -246,6 +265,7 @@ export function ratePolicy(input: PolicyInput): Recommendation {
     backlogRecords: round(backlogRecords, 0),
     backlogSeconds: round(backlogSeconds, 1),
     reporting: latest.reporting,
+    ...(risingInput ? { risingInput } : {}),
   };
 
   if (perSlotRate === undefined || perSlotRate <= 0) {
@@ -257,6 +277,7 @@ export function ratePolicy(input: PolicyInput): Recommendation {
       hasData: true,
       withinTolerance: false,
       backlogPresent,
+      risingInput,
       inputs: { ...inputs, estimate: 'none' },
     };
   }
@@ -289,6 +310,7 @@ export function ratePolicy(input: PolicyInput): Recommendation {
     hasData: true,
     withinTolerance,
     backlogPresent,
+    risingInput,
     perSlotRate: measured,
     inputs: {
       ...inputs,

@@ -14,6 +14,7 @@ import {
   type GuardContext,
   heldGuard,
   pausedGuard,
+  risingInputGuard,
   scaleOutStepGuard,
   stabilizationGuard,
   toleranceGuard,
@@ -158,6 +159,55 @@ describe('Guard: tolerance', () => {
       proposed: 4,
       rec: { withinTolerance: true },
       expect: { desired: 4 },
+    },
+  ]);
+});
+
+describe('Guard: rising input (one step after a step up)', () => {
+  const recent = (secondsAgo: number, desired: number) => ({
+    recommendations: [{ at: T0 - secondsAgo * 1000, desired }],
+  });
+  check(risingInputGuard, [
+    {
+      name: 'a scale-out on a rising edge waits one period',
+      proposed: 9,
+      rec: { risingInput: true },
+      expect: { desired: 4, hold: 'RisingInput' },
+    },
+    {
+      name: 'the previous evaluation already wanted a scale-out: it goes through',
+      proposed: 9,
+      rec: { risingInput: true },
+      state: recent(60, 6),
+      expect: { desired: 9 },
+    },
+    {
+      name: 'a previous recommendation of no change does not count as waited',
+      proposed: 9,
+      rec: { risingInput: true },
+      state: recent(60, 4),
+      expect: { desired: 4, hold: 'RisingInput' },
+    },
+    {
+      name: 'a scale-out wanted more than two periods ago does not count as waited',
+      proposed: 9,
+      rec: { risingInput: true },
+      state: recent(180, 6),
+      expect: { desired: 4, hold: 'RisingInput' },
+    },
+    { name: 'no rising edge: passes', proposed: 9, expect: { desired: 9 } },
+    {
+      name: 'an alarm does not wait',
+      proposed: 9,
+      rec: { risingInput: true },
+      trigger: 'alarm',
+      expect: { desired: 9 },
+    },
+    {
+      name: 'a scale-in is not its business',
+      proposed: 2,
+      rec: { risingInput: true },
+      expect: { desired: 2 },
     },
   ]);
 });

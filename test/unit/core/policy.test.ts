@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { jobCapacity, smallestCountFor } from '../../../lib/core/capacity';
 import {
   estimatePerSlotRate,
+  isRising,
   jobSamples,
   minimumStep,
   ratePolicy,
@@ -290,4 +291,35 @@ describe('Function: requiredRate', () => {
       expect(requiredRate(input, backlog, policy, restart)).toBeCloseTo(expected, 0);
     },
   );
+});
+
+describe('Function: isRising', () => {
+  it.each([
+    // A step from 1,500 to 9,000 records/s: the first reading holds about half of it.
+    {
+      name: 'first reading after a step',
+      input: { mean: 3000, latest: 5250, previous: 1500 },
+      tol: 0.25,
+      expected: true,
+    },
+    {
+      name: 'the next reading holds all of it',
+      input: { mean: 5250, latest: 9000, previous: 5250 },
+      tol: 0.25,
+      expected: true,
+    },
+    { name: 'steady', input: { mean: 9000, latest: 9100, previous: 9000 }, tol: 0.25, expected: false },
+    {
+      name: 'exactly at the tolerance is not rising',
+      input: { mean: 1000, latest: 1250, previous: 1000 },
+      tol: 0.25,
+      expected: false,
+    },
+    { name: 'falling', input: { mean: 1000, latest: 500, previous: 1000 }, tol: 0.25, expected: false },
+    { name: 'no earlier reading', input: { mean: 1000, latest: 5000 }, tol: 0.25, expected: false },
+    { name: 'disabled', input: { mean: 1000, latest: 5000, previous: 1000 }, tol: 0, expected: false },
+    { name: 'no input measured', input: undefined, tol: 0.25, expected: false },
+  ])('$name → $expected', ({ input, tol, expected }) => {
+    expect(isRising(input, tol)).toBe(expected);
+  });
 });
