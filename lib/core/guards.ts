@@ -184,7 +184,10 @@ export interface GuardedDecision {
   readonly desired: number;
   readonly reason: ReasonCode;
   readonly message?: string;
-  /** The recommendation clamped to the bounds: what the stabilization window remembers. */
+  /**
+   * What the stabilization window remembers, clamped to the bounds: the count that holds the
+   * input (Recommendation.sustained) where the policy gives one, else the recommendation.
+   */
   readonly boundedRecommendation: number;
 }
 
@@ -194,7 +197,8 @@ export function applyGuards(
 ): GuardedDecision {
   const cur = current(ctx);
   const { minTaskManagers: min, maxTaskManagers: max } = ctx.config.policy;
-  const boundedRecommendation = Math.min(max, Math.max(min, ctx.recommendation.desired));
+  const remembered = ctx.recommendation.sustained ?? ctx.recommendation.desired;
+  const boundedRecommendation = Math.min(max, Math.max(min, remembered));
   let proposed = ctx.recommendation.desired;
   let hold: ReasonCode | undefined;
   for (const [, guard] of guards) {

@@ -627,6 +627,8 @@ export interface JobSummary {
    * which every source subtask reported (flink-kafka-offsets), oldest first.
    */
   readonly logEnds: readonly { readonly at: number; readonly logEnd: number }[];
+  /** The log end of the period before the window, when every source subtask reported in it (the input's `previous` reading). */
+  readonly logEndBefore?: { readonly at: number; readonly logEnd: number };
   /** Every period that should be visible by now is complete, and the newest covers every running TaskManager. */
   readonly complete: boolean;
   readonly coverage: { readonly covered: number; readonly expected: number };
@@ -714,6 +716,7 @@ export function summarizeJob(
     .sort((a, b) => a - b);
   const samples: JobSample[] = [];
   const logEnds: { at: number; logEnd: number }[] = [];
+  let logEndBefore: { at: number; logEnd: number } | undefined;
   const incompleteDue: string[] = [];
   // The most source samples any period of the window had: a period with fewer lacks some
   // subtasks (a restart, or scrapes not visible yet); after a scale-out the older periods
@@ -768,6 +771,7 @@ export function summarizeJob(
       notComplete.length === 0 && heartbeatOk && backlog !== undefined && offset !== undefined;
     if (t < windowFrom) {
       lastSource = sourcesComplete ? { at: t, offsets: offset as number } : undefined;
+      logEndBefore = sourcesComplete ? { at: t, logEnd: (offset as number) / k + (backlog as number) } : undefined;
       continue;
     }
     if (sourcesComplete) logEnds.push({ at: t, logEnd: (offset as number) / k + (backlog as number) });
@@ -805,7 +809,14 @@ export function summarizeJob(
     newest.at >= freshAfter &&
     covered >= expectedNow &&
     expectedNow > 0;
-  return { samples, logEnds, complete, coverage: { covered, expected: expectedNow }, problems };
+  return {
+    samples,
+    logEnds,
+    ...(logEndBefore ? { logEndBefore } : {}),
+    complete,
+    coverage: { covered, expected: expectedNow },
+    problems,
+  };
 }
 
 /** Backlog and input rate from their series (the presets that publish one series each). */
@@ -856,9 +867,10 @@ function offsetsInputRate(
   points: JobSummary['logEnds'],
   freshAfter: number,
   problems: string[],
+  logEndBefore?: JobSummary['logEndBefore'],
 ): InputRateMetrics | undefined {
   const first = points[0];
-  const before = points.at(-3);
+  const before = points.at(-3) ?? (points.length === 2 ? logEndBefore : undefined);
   const previous = points.at(-2);
   const last = points.at(-1);
   if (!first || !previous || !last || last.at < freshAfter) {
@@ -964,7 +976,7 @@ export function summarizeMetrics(input: SnapshotInput): MetricsSnapshot {
   const backlog = resolved.backlog?.kind === 'flink' ? flinkBacklog(job.samples) : other.backlog;
   const inputRate =
     resolved.inputRate?.kind === 'flink-offsets'
-      ? offsetsInputRate(job.logEnds, freshAfter, problems)
+      ? offsetsInputRate(job.logEnds, freshAfter, problems, job.logEndBefore)
       : inputRateOf(resolved, byId, fromMs, freshAfter, problems);
   return {
     taskManagers: [],

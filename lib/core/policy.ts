@@ -23,6 +23,13 @@ export interface Recommendation {
   /** A backlog that needs catching up exists (blocks scale-in). */
   readonly backlogPresent: boolean;
   /**
+   * The count that holds the input without its backlog (at the target utilization, with the
+   * restart a rescale costs, in steps worth one): what the scale-in stabilization window
+   * remembers (guards.ts). A backlog is drained once; the input is what may come back.
+   * Undefined: the window remembers `desired`.
+   */
+  readonly sustained?: number;
+  /**
    * The newest input reading is more than policy.risingInputTolerance above the one before:
    * a step may still be under way, and its first reading (the log end's growth between two
    * period averages) holds only part of it. A scale-out sized on it would need a second one
@@ -140,7 +147,10 @@ export function usefulMaximum(partitions: number, slotsPerTaskManager: number): 
  * drains it, so the two are not added up:
  *     required = max(input / targetUtilization, input + backlog / catchUpSeconds)
  * When the answer differs from the current count, the rescale's restart costs
- * input * (restartSeconds + checkpointInterval / 2) more records to catch up.
+ * input * (restartSeconds + checkpointInterval / 2) more records to catch up, and while the
+ * new TaskManagers start (settleSeconds - restartSeconds) the current capacity's `shortfall`
+ * (input - capacity, records/s) still adds to the backlog: the count is sized for the backlog
+ * the new capacity will find, so one step drains it (no second scale-out behind the first).
  * The answer is the smallest count whose skew-aware capacity covers `required`.
  */
 export function requiredRate(
@@ -148,9 +158,11 @@ export function requiredRate(
   backlogRecords: number,
   policy: AppConfig['policy'],
   restart: boolean,
+  shortfall = 0,
 ): number {
   const restartRecords = restart
-    ? inputRate * (policy.restartSeconds + policy.checkpointIntervalSeconds / 2)
+    ? inputRate * (policy.restartSeconds + policy.checkpointIntervalSeconds / 2) +
+      Math.max(0, shortfall) * Math.max(0, policy.settleSeconds - policy.restartSeconds)
     : 0;
   return Math.max(
     inputRate / policy.targetUtilization,
@@ -286,17 +298,23 @@ export function ratePolicy(input: PolicyInput): Recommendation {
   let required = requiredRate(inputRate, backlogRecords, policy, false);
   let desired = smallestCountFor(required, perSlotRate, partitions, slots, maxUseful);
   if (desired !== current) {
-    required = requiredRate(inputRate, backlogRecords, policy, true);
+    const shortfall = inputRate - jobCapacity(Math.max(running, 1), perSlotRate, partitions, slots);
+    required = requiredRate(inputRate, backlogRecords, policy, true, shortfall);
     desired = smallestCountFor(required, perSlotRate, partitions, slots, maxUseful);
   }
   const sized = desired;
-  desired = minimumStep(desired, current, {
+  const step = {
     perSlotRate,
     partitions,
     slots,
     step: policy.minRescaleStep,
     maxCount: Math.min(maxUseful, policy.maxTaskManagers),
-  });
+  };
+  desired = minimumStep(desired, current, step);
+  const holdsInput = (restart: boolean) =>
+    smallestCountFor(requiredRate(inputRate, 0, policy, restart), perSlotRate, partitions, slots, maxUseful);
+  const unstepped = holdsInput(false);
+  const sustained = minimumStep(unstepped === current ? unstepped : holdsInput(true), current, step);
   const base_n = Math.max(running, 1);
   const utilization = inputRate / jobCapacity(base_n, perSlotRate, partitions, slots);
   const { targetUtilization: target, utilizationTolerance: tol } = policy;
@@ -311,6 +329,7 @@ export function ratePolicy(input: PolicyInput): Recommendation {
     withinTolerance,
     backlogPresent,
     risingInput,
+    sustained,
     perSlotRate: measured,
     inputs: {
       ...inputs,
@@ -318,6 +337,7 @@ export function ratePolicy(input: PolicyInput): Recommendation {
       estimate: measured === undefined ? 'remembered' : 'measured',
       requiredRate: round(required, 1),
       sizedCount: sized,
+      sustainedCount: sustained,
       utilization: round(utilization),
       capacityAtDesired: round(jobCapacity(desired, perSlotRate, partitions, slots), 1),
     },
