@@ -167,6 +167,14 @@ const PolicySchema = z
      * lib/core/guards.ts, risingInputGuard. 0 disables.
      */
     risingInputTolerance: nonNegative.default(0.25),
+    /**
+     * A scale-out goes through once the evaluations of this long all wanted one (a burst
+     * shorter than the loop's dead time is ridden out on the backlog): lib/core/guards.ts,
+     * confirmGuard. 0 disables.
+     */
+    scaleOutConfirmSeconds: nonNegative.default(0),
+    /** A backlog of this many seconds of input scales out at once, confirmed or not. */
+    urgentBacklogSeconds: nonNegative.default(60),
   })
   .default({
     mode: 'rate',
@@ -187,6 +195,8 @@ const PolicySchema = z
     scaleInCooldownSeconds: 300,
     scaleInStabilizationSeconds: 600,
     risingInputTolerance: 0.25,
+    scaleOutConfirmSeconds: 0,
+    urgentBacklogSeconds: 60,
   });
 
 const HealthSchema = z

@@ -111,6 +111,7 @@ export type ReasonCode =
   | 'Cooldown'
   | 'Stabilizing'
   | 'RisingInput'
+  | 'Confirming'
   | 'Settling'
   | 'AtMin'
   | 'AtMax'

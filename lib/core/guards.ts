@@ -99,6 +99,25 @@ export const risingInputGuard: Guard = (ctx, proposed) => {
   return waited ? pass(proposed) : pass(cur, 'RisingInput');
 };
 
+/**
+ * Bursts shorter than the loop's dead time (metrics delay + TaskManager startup + restart) are
+ * over before a scale-out for them takes effect, and its restart adds a backlog of its own: a
+ * scale-out goes through only once the evaluations of the last policy.scaleOutConfirmSeconds
+ * all wanted one (the window remembers each one's count, decide.ts), or at once when the
+ * backlog is already policy.urgentBacklogSeconds of input, or on an alarm. 0 disables.
+ */
+export const confirmGuard: Guard = (ctx, proposed) => {
+  const cur = current(ctx);
+  const { scaleOutConfirmSeconds: confirmS, urgentBacklogSeconds: urgentS } = ctx.config.policy;
+  if (proposed <= cur || confirmS <= 0 || ctx.trigger === 'alarm') return pass(proposed);
+  if ((ctx.recommendation.backlogSeconds ?? 0) >= urgentS) return pass(proposed);
+  const from = ctx.nowMs - (confirmS + ctx.config.scheduleSeconds / 2) * 1000;
+  const recent = ctx.state.recommendations.filter((s) => s.at >= from && s.at < ctx.nowMs);
+  const needed = Math.round(confirmS / ctx.config.scheduleSeconds);
+  const confirmed = recent.length >= needed && recent.every((s) => s.desired > cur);
+  return confirmed ? pass(proposed) : pass(cur, 'Confirming');
+};
+
 /** Clamp to [min, max]; a current count outside the bounds is brought back inside. */
 export const boundsGuard: Guard = (ctx, proposed) => {
   const { minTaskManagers: min, maxTaskManagers: max } = ctx.config.policy;
@@ -172,6 +191,7 @@ export const GUARDS: readonly (readonly [string, Guard])[] = [
   ['alarm', alarmGuard],
   ['tolerance', toleranceGuard],
   ['risingInput', risingInputGuard],
+  ['confirm', confirmGuard],
   ['bounds', boundsGuard],
   ['scaleOutStep', scaleOutStepGuard],
   ['stabilization', stabilizationGuard],

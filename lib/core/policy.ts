@@ -22,6 +22,8 @@ export interface Recommendation {
   readonly withinTolerance: boolean;
   /** A backlog that needs catching up exists (blocks scale-in). */
   readonly backlogPresent: boolean;
+  /** The backlog in seconds of input, when the policy measures one (guards.ts, confirmGuard). */
+  readonly backlogSeconds?: number;
   /**
    * The count that holds the input without its backlog (at the target utilization, with the
    * restart a rescale costs, in steps worth one): what the scale-in stabilization window
@@ -332,6 +334,7 @@ export function ratePolicy(input: PolicyInput): Recommendation {
     withinTolerance,
     backlogPresent,
     risingInput,
+    backlogSeconds,
     sustained,
     perSlotRate: measured,
     inputs: {
