@@ -771,7 +771,9 @@ export function summarizeJob(
       notComplete.length === 0 && heartbeatOk && backlog !== undefined && offset !== undefined;
     if (t < windowFrom) {
       lastSource = sourcesComplete ? { at: t, offsets: offset as number } : undefined;
-      logEndBefore = sourcesComplete ? { at: t, logEnd: (offset as number) / k + (backlog as number) } : undefined;
+      logEndBefore = sourcesComplete
+        ? { at: t, logEnd: (offset as number) / k + (backlog as number) }
+        : undefined;
       continue;
     }
     if (sourcesComplete) logEnds.push({ at: t, logEnd: (offset as number) / k + (backlog as number) });

@@ -257,12 +257,9 @@ export function ratePolicy(input: PolicyInput): Recommendation {
   // backlog twice: once as growth, once as catch-up.)
   const meanProcessed = samples.reduce((a, s) => a + s.processed, 0) / samples.length;
   if (metrics.inputRate) {
-    // Measured at the source: unaffected by restarts, replays and catch-up. On a rising edge
-    // the newest reading wins when it is higher (a rising input is never underestimated by the
-    // window's mean); otherwise the window's mean: a burst of a minute is a backlog to drain
-    // (the catch-up term), not a level to size for.
-    const rising = isRising(metrics.inputRate, policy.risingInputTolerance);
-    inputRate = rising ? Math.max(metrics.inputRate.mean, metrics.inputRate.latest) : metrics.inputRate.mean;
+    // Measured at the source: unaffected by restarts, replays and catch-up. The newest minute
+    // wins when it is higher: a rising input is never underestimated by the window's mean.
+    inputRate = Math.max(metrics.inputRate.mean, metrics.inputRate.latest);
     backlogRecords = (metrics.backlog?.latest ?? 0) * (backlogUnit === 'records' ? 1 : inputRate);
   } else if (backlogUnit === 'records') {
     inputRate = Math.max(0, meanProcessed + backlogSlope);
