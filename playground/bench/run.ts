@@ -144,7 +144,7 @@ for a 60 s lag SLO and the job's restart time, its \`-tuned\` form (each file ci
 docs/research/baselines.md has the derivations).
 
 **Protocol.** \`rate\`'s defaults (lib/core/config.ts, the policy block) were chosen on the
-**training set** (playground/bench/scenarios: diurnal, failure-storm, flash-spike, noise,
+**training set** (playground/bench/scenarios: bursty-day, diurnal, failure-storm, flash-spike, noise,
 partition-bound, slow-ramp, step-down) only. The **test set** (playground/bench/test-scenarios:
 flights-day, flights-week-as-day, earthquakes-week-as-day — real public traces from the npm package
 vega-datasets, playground/src/traces/SOURCES.md — and step-up, synthetic) was run with those
