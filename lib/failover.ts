@@ -32,8 +32,8 @@ import { type DependencyError, outcomeOf } from './core/errors.js';
 import type { EcsObservation } from './core/health.js';
 import {
   FLEET_HEARTBEAT_ID,
-  fleetHeartbeatQuery,
   fleetBusyQueries,
+  fleetHeartbeatQuery,
   heartbeatMetrics,
   loadsCadence,
   loadsVerdict,
@@ -372,7 +372,8 @@ export class Failover {
       .sort(compareIds);
     if (running.length === 0) return { ...view, heartbeat: new Map(), loads: {} };
     const source = resolved.heartbeat;
-    if (fleet.kind === 'failed') problems.push(`metrics read failed, heartbeats not judged: ${fleet.message}`);
+    if (fleet.kind === 'failed')
+      problems.push(`metrics read failed, heartbeats not judged: ${fleet.message}`);
     const fleetSeries = fleet.kind === 'read' ? fleet.series : undefined;
     const verdict = fleetSeries
       ? vouchForFleet({

@@ -3,22 +3,26 @@
  *
  * Heartbeats (lib/core/metrics.ts HeartbeatSource):
  * - `fleet` (flink-prometheus): every reconcile asks for one series, the SampleCount of the
- *   TaskManager heartbeat over the whole service. In a period in which the set of TaskManagers
- *   did not change (no RUNNING one younger than a scrape interval before it, no known one that
- *   left after it began or is leaving), that count is k per TaskManager that answered every
- *   scrape; k × the RUNNING ones means every one of them was alive through the period, and
- *   each gets the end of the period as its heartbeat. Otherwise (the count is short, or the
- *   set changed, or the count is not complete) the reconcile reads each RUNNING TaskManager's
- *   own heartbeat series (one query each): exactly what every reconcile read before, so the
- *   verdicts and the bound on finding a hung TaskManager are those of per-TaskManager
- *   heartbeats (lib/core/health.ts), at one query per reconcile while nothing changes.
+ *   TaskManager heartbeat over the whole service. A TaskManager answers at most k scrapes of a
+ *   period; a fresh period (ending within the heartbeat timeout) whose count is k × every task
+ *   that may have answered in it (periodContributors: RUNNING through it, joined or left
+ *   during it) proves that each of them answered every scrape, so the RUNNING ones get the
+ *   period's end as their heartbeat (vouchForFleet). Those that started after that period are
+ *   read one by one. When no fresh period vouches (a short count: someone hung or left early;
+ *   the count not complete; ECS counting more RUNNING tasks than it listed), the reconcile
+ *   reads each RUNNING TaskManager's own heartbeat series (one query each), as every
+ *   reconcile did before: a hung TaskManager's evidence of life is at most one scrape interval
+ *   after it hung either way (heartbeatEvidence), so the bound on finding it is that of
+ *   per-TaskManager heartbeats (lib/core/health.ts), at one query per reconcile while nothing
+ *   changes.
  * - `per-task` (seed): the per-TaskManager load numerator, every reconcile.
  * - `none` (Container Insights CPU keeps reporting when the TaskManager freezes): no heartbeat
  *   is judged; only ECS's container health check finds a hung TaskManager.
  *
- * Loads (the seed's hot-TaskManager rule in the partition balance): per TaskManager, only
- * when the balance has a choice to make (the partitions do not divide evenly over the live
- * TaskManagers) and at most once per taskManagerLoadEverySeconds.
+ * Loads (the seed's hot-TaskManager rule in the partition balance): per TaskManager, at most
+ * once per taskManagerLoadEverySeconds (loadsCadence), only when the balance has a choice to
+ * make (the partitions do not divide evenly over the live TaskManagers) and the fleet's busy
+ * time (two queries) does not rule out a hot TaskManager (loadsVerdict).
  */
 import type { AppConfig } from './config.js';
 import type { MetricQuery, MetricSeries, TaskHealthItem, TaskInfo } from './domain.js';
@@ -103,7 +107,8 @@ export function periodContributors(
   const listed = new Set<string>();
   for (const t of tasks) {
     listed.add(t.taskId);
-    const started = t.startedAt?.getTime() ?? (t.lastStatus === 'RUNNING' ? Number.NEGATIVE_INFINITY : undefined);
+    const started =
+      t.startedAt?.getTime() ?? (t.lastStatus === 'RUNNING' ? Number.NEGATIVE_INFINITY : undefined);
     if (started !== undefined && started < endMs) out.add(t.taskId);
   }
   for (const t of known) {
@@ -140,7 +145,10 @@ export function vouchForFleet(input: FleetInput): FleetVerdict {
     .map((t) => t.taskId)
     .sort(compareIds);
   if (input.runningCount > running.length) {
-    return { kind: 'per-task', reason: `ECS counts ${input.runningCount} RUNNING tasks, listed ${running.length}` };
+    return {
+      kind: 'per-task',
+      reason: `ECS counts ${input.runningCount} RUNNING tasks, listed ${running.length}`,
+    };
   }
   const periodMs = resolved.periodSeconds * 1000;
   const k = hb.scrapesPerPeriod;
@@ -300,7 +308,8 @@ export function loadsVerdict(input: {
   const { resolved, partitions, live, loadFactor, nowMs } = input;
   if (resolved.heartbeat.kind === 'per-task') return { read: true, reason: 'read with the heartbeats' };
   if (!input.cadence) return { read: false, reason: 'not on the cadence' };
-  if (live <= 0 || partitions % live === 0) return { read: false, reason: `${partitions} partitions divide over ${live}` };
+  if (live <= 0 || partitions % live === 0)
+    return { read: false, reason: `${partitions} partitions divide over ${live}` };
   if (!resolved.job) return { read: true, reason: 'no fleet busy time' };
   const byId = new Map((input.fleetBusy ?? []).map((s) => [s.id, s]));
   const max = byId.get(FLEET_BUSY_IDS.maximum);
@@ -319,7 +328,10 @@ export function loadsVerdict(input: {
       return { read: true, reason: `fleet busy time incomplete at ${new Date(t).toISOString()}` };
     }
     if (m > loadFactor * a) {
-      return { read: true, reason: `busiest subtask ${m} > ${loadFactor} × mean ${a} at ${new Date(t).toISOString()}` };
+      return {
+        read: true,
+        reason: `busiest subtask ${m} > ${loadFactor} × mean ${a} at ${new Date(t).toISOString()}`,
+      };
     }
     periods++;
   }

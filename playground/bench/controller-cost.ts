@@ -88,7 +88,8 @@ export function costScenario(o: {
     slotsPerTaskManager: o.slotsPerTaskManager,
     recordsPerSecondPerSlot: 500,
     // diurnal: about what the night's load needs (the policy settles it during the warm-up).
-    initialTaskManagers: o.load === 'diurnal' ? Math.max(1, Math.round(0.5 * o.taskManagers)) : o.taskManagers,
+    initialTaskManagers:
+      o.load === 'diurnal' ? Math.max(1, Math.round(0.5 * o.taskManagers)) : o.taskManagers,
     minTaskManagers: 1,
     maxTaskManagers: 2 * o.taskManagers,
     startupSeconds: 60,

@@ -136,8 +136,12 @@ describe('Function: periodContributors', () => {
 });
 
 describe('Function: vouchForFleet', () => {
-  const vouch = (series: MetricSeries | undefined, tasks = three, items = known, runningCount = tasks.length) =>
-    vouchForFleet({ resolved, series, tasks, runningCount, known: items, timeoutSeconds: 90, nowMs: T0 });
+  const vouch = (
+    series: MetricSeries | undefined,
+    tasks = three,
+    items = known,
+    runningCount = tasks.length,
+  ) => vouchForFleet({ resolved, series, tasks, runningCount, known: items, timeoutSeconds: 90, nowMs: T0 });
 
   it('vouches for every RUNNING TaskManager through the newest period whose count covers them all', () => {
     expect(
@@ -190,7 +194,10 @@ describe('Function: vouchForFleet', () => {
   it('a TaskManager that left during the period counts as if it answered every scrape', () => {
     const leaving = [...known, item('x', { status: 'DRAINING', ecsStatus: 'RUNNING' })];
     // x answered both scrapes (8 = 2 × 4): everyone did.
-    expect(vouch(counts([[2, 8]]), three, leaving)).toMatchObject({ kind: 'vouched', taskIds: ['a', 'b', 'c'] });
+    expect(vouch(counts([[2, 8]]), three, leaving)).toMatchObject({
+      kind: 'vouched',
+      taskIds: ['a', 'b', 'c'],
+    });
     // 7: one of the four missed one, maybe a listed one that hung while x still answered.
     expect(vouch(counts([[2, 7]]), three, leaving).kind).toBe('per-task');
   });
@@ -224,7 +231,11 @@ describe('Function: heartbeatEvidence', () => {
   const start = T0 - 2 * MIN;
   it.each([
     { name: 'both scrapes of the period', value: 2, at: start + MIN },
-    { name: 'the first scrape only (then hung, or the second not visible yet)', value: 1, at: start + 30_000 },
+    {
+      name: 'the first scrape only (then hung, or the second not visible yet)',
+      value: 1,
+      at: start + 30_000,
+    },
     { name: 'more than k (capped at the period end)', value: 3, at: start + MIN },
     { name: 'a non-finite value', value: Number.NaN, at: start + MIN },
   ])('$name → $at', ({ value, at }) => {
