@@ -114,6 +114,8 @@ export interface Instrumentation {
   readonly invoke?: <T>(fn: 'scaler' | 'failover', run: () => Promise<T>, nowMs: number) => Promise<T>;
   /** The local cloud of the run, once it is up (its request log is live). */
   readonly onCloud?: (cloud: LocalCloud) => void;
+  /** The functions' SDK clients, once they are built (to watch what they send, e.g. with a middleware). */
+  readonly onClients?: (clients: AwsClients) => void;
 }
 
 /** What a live run exposes while it runs: the local cloud, the scaler handler and the simulated clock. */
@@ -328,6 +330,7 @@ async function startHarness(
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
     await createTable(clients.dynamodb, SIM_TABLE);
+    instrument.onClients?.(clients);
     let n = 0;
     const runtime = loadScalerRuntime(
       {
