@@ -105,9 +105,12 @@ const MetricsSchema = z
     /**
      * The failover reads the per-TaskManager loads (for the seed's hot-TaskManager rule in
      * the partition balance) at most this often, and only when the balance has a choice
-     * (the partitions do not divide evenly over the live TaskManagers).
+     * (the partitions do not divide evenly over the live TaskManagers). A read costs one
+     * metric per TaskManager. Unset: every 900 s, stretched for a large fleet so that the
+     * loads cost at most one metric per reconcile on average, whatever the fleet
+     * (lib/core/heartbeat.ts loadsIntervalSeconds).
      */
-    taskManagerLoadEverySeconds: z.number().int().min(60).max(86_400).default(900),
+    taskManagerLoadEverySeconds: z.number().int().min(60).max(86_400).optional(),
     backlog: BacklogSchema.optional(),
     inputRate: InputRateSchema.optional(),
   })
@@ -119,7 +122,6 @@ const MetricsSchema = z
     windowSeconds: 180,
     maxDataAgeSeconds: 240,
     ingestionDelaySeconds: 60,
-    taskManagerLoadEverySeconds: 900,
   });
 
 export const PolicyModeSchema = z.enum(['rate', 'threshold']);

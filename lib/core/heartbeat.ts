@@ -20,7 +20,8 @@
  *   is judged; only ECS's container health check finds a hung TaskManager.
  *
  * Loads (the seed's hot-TaskManager rule in the partition balance): per TaskManager, at most
- * once per taskManagerLoadEverySeconds (loadsCadence), only when the balance has a choice to
+ * once per loads interval (loadsIntervalSeconds: by default at most one metric per reconcile
+ * on average, whatever the fleet), only when the balance has a choice to
  * make (the partitions do not divide evenly over the live TaskManagers) and the fleet's busy
  * time (two queries) does not rule out a hot TaskManager (loadsVerdict).
  */
@@ -246,18 +247,43 @@ export function readTaskHeartbeats(
 
 // ---------------------------------------------------------------- loads for the balance
 
+/** The loads interval when taskManagerLoadEverySeconds is not set, for a fleet of up to 15 TaskManagers. */
+export const DEFAULT_LOAD_EVERY_SECONDS = 900;
+
 /**
- * Is this reconcile the one of its taskManagerLoadEverySeconds interval? The per-TaskManager
- * loads are read at most that often (the seed preset reads them with its heartbeats anyway).
+ * How often the per-TaskManager loads are read, in seconds. A read costs one metric per
+ * TaskManager, so the default (taskManagerLoadEverySeconds unset) is DEFAULT_LOAD_EVERY_SECONDS
+ * stretched to the whole multiple of it that covers `live` reconciles: on average at most one
+ * load metric per reconcile, whatever the fleet (43,800 metrics, $0.44, a month on the minute
+ * schedule), where a fixed interval would cost as much per TaskManager. Without `live` (the
+ * reconcile's first read, before the table is read), the unstretched interval, of which every
+ * stretched one is a multiple. A configured interval is kept as it is.
+ */
+export function loadsIntervalSeconds(input: {
+  readonly resolved: ResolvedMetrics;
+  readonly scheduleSeconds: number;
+  readonly live?: number;
+}): number {
+  const configured = input.resolved.taskManagerLoadEverySeconds;
+  if (configured !== undefined) return configured;
+  const base = DEFAULT_LOAD_EVERY_SECONDS;
+  const live = input.live ?? 0;
+  return Math.max(1, Math.ceil((live * input.scheduleSeconds) / base)) * base;
+}
+
+/**
+ * Is this reconcile the one of its loads interval (loadsIntervalSeconds)? The seed preset
+ * reads its loads with its heartbeats anyway: every reconcile.
  */
 export function loadsCadence(input: {
   readonly resolved: ResolvedMetrics;
   readonly nowMs: number;
   readonly scheduleSeconds: number;
+  readonly live?: number;
 }): boolean {
   const { resolved, nowMs, scheduleSeconds } = input;
   if (resolved.heartbeat.kind === 'per-task') return true;
-  const everyMs = resolved.taskManagerLoadEverySeconds * 1000;
+  const everyMs = loadsIntervalSeconds(input) * 1000;
   return nowMs % everyMs < scheduleSeconds * 1000;
 }
 
