@@ -190,7 +190,8 @@ const HealthSchema = z
      * A TaskManager whose newest metric datapoint (the end of its period) is older than this
      * misses a heartbeat at each reconcile. Must exceed period + CloudWatch ingestion delay
      * (60 + 30 s for per-minute metrics); a hung TaskManager is handed over within this plus
-     * one reconcile period (150 s with the defaults). See lib/core/health.ts.
+     * one scrape interval (flink-prometheus) plus one reconcile period (180 s with the
+     * defaults; 150 s for the seed's per-minute metrics). See lib/core/health.ts.
      */
     heartbeatTimeoutSeconds: z.number().int().min(10).default(90),
     /**
