@@ -10,9 +10,12 @@
  *
  * The fleet: `--task-managers` TaskManagers of 2 slots reading `--partitions` Kafka partitions
  * at 65% of their capacity (5% noise every 5 minutes), bounds 1 to 2× the fleet: the steady
- * state the controller runs in most of the time. The first `--warmup-minutes` (30) are run but
- * not counted: the bootstrap assigns every partition and protects every TaskManager once. Lambda durations are this process's wall
- * time per invocation plus `--api-latency-ms` per AWS request it sent (the local cloud answers
+ * state the controller runs in most of the time; `--load diurnal`: a day from 30% to 85% of
+ * that capacity, so that the fleet rescales and TaskManagers join and leave. The first
+ * `--warmup-minutes` (30) are run but not counted: the bootstrap assigns every partition and
+ * protects every TaskManager once. Progress goes to stderr (a 24 h run at 500 TaskManagers
+ * takes about 6 minutes on 2 cores). Lambda durations are this process's wall time per
+ * invocation plus `--api-latency-ms` per AWS request it sent (the local cloud answers
  * in microseconds, AWS in milliseconds; counted as if sent one after another, an upper bound),
  * billed at the memory size the infra deploys. Not included (fixed, whatever the fleet and
  * the traffic): the control-plane stack's CloudWatch alarms and dashboard.
