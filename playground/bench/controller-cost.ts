@@ -274,7 +274,7 @@ export async function measureControllerCost(o: CostOptions) {
   // The agents' EMF log events: the sampled minutes' bytes, per minute of the month.
   const sampled = Math.max(1, meter.agentLogs.sampledMinutes.size);
   const agentLogBytes = (meter.agentLogs.bytes / sampled) * HOURS_PER_MONTH * 60;
-  const userCustomMetrics = published.perTaskManager * o.taskManagers + published.perService;
+  const userCustomMetrics = meter.publishedCustomMetrics(definition.namespace, simulatedHours);
   const userUsd = {
     customMetrics: userCustomMetrics * P.cloudwatch.customMetricPerMonth,
     logsIngestion: (agentLogBytes / 1e9) * P.cloudwatch.logsIngestionPerGb,
@@ -327,7 +327,7 @@ export async function measureControllerCost(o: CostOptions) {
     userFlinkMetrics: {
       customMetricsPerTaskManager: published.perTaskManager,
       customMetricsPerService: published.perService,
-      customMetrics: userCustomMetrics,
+      customMetrics: round(userCustomMetrics, 2),
       agentLogEventsPerMonth: Math.round((meter.agentLogs.events / sampled) * HOURS_PER_MONTH * 60),
       agentLogBytesPerMonth: Math.round(agentLogBytes),
       usd: Object.fromEntries(Object.entries(userUsd).map(([k, v]) => [k, round(v, 2)])),

@@ -123,6 +123,21 @@ export class CostMeter implements Instrumentation {
     private readonly agent?: FlinkMetricsDefinition,
   ) {}
 
+  /**
+   * The custom metrics of `namespace` that reached the local CloudWatch from the count start
+   * on, each as its share of `hours` (the hours it has datapoints in; CloudWatch prorates a
+   * custom metric by the hour): what the agents' metrics cost to store, counted from what was
+   * published.
+   */
+  publishedCustomMetrics(namespace: string, hours: number): number {
+    const cloud = this.cloud;
+    if (!cloud) throw new Error('CostMeter: the local cloud is not up yet');
+    const active = cloud.cloudwatch.activeHours(namespace, this.countFromMs, Number.POSITIVE_INFINITY);
+    let metrics = 0;
+    for (const h of active.values()) metrics += Math.min(1, h.size / hours);
+    return metrics;
+  }
+
   /** A scrape of a TaskManager's agent: in the first minute of an hour, the bytes of the EMF events it writes. */
   readonly onScrape = (samples: readonly PrometheusSample[], timestampMs: number): void => {
     const def = this.agent;

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { costScenario } from '../../bench/controller-cost';
 import { CostMeter, type FunctionName } from '../../bench/cost-meter';
 import type { LocalCloud } from '../../src/cloud/local-cloud';
-import { type Instrumentation, SIM_EPOCH_MS, simulatePolicy } from '../../src/engine';
+import { type Instrumentation, SIM_EPOCH_MS, simAgentConfig, simulatePolicy } from '../../src/engine';
 
 const MIN = 60_000;
 const COUNT_FROM_MINUTE = 10;
@@ -146,6 +146,13 @@ describe('Class: CostMeter (the controller-cost bench’s counts)', () => {
       .reduce((a, s) => a + total(s.byOperation, 'dynamodb:'), 0);
     expect(metered.requests).toBe(total(logged) + dynamo);
     expect(metered.metrics).toBe(sent.filter((s) => s.atMs === tick).reduce((a, s) => a + s.metrics, 0));
+  });
+
+  it('counts the custom metrics the agents published, per dimension set of the definition', () => {
+    // Assess: [ClusterName, TaskId] × 2 per TaskManager, [ClusterName, ServiceName] × 5.
+    const namespace = simAgentConfig().namespace;
+    expect(small.meter.publishedCustomMetrics(namespace, 0.25)).toBe(2 * 4 + 5);
+    expect(large.meter.publishedCustomMetrics(namespace, 0.25)).toBe(2 * 12 + 5);
   });
 
   it('asks for as many metrics per tick at 12 TaskManagers as at 4', () => {
