@@ -14,7 +14,7 @@
  * that capacity, so that the fleet rescales and TaskManagers join and leave. The first
  * `--warmup-minutes` (30) are run but not counted: the bootstrap assigns every partition and
  * protects every TaskManager once. Progress goes to stderr (a 24 h run at 500 TaskManagers
- * takes about 6 minutes on 2 cores). Lambda durations are this process's wall time per
+ * takes 6 to 9 minutes on 2 shared cores). Lambda durations are this process's wall time per
  * invocation plus `--api-latency-ms` per AWS request it sent (the local cloud answers
  * in microseconds, AWS in milliseconds; counted as if sent one after another, an upper bound),
  * billed at the memory size the infra deploys. Not included (fixed, whatever the fleet and
