@@ -393,11 +393,12 @@ export class Failover {
         : verdict?.kind === 'vouched'
           ? verdict.unvouched
           : [];
+    const live = items.tasks.filter((t) => t.status === 'HEALTHY').length;
     const loads = loadsVerdict({
       resolved,
-      cadence: loadsCadence({ resolved, nowMs, scheduleSeconds: config.scheduleSeconds }),
+      cadence: loadsCadence({ resolved, nowMs, scheduleSeconds: config.scheduleSeconds, live }),
       partitions: config.partitions,
-      live: items.tasks.filter((t) => t.status === 'HEALTHY').length,
+      live,
       loadFactor: config.policy.loadFactor,
       fleetBusy: fleetSeries,
       nowMs,

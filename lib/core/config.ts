@@ -105,9 +105,12 @@ const MetricsSchema = z
     /**
      * The failover reads the per-TaskManager loads (for the seed's hot-TaskManager rule in
      * the partition balance) at most this often, and only when the balance has a choice
-     * (the partitions do not divide evenly over the live TaskManagers).
+     * (the partitions do not divide evenly over the live TaskManagers). A read costs one
+     * metric per TaskManager. Unset: every 900 s, stretched for a large fleet so that the
+     * loads cost at most one metric per reconcile on average, whatever the fleet
+     * (lib/core/heartbeat.ts loadsIntervalSeconds).
      */
-    taskManagerLoadEverySeconds: z.number().int().min(60).max(86_400).default(900),
+    taskManagerLoadEverySeconds: z.number().int().min(60).max(86_400).optional(),
     backlog: BacklogSchema.optional(),
     inputRate: InputRateSchema.optional(),
   })
@@ -119,7 +122,6 @@ const MetricsSchema = z
     windowSeconds: 180,
     maxDataAgeSeconds: 240,
     ingestionDelaySeconds: 60,
-    taskManagerLoadEverySeconds: 900,
   });
 
 export const PolicyModeSchema = z.enum(['rate', 'threshold']);
@@ -215,7 +217,8 @@ const HealthSchema = z
      * A TaskManager whose newest metric datapoint (the end of its period) is older than this
      * misses a heartbeat at each reconcile. Must exceed period + CloudWatch ingestion delay
      * (60 + 30 s for per-minute metrics); a hung TaskManager is handed over within this plus
-     * one reconcile period (150 s with the defaults). See lib/core/health.ts.
+     * one scrape interval (flink-prometheus) plus one reconcile period (180 s with the
+     * defaults; 150 s for the seed's per-minute metrics). See lib/core/health.ts.
      */
     heartbeatTimeoutSeconds: z.number().int().min(10).default(90),
     /**

@@ -3,22 +3,27 @@
  *
  * Heartbeats (lib/core/metrics.ts HeartbeatSource):
  * - `fleet` (flink-prometheus): every reconcile asks for one series, the SampleCount of the
- *   TaskManager heartbeat over the whole service. In a period in which the set of TaskManagers
- *   did not change (no RUNNING one younger than a scrape interval before it, no known one that
- *   left after it began or is leaving), that count is k per TaskManager that answered every
- *   scrape; k × the RUNNING ones means every one of them was alive through the period, and
- *   each gets the end of the period as its heartbeat. Otherwise (the count is short, or the
- *   set changed, or the count is not complete) the reconcile reads each RUNNING TaskManager's
- *   own heartbeat series (one query each): exactly what every reconcile read before, so the
- *   verdicts and the bound on finding a hung TaskManager are those of per-TaskManager
- *   heartbeats (lib/core/health.ts), at one query per reconcile while nothing changes.
+ *   TaskManager heartbeat over the whole service. A TaskManager answers at most k scrapes of a
+ *   period; a fresh period (ending within the heartbeat timeout) whose count is k × every task
+ *   that may have answered in it (periodContributors: RUNNING through it, joined or left
+ *   during it) proves that each of them answered every scrape, so the RUNNING ones get the
+ *   period's end as their heartbeat (vouchForFleet). Those that started after that period are
+ *   read one by one. When no fresh period vouches (a short count: someone hung or left early;
+ *   the count not complete; ECS counting more RUNNING tasks than it listed), the reconcile
+ *   reads each RUNNING TaskManager's own heartbeat series (one query each), as every
+ *   reconcile did before: a hung TaskManager's evidence of life is at most one scrape interval
+ *   after it hung either way (heartbeatEvidence), so the bound on finding it is that of
+ *   per-TaskManager heartbeats (lib/core/health.ts), at one query per reconcile while nothing
+ *   changes.
  * - `per-task` (seed): the per-TaskManager load numerator, every reconcile.
  * - `none` (Container Insights CPU keeps reporting when the TaskManager freezes): no heartbeat
  *   is judged; only ECS's container health check finds a hung TaskManager.
  *
- * Loads (the seed's hot-TaskManager rule in the partition balance): per TaskManager, only
- * when the balance has a choice to make (the partitions do not divide evenly over the live
- * TaskManagers) and at most once per taskManagerLoadEverySeconds.
+ * Loads (the seed's hot-TaskManager rule in the partition balance): per TaskManager, at most
+ * once per loads interval (loadsIntervalSeconds: by default at most one metric per reconcile
+ * on average, whatever the fleet), only when the balance has a choice to
+ * make (the partitions do not divide evenly over the live TaskManagers) and the fleet's busy
+ * time (two queries) does not rule out a hot TaskManager (loadsVerdict).
  */
 import type { AppConfig } from './config.js';
 import type { MetricQuery, MetricSeries, TaskHealthItem, TaskInfo } from './domain.js';
@@ -242,18 +247,43 @@ export function readTaskHeartbeats(
 
 // ---------------------------------------------------------------- loads for the balance
 
+/** The loads interval when taskManagerLoadEverySeconds is not set, for a fleet of up to 15 TaskManagers. */
+export const DEFAULT_LOAD_EVERY_SECONDS = 900;
+
 /**
- * Is this reconcile the one of its taskManagerLoadEverySeconds interval? The per-TaskManager
- * loads are read at most that often (the seed preset reads them with its heartbeats anyway).
+ * How often the per-TaskManager loads are read, in seconds. A read costs one metric per
+ * TaskManager, so the default (taskManagerLoadEverySeconds unset) is DEFAULT_LOAD_EVERY_SECONDS
+ * stretched to the whole multiple of it that covers `live` reconciles: on average at most one
+ * load metric per reconcile, whatever the fleet (43,800 metrics, $0.44, a month on the minute
+ * schedule), where a fixed interval would cost as much per TaskManager. Without `live` (the
+ * reconcile's first read, before the table is read), the unstretched interval, of which every
+ * stretched one is a multiple. A configured interval is kept as it is.
+ */
+export function loadsIntervalSeconds(input: {
+  readonly resolved: ResolvedMetrics;
+  readonly scheduleSeconds: number;
+  readonly live?: number;
+}): number {
+  const configured = input.resolved.taskManagerLoadEverySeconds;
+  if (configured !== undefined) return configured;
+  const base = DEFAULT_LOAD_EVERY_SECONDS;
+  const live = input.live ?? 0;
+  return Math.max(1, Math.ceil((live * input.scheduleSeconds) / base)) * base;
+}
+
+/**
+ * Is this reconcile the one of its loads interval (loadsIntervalSeconds)? The seed preset
+ * reads its loads with its heartbeats anyway: every reconcile.
  */
 export function loadsCadence(input: {
   readonly resolved: ResolvedMetrics;
   readonly nowMs: number;
   readonly scheduleSeconds: number;
+  readonly live?: number;
 }): boolean {
   const { resolved, nowMs, scheduleSeconds } = input;
   if (resolved.heartbeat.kind === 'per-task') return true;
-  const everyMs = resolved.taskManagerLoadEverySeconds * 1000;
+  const everyMs = loadsIntervalSeconds(input) * 1000;
   return nowMs % everyMs < scheduleSeconds * 1000;
 }
 

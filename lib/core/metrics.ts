@@ -105,7 +105,8 @@ export interface ResolvedMetrics {
   readonly windowSeconds: number;
   readonly maxDataAgeSeconds: number;
   readonly ingestionDelaySeconds: number;
-  readonly taskManagerLoadEverySeconds: number;
+  /** As configured; undefined: the fleet-size-bounded default (lib/core/heartbeat.ts loadsIntervalSeconds). */
+  readonly taskManagerLoadEverySeconds: number | undefined;
   readonly perTask: PerTaskMetrics;
   /** Job-level series (flink-prometheus); absent for the presets that publish per TaskManager only. */
   readonly job?: JobSeriesNames;

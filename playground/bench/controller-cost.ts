@@ -10,12 +10,20 @@
  *
  * The fleet: `--task-managers` TaskManagers of 2 slots reading `--partitions` Kafka partitions
  * at 65% of their capacity (5% noise every 5 minutes), bounds 1 to 2× the fleet: the steady
- * state the controller runs in most of the time. The first `--warmup-minutes` (30) are run but
- * not counted: the bootstrap assigns every partition and protects every TaskManager once. Lambda durations are this process's wall
- * time per invocation plus `--api-latency-ms` per AWS request it sent (the local cloud answers
+ * state the controller runs in most of the time; `--load diurnal`: a day from 30% to 85% of
+ * that capacity, so that the fleet rescales and TaskManagers join and leave. The first
+ * `--warmup-minutes` (30) are run but not counted: the bootstrap assigns every partition and
+ * protects every TaskManager once. Progress goes to stderr (a 24 h run at 500 TaskManagers
+ * takes 6 to 9 minutes on 2 shared cores). Lambda durations are this process's wall time per
+ * invocation plus `--api-latency-ms` per AWS request it sent (the local cloud answers
  * in microseconds, AWS in milliseconds; counted as if sent one after another, an upper bound),
  * billed at the memory size the infra deploys. Not included (fixed, whatever the fleet and
  * the traffic): the control-plane stack's CloudWatch alarms and dashboard.
+ *
+ * Apart from the controller's bill, `userFlinkMetrics`: what the TaskManagers' own metrics
+ * cost to publish through the CloudWatch agent sidecars (lib/core/flink-metrics.ts): the
+ * custom metrics of its dimension sets, and the EMF log events the agents write for the
+ * scrapes of the run (sampled in the first minute of each hour, playground/bench/cost-meter.ts).
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -170,7 +178,8 @@ export async function measureControllerCost(o: CostOptions) {
     load,
     offsetSeconds: warmupMinutes * 60,
   });
-  const meter = new CostMeter(SIM_EPOCH_MS + warmupMinutes * 60_000);
+  const definition = simAgentConfig();
+  const meter = new CostMeter(SIM_EPOCH_MS + warmupMinutes * 60_000, definition);
   // The functions log and publish metrics as deployed.
   const env = { level: process.env.POWERTOOLS_LOG_LEVEL, disabled: process.env.POWERTOOLS_METRICS_DISABLED };
   process.env.POWERTOOLS_LOG_LEVEL = deployed.logLevel;
@@ -261,8 +270,16 @@ export async function measureControllerCost(o: CostOptions) {
     xrayTraces: (invocations / 1e6) * P.xray.perMillionTracesRecorded,
   };
   const usdPerMonth = Object.values(usd).reduce((a, v) => a + v, 0);
-  const definition = simAgentConfig();
   const published = publishedMetricCounts(definition);
+  // The agents' EMF log events: the sampled minutes' bytes, per minute of the month.
+  const sampled = Math.max(1, meter.agentLogs.sampledMinutes.size);
+  const agentLogBytes = (meter.agentLogs.bytes / sampled) * HOURS_PER_MONTH * 60;
+  const userCustomMetrics = meter.publishedCustomMetrics(definition.namespace, simulatedHours);
+  const userUsd = {
+    customMetrics: userCustomMetrics * P.cloudwatch.customMetricPerMonth,
+    logsIngestion: (agentLogBytes / 1e9) * P.cloudwatch.logsIngestionPerGb,
+    logsStorage: (agentLogBytes / 1e9) * P.cloudwatch.logsStoragePerGbMonth,
+  };
   const config = parseConfig(scenarioAppConfig(loaded.scenario, 'rate'));
   return {
     taskManagers: o.taskManagers,
@@ -310,9 +327,12 @@ export async function measureControllerCost(o: CostOptions) {
     userFlinkMetrics: {
       customMetricsPerTaskManager: published.perTaskManager,
       customMetricsPerService: published.perService,
+      customMetrics: round(userCustomMetrics, 2),
+      agentLogEventsPerMonth: Math.round((meter.agentLogs.events / sampled) * HOURS_PER_MONTH * 60),
+      agentLogBytesPerMonth: Math.round(agentLogBytes),
+      usd: Object.fromEntries(Object.entries(userUsd).map(([k, v]) => [k, round(v, 2)])),
       usdPerMonth: round(
-        (published.perTaskManager * o.taskManagers + published.perService) *
-          P.cloudwatch.customMetricPerMonth,
+        Object.values(userUsd).reduce((a, v) => a + v, 0),
         2,
       ),
     },
@@ -379,6 +399,7 @@ async function main(): Promise<void> {
     `  Logs          ${m.logBytes} bytes   $${round((result.usd.logsIngestion ?? 0) + (result.usd.logsStorage ?? 0), 3)}`,
     `  X-Ray         ${m.xrayTraces} traces   $${result.usd.xrayTraces}`,
     `  total         $${result.usdPerMonth} per month`,
+    `your Flink metrics (the agent sidecars, not the controller): ${result.userFlinkMetrics.customMetrics} custom metrics, ${round(result.userFlinkMetrics.agentLogBytesPerMonth / 1e9, 1)} GB of EMF log events   $${result.userFlinkMetrics.usdPerMonth} per month`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -11,10 +11,18 @@
  *   hours it is sent in).
  * Requests outside an invocation (the engine reading partitions for its own measurements) are
  * not counted.
+ *
+ * Also what the user's own Flink metrics cost to publish: the EMF log events the CloudWatch
+ * agent sidecars write for the scrapes they read (playground/src/collector.ts, from the one
+ * definition), sampled in the first minute of every hour (the bytes of every event of every
+ * scrape in it) and scaled by 60.
  */
 import db from 'dynalite/db/index.js';
+import type { FlinkMetricsDefinition } from 'flink-ecs-autoscaler/lib/core/flink-metrics';
 import type { LocalCloud, RequestLogEntry } from '../src/cloud/local-cloud';
+import { emfLogLine, scrapeToEmf } from '../src/collector';
 import type { InProcessDispatch, Instrumentation } from '../src/engine';
+import type { PrometheusSample } from '../src/model/metrics';
 
 export type FunctionName = 'scaler' | 'failover';
 
@@ -66,6 +74,7 @@ export function queryKind(id: string): string {
 }
 
 const HOUR_MS = 3_600_000;
+const MINUTE_MS = 60_000;
 const CAPACITY_OPERATIONS = new Set([
   'GetItem',
   'PutItem',
@@ -98,13 +107,51 @@ export class CostMeter implements Instrumentation {
   readonly requestsByOperation: Record<string, number> = {};
   /** Metrics requested, by function and query kind (`failover:h`: per-TaskManager heartbeats). */
   readonly metricsByQuery: Record<string, number> = {};
+  /** The agents' EMF log events in the sampled minutes (the first of each counted hour): how many, their bytes. */
+  readonly agentLogs = { sampledMinutes: new Set<number>(), events: 0, bytes: 0 };
   private cloud: LocalCloud | undefined;
   private current: Current | undefined;
   private restore: (() => void) | undefined;
   private muted = false;
 
-  /** @param countFromMs invocations before this simulated time (the bootstrap) are not counted */
-  constructor(private readonly countFromMs = Number.NEGATIVE_INFINITY) {}
+  /**
+   * @param countFromMs invocations and scrapes before this simulated time (the bootstrap) are not counted
+   * @param agent the agent sidecars' definition (their log events are counted when given)
+   */
+  constructor(
+    private readonly countFromMs = Number.NEGATIVE_INFINITY,
+    private readonly agent?: FlinkMetricsDefinition,
+  ) {}
+
+  /**
+   * The custom metrics of `namespace` that reached the local CloudWatch from the count start
+   * on, each as its share of `hours` (the hours it has datapoints in; CloudWatch prorates a
+   * custom metric by the hour): what the agents' metrics cost to store, counted from what was
+   * published.
+   */
+  publishedCustomMetrics(namespace: string, hours: number): number {
+    const cloud = this.cloud;
+    if (!cloud) throw new Error('CostMeter: the local cloud is not up yet');
+    const active = cloud.cloudwatch.activeHours(namespace, this.countFromMs, Number.POSITIVE_INFINITY);
+    let metrics = 0;
+    for (const h of active.values()) metrics += Math.min(1, h.size / hours);
+    return metrics;
+  }
+
+  /** A scrape of a TaskManager's agent: in the first minute of an hour, the bytes of the EMF events it writes. */
+  readonly onScrape = (samples: readonly PrometheusSample[], timestampMs: number): void => {
+    const def = this.agent;
+    if (def === undefined || timestampMs < this.countFromMs) return;
+    // Scrapes at the end of a step: the minute is the one the scrape closes, (t - 1 ms).
+    const minute = Math.floor((timestampMs - 1) / MINUTE_MS);
+    if (minute % 60 !== 0) return;
+    this.agentLogs.sampledMinutes.add(minute);
+    for (const event of scrapeToEmf(samples, def, timestampMs)) {
+      this.agentLogs.events++;
+      // Priced by its message bytes, as the functions' own log lines are.
+      this.agentLogs.bytes += Buffer.byteLength(emfLogLine(event, def));
+    }
+  };
 
   readonly recordBodies = (service: RequestLogEntry['service'], operation: string): boolean =>
     service === 'cloudwatch' && operation === 'GetMetricData';

@@ -26,6 +26,7 @@ import { startDynalite } from './dynalite';
 import { FailoverTracker } from './failover-tracker';
 import { FlinkJobModel, type FlinkStepResult } from './model/cluster';
 import { FlinkModelError, resolveJob } from './model/job';
+import type { PrometheusSample } from './model/metrics';
 import { type PolicyRun, RunAccumulator, type RunEvent, type SimulationOutput } from './results';
 import { Rng } from './rng';
 import { type AlarmSpec, type LoadedScenario, type Scenario, traceRateAt } from './scenario';
@@ -114,6 +115,10 @@ export interface Instrumentation {
   readonly invoke?: <T>(fn: 'scaler' | 'failover', run: () => Promise<T>, nowMs: number) => Promise<T>;
   /** The local cloud of the run, once it is up (its request log is live). */
   readonly onCloud?: (cloud: LocalCloud) => void;
+  /** The functions' SDK clients, once they are built (to watch what they send, e.g. with a middleware). */
+  readonly onClients?: (clients: AwsClients) => void;
+  /** Every scrape a TaskManager's agent sidecar reads (what it writes to CloudWatch Logs derives from it). */
+  readonly onScrape?: (samples: readonly PrometheusSample[], timestampMs: number) => void;
 }
 
 /** What a live run exposes while it runs: the local cloud, the scaler handler and the simulated clock. */
@@ -328,6 +333,7 @@ async function startHarness(
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
     await createTable(clients.dynamodb, SIM_TABLE);
+    instrument.onClients?.(clients);
     let n = 0;
     const runtime = loadScalerRuntime(
       {
@@ -465,7 +471,9 @@ export async function simulatePolicy(
       for (const tm of tms) {
         if (!agent.isDue(tm.taskId, t + dt, dt)) continue;
         const samples = model.scrape(tm.taskId);
-        if (samples) for (const d of agent.collect(samples, clock.ms + dt * 1000)) cloud.cloudwatch.put(d);
+        if (!samples) continue;
+        options.instrument?.onScrape?.(samples, clock.ms + dt * 1000);
+        for (const d of agent.collect(samples, clock.ms + dt * 1000)) cloud.cloudwatch.put(d);
       }
       // The topic's own metric, as Amazon MSK publishes it at the PER_TOPIC_PER_BROKER level:
       // MessagesInPerSec of each broker (the partitions it leads, round-robin), one per minute.

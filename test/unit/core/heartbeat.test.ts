@@ -9,6 +9,7 @@ import {
   heartbeatEvidence,
   heartbeatMetrics,
   loadsCadence,
+  loadsIntervalSeconds,
   loadsVerdict,
   periodContributors,
   readTaskHeartbeats,
@@ -268,13 +269,52 @@ describe('Function: readTaskHeartbeats', () => {
   });
 });
 
+describe('Function: loadsIntervalSeconds', () => {
+  it.each([
+    { name: 'unset, before the table is read', live: undefined, every: undefined, interval: 900 },
+    { name: 'unset, 10 TaskManagers', live: 10, every: undefined, interval: 900 },
+    { name: 'unset, 15 TaskManagers (a metric per reconcile)', live: 15, every: undefined, interval: 900 },
+    { name: 'unset, 16 TaskManagers', live: 16, every: undefined, interval: 1800 },
+    { name: 'unset, 48 TaskManagers', live: 48, every: undefined, interval: 3600 },
+    { name: 'unset, 500 TaskManagers', live: 500, every: undefined, interval: 30_600 },
+    { name: 'configured, kept whatever the fleet', live: 500, every: 300, interval: 300 },
+  ])('$name → $interval s', ({ live, every, interval }) => {
+    const r = heartbeatMetrics(
+      parseConfig({
+        ...cfg,
+        metrics: { ...cfg.metrics, ...(every ? { taskManagerLoadEverySeconds: every } : {}) },
+      }),
+    );
+    expect(
+      loadsIntervalSeconds({ resolved: r, scheduleSeconds: 60, ...(live === undefined ? {} : { live }) }),
+    ).toBe(interval);
+  });
+
+  it('costs at most about one metric per reconcile by default, whatever the fleet', () => {
+    const r = heartbeatMetrics(parseConfig(cfg));
+    for (const live of [1, 7, 15, 16, 50, 99, 500, 2000]) {
+      const readsPerReconcile = 60 / loadsIntervalSeconds({ resolved: r, scheduleSeconds: 60, live });
+      expect(live * readsPerReconcile).toBeLessThanOrEqual(1);
+    }
+  });
+});
+
 describe('Function: loadsCadence', () => {
   it.each([
-    { minute: 15, due: true },
-    { minute: 16, due: false },
-    { minute: 30, due: true },
-  ])('minute $minute → $due', ({ minute, due }) => {
-    expect(loadsCadence({ resolved, nowMs: T0 + minute * MIN, scheduleSeconds: 60 })).toBe(due);
+    { minute: 15, live: undefined, due: true },
+    { minute: 16, live: undefined, due: false },
+    { minute: 30, live: undefined, due: true },
+    { minute: 30, live: 48, due: false },
+    { minute: 60, live: 48, due: true },
+  ])('minute $minute, $live live → $due', ({ minute, live, due }) => {
+    expect(
+      loadsCadence({
+        resolved,
+        nowMs: T0 + minute * MIN,
+        scheduleSeconds: 60,
+        ...(live === undefined ? {} : { live }),
+      }),
+    ).toBe(due);
   });
 
   it('the seed preset reads its loads with its heartbeats, every reconcile', () => {
