@@ -3,7 +3,7 @@
  * observation at a tick on the minute. The newest visible datapoint started 120 s before the
  * tick (60 s of minute + 30 s ingestion delay, seen at the next tick).
  */
-import type { JobMinute, Observation } from '../../src/baselines/types';
+import type { BaselineSetup, JobMinute, Observation } from '../../src/baselines/types';
 
 export const NOW = Date.parse('2026-01-01T12:00:00.000Z');
 export const MIN = 60_000;
@@ -26,3 +26,17 @@ export const repeat = <T>(n: number, v: T): T[] => Array.from({ length: n }, () 
 export function obs(m: readonly JobMinute[], extra: Partial<Observation> = {}): Observation {
   return { nowMs: NOW, minutes: m, desired: 4, running: 4, lastRestartMs: NOW - 86_400_000, ...extra };
 }
+
+/** The job the case tables size: 32 partitions, 2 slots of 500 records/s, peak 6,000 records/s. */
+export const SETUP: BaselineSetup = {
+  minTaskManagers: 1,
+  maxTaskManagers: 24,
+  initialTaskManagers: 2,
+  partitions: 32,
+  slotsPerTaskManager: 2,
+  recordsPerSecondPerSlot: 500,
+  peakInputRate: 6000,
+  sloLagSeconds: 60,
+  restartSeconds: 30,
+  startupSeconds: 60,
+};

@@ -14,22 +14,11 @@ import {
 import { msfScalingOutageSeconds } from '../../src/baselines/msf-builtin';
 import { alarmFires, decideMsfSample, msfSampleParams } from '../../src/baselines/msf-sample-stepscaling';
 import { baselineParams } from '../../src/baselines/registry';
-import type { BaselineSetup, JobMinute } from '../../src/baselines/types';
+import type { JobMinute } from '../../src/baselines/types';
 import { parseScenario, ScenarioError } from '../../src/scenario';
-import { minutes, NOW, obs, repeat } from '../support/baseline-minutes';
+import { minutes, NOW, obs, repeat, SETUP } from '../support/baseline-minutes';
 
-const setup: BaselineSetup = {
-  minTaskManagers: 1,
-  maxTaskManagers: 24,
-  initialTaskManagers: 2,
-  partitions: 32,
-  slotsPerTaskManager: 2,
-  recordsPerSecondPerSlot: 500,
-  peakInputRate: 6000,
-  sloLagSeconds: 60,
-  restartSeconds: 30,
-  startupSeconds: 60,
-};
+const setup = SETUP;
 
 describe('Baseline: ds2', () => {
   it.each([

@@ -13,8 +13,8 @@ import {
 } from '../../src/baselines/fko';
 import { decideMsf, MSF_DEFAULTS, type MsfParams } from '../../src/baselines/msf-builtin';
 import { staticPeakCount, staticPeakRule } from '../../src/baselines/static-peak';
-import { type BaselineSetup, type JobMinute, trailingRun } from '../../src/baselines/types';
-import { MIN, minutes, NOW, obs, repeat } from '../support/baseline-minutes';
+import { type JobMinute, trailingRun } from '../../src/baselines/types';
+import { MIN, minutes, NOW, obs, repeat, SETUP } from '../support/baseline-minutes';
 
 describe('Function: trailingRun', () => {
   it.each([
@@ -359,18 +359,7 @@ describe('Baseline: fko', () => {
 });
 
 describe('Baseline: static-peak', () => {
-  const setup: BaselineSetup = {
-    minTaskManagers: 1,
-    maxTaskManagers: 24,
-    initialTaskManagers: 2,
-    partitions: 32,
-    slotsPerTaskManager: 2,
-    recordsPerSecondPerSlot: 500,
-    peakInputRate: 6000,
-    sloLagSeconds: 60,
-    restartSeconds: 30,
-    startupSeconds: 60,
-  };
+  const setup = SETUP;
 
   it.each([
     { peak: 6000, max: 24, expected: 16 }, // 6000/0.7 = 8571 > 8 TMs' 8000 → 16 (16000)
