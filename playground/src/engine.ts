@@ -118,11 +118,12 @@ export function scenarioAppConfig(scenario: Scenario, mode: PolicyMode): AppConf
       inputRate: { preset: 'kinesis-incoming-records', dimensions: { StreamName: scenario.name } },
     },
     policy: {
-      mode,
       minTaskManagers: c.minTaskManagers,
       maxTaskManagers: c.maxTaskManagers,
       restartSeconds: c.restartSeconds,
       checkpointIntervalSeconds: c.checkpointIntervalSeconds,
+      ...scenario.policy,
+      mode,
     },
     partitions: c.partitions,
     slotsPerTaskManager: c.slotsPerTaskManager,

@@ -356,6 +356,12 @@ export const ScenarioSchema = z
     faults: z.array(FaultSchema).default([]),
     manual: z.array(ManualInvokeSchema).default([]),
     alarms: z.array(AlarmSchema).default([]),
+    /**
+     * Overrides of the autoscaler's policy config (AppConfig.policy: cooldowns, stabilization,
+     * catch-up, …) for this scenario; the product's config schema validates them. `mode`,
+     * the bounds and the restart/checkpoint beliefs come from the simulation and the cluster.
+     */
+    policy: z.record(z.string(), z.union([z.number(), z.boolean(), z.string()])).optional(),
   })
   .superRefine((s, ctx) => {
     if (s.durationSeconds % s.stepSeconds !== 0) {

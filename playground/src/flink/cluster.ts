@@ -57,6 +57,11 @@ export interface FlinkCluster {
   stop(): Promise<void>;
 }
 
+/** The demo job's name as Flink's Prometheus reporter filters it (the `job_name` label, the JobName dimension). */
+export function demoJobNameLabel(workUs: number, topic: string): string {
+  return filterLabelValue(`flink-ecs-demo chained work=${workUs}us topic=${topic}`);
+}
+
 /** A port no listener on 127.0.0.1 holds right now. */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -215,7 +220,7 @@ export async function startFlinkCluster(options: FlinkClusterOptions): Promise<F
       slotsPerTaskManager: slots,
       workUs,
       checkpointMs,
-      jobNameLabel: filterLabelValue(`flink-ecs-demo chained work=${workUs}us topic=${topic}`),
+      jobNameLabel: demoJobNameLabel(workUs, topic),
       kafka,
       jobManager,
       env,

@@ -19,10 +19,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { demoJobNameLabel } from './cluster';
 import { realConfig } from './config';
 import { buildFlink, checkPrerequisites, FlinkPrerequisiteError, flinkVersions } from './env';
 import { type RealFlinkResult, type RealFlinkRun, startRealFlinkRun } from './live';
-import { killAllNow, liveProcesses } from './processes';
+import { killAllNow, liveProcesses, runMain } from './processes';
 
 const t0 = Date.now();
 const elapsed = () => ((Date.now() - t0) / 1000).toFixed(1).padStart(6);
@@ -80,7 +81,7 @@ async function main(): Promise<number> {
     appId: 'flink-e2e',
     partitions: PARTITIONS,
     slotsPerTaskManager: SLOTS,
-    jobNameLabel: `flink_ecs_demo_chained_work_${WORK_US}us_topic_demo`,
+    jobNameLabel: demoJobNameLabel(WORK_US, 'demo'),
     topic: 'demo',
     minTaskManagers: 1,
     maxTaskManagers: 6,
@@ -326,13 +327,4 @@ async function main(): Promise<number> {
   }
 }
 
-main()
-  .then((code) => {
-    killAllNow();
-    process.exit(code);
-  })
-  .catch((error: unknown) => {
-    process.stderr.write(`e2e: ${(error as Error).message}\n`);
-    killAllNow();
-    process.exit(1);
-  });
+runMain('e2e', main);

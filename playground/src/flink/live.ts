@@ -357,13 +357,14 @@ export async function startRealFlinkRun(options: RealFlinkRunOptions): Promise<R
         return Date.now();
       },
     };
+    const failoverStartMs = Date.now();
     const failover = new FailoverTracker({
       cloud,
       clients,
       config,
       tableName: REAL_TABLE,
       clock,
-      startMs: Date.now(),
+      startMs: failoverStartMs,
     });
     cleanups.push(() => failover.close());
 
@@ -746,7 +747,16 @@ export async function startRealFlinkRun(options: RealFlinkRunOptions): Promise<R
       const requests: Record<string, number> = {};
       for (const q of cloud.requests)
         requests[`${q.service}:${q.operation}`] = (requests[`${q.service}:${q.operation}`] ?? 0) + 1;
-      const run = acc.finish(failover.summary(), false);
+      // The tracker counts from its own start (before the boot); the run's seconds count from the load's.
+      const summary = failover.summary();
+      const shift = (t0 - failoverStartMs) / 1000;
+      const run = acc.finish(
+        {
+          ...summary,
+          events: summary.events.map((e) => ({ ...e, atSeconds: Number((e.atSeconds - shift).toFixed(1)) })),
+        },
+        true,
+      );
       return {
         run: { ...run, timeline: samples },
         samples,

@@ -60,6 +60,28 @@ export function killAllNow(): void {
   for (const pid of live.keys()) killGroup(pid, 'SIGKILL');
 }
 
+/**
+ * Runs a command's `main` and exits with its code; on a throw prints `<name>: <message>` (and
+ * `hint(error)`, if any) to stderr and exits 1. Every process group still alive is killed first.
+ */
+export function runMain(
+  name: string,
+  main: () => Promise<number>,
+  hint: (error: unknown) => string | undefined = () => undefined,
+): void {
+  main()
+    .then((code) => {
+      killAllNow();
+      process.exit(code);
+    })
+    .catch((error: unknown) => {
+      const more = hint(error);
+      process.stderr.write(`${name}: ${(error as Error).message}\n${more ? `${more}\n` : ''}`);
+      killAllNow();
+      process.exit(1);
+    });
+}
+
 export interface StartOptions {
   readonly name: string;
   readonly command: string;
