@@ -161,6 +161,8 @@ export interface RealFlinkRun {
   readonly scraper: PrometheusScraper;
   readonly scaler: ScalerHandler;
   readonly lambda?: LambdaEndpoint;
+  /** The load tool's HTTP endpoint (GET /lag, POST /rate?r=<records/s>). */
+  readonly loadUrl: string;
   readonly dynamodbEndpoint: string;
   readonly tableName: string;
   readonly config: AppConfigInput;
@@ -785,6 +787,7 @@ export async function startRealFlinkRun(options: RealFlinkRunOptions): Promise<R
       scaler,
       ...(lambda ? { lambda } : {}),
       dynamodbEndpoint: dynamo.endpoint,
+      loadUrl: load.url,
       tableName: REAL_TABLE,
       config,
       startedAtMs: t0,

@@ -37,6 +37,8 @@ export interface LagReading {
 
 export interface LoadTool {
   readonly process: ManagedProcess;
+  /** The load tool's HTTP endpoint: GET /lag, GET /metrics, POST /rate?r=<records/s>. */
+  readonly url: string;
   /** Epoch ms of the trace's second 0. */
   readonly startedAtMs: number;
   /** The newest reading (read every second). */
@@ -114,6 +116,7 @@ export async function startLoadTool(
   })();
   return {
     process: p,
+    url: `http://127.0.0.1:${port}`,
     startedAtMs: first.epochMs - first.t * 1000,
     latest: () => readings.at(-1),
     readings,
