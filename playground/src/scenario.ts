@@ -205,6 +205,7 @@ export const JobSchema = z.strictObject({
     })
     .optional(),
   rescaleCooldownSeconds: seconds.optional(),
+  rescaleOnCheckpoint: z.boolean().optional(),
   registrationSeconds: seconds.optional(),
   deploySeconds: seconds.optional(),
   heartbeatTimeoutSeconds: positiveSeconds.optional(),

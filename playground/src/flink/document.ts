@@ -83,6 +83,25 @@ export interface RealFlinkDocument extends SimulationOutput {
 const sec = (ms: number | undefined) => (ms === undefined ? null : Number((ms / 1000).toFixed(2)));
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 
+/**
+ * Seconds from `stepAt` until the backlog, having risen above `below`, was back at or under it
+ * while the job processed; undefined if it never was. The one rule for the real runs and the
+ * simulator (docs/real-flink.md).
+ */
+export function drainedAfter(
+  samples: readonly { t: number; backlog: number; processing?: boolean }[],
+  stepAt: number,
+  below: number,
+): { seconds: number | undefined; peak: number } {
+  let peak = 0;
+  for (const s of samples) {
+    if (s.t < stepAt) continue;
+    peak = Math.max(peak, s.backlog);
+    if (peak > below && s.processing !== false && s.backlog <= below) return { seconds: s.t - stepAt, peak };
+  }
+  return { seconds: undefined, peak };
+}
+
 /** The first instant the input rose above its starting rate (trace seconds), if it did. */
 function firstStepUp(result: RealFlinkResult): number | undefined {
   const first = result.samples[0]?.input;
@@ -113,18 +132,8 @@ export function measuredFacts(result: RealFlinkResult, drainedBelowRecords: numb
   const firstUp = result.desiredChanges.find(
     (c) => c.to > c.from && stepAt !== undefined && c.atMs >= t0 + stepAt * 1000,
   );
-  let peak = 0;
-  let drainedAt: number | undefined;
-  if (stepAt !== undefined) {
-    for (const s of result.samples) {
-      if (s.t < stepAt) continue;
-      peak = Math.max(peak, s.backlog);
-      if (peak > drainedBelowRecords && s.processing && s.backlog <= drainedBelowRecords) {
-        drainedAt = s.t;
-        break;
-      }
-    }
-  }
+  const drained =
+    stepAt === undefined ? undefined : drainedAfter(result.samples, stepAt, drainedBelowRecords).seconds;
   return {
     taskManagerStartupSeconds: startups,
     reactiveRestartSeconds: result.kills
@@ -164,7 +173,7 @@ export function measuredFacts(result: RealFlinkResult, drainedBelowRecords: numb
     })),
     stepToFirstScaleOutSeconds:
       firstUp && stepAt !== undefined ? Number(((firstUp.atMs - t0) / 1000 - stepAt).toFixed(1)) : null,
-    stepToBacklogDrainedSeconds: drainedAt !== undefined && stepAt !== undefined ? drainedAt - stepAt : null,
+    stepToBacklogDrainedSeconds: drained ?? null,
     drainedBelowRecords,
     maxGroupLagRecords: Math.max(0, ...result.samples.map((s) => s.backlog)),
     agentScrapes: result.scrapes,
