@@ -25,11 +25,12 @@ export interface ProcessRecordOut {
   readonly startupSeconds: number | null;
 }
 
-/** A stretch without processing: a failure restart (a TaskManager was lost) or a rescale. */
+/** A stretch without processing. */
 export interface RestartOut {
   /** Seconds of the run (trace time). */
   readonly atSeconds: number;
-  readonly cause: 'failure' | 'rescale';
+  /** `start`: the job's first deployment (before the load); `failure`: a TaskManager was lost; `rescale`: the set of TaskManagers changed otherwise. */
+  readonly cause: 'start' | 'failure' | 'rescale';
   readonly fromParallelism: number;
   readonly toParallelism: number;
   readonly notProcessingSeconds: number;
@@ -108,7 +109,8 @@ function firstStepUp(result: RealFlinkResult): number | undefined {
   return first === undefined ? undefined : result.samples.find((s) => s.input > first)?.t;
 }
 
-function causeOf(tr: JobTransition, killsAtMs: readonly number[]): 'failure' | 'rescale' {
+function causeOf(tr: JobTransition, killsAtMs: readonly number[]): RestartOut['cause'] {
+  if (tr.fromParallelism === 0) return 'start';
   // A failure restart begins within the JobManager's detection time (heartbeat timeout) of a kill.
   return killsAtMs.some((k) => tr.startMs >= k - 1000 && tr.startMs <= k + 10_000) ? 'failure' : 'rescale';
 }

@@ -95,7 +95,7 @@ export interface RealSample extends TimelinePoint {
   readonly processing: boolean;
   /** Σ FLIP-33 pendingRecords of the source subtasks, latest scrape of each TaskManager. */
   readonly pendingRecords: number;
-  /** Σ (log-end − the readers' currentOffset + 1): the backlog at the readers' positions. */
+  /** Σ (log end − the readers' currentOffset + 1), each partition as of its TaskManager's last scrape (readerBacklog). */
   readonly readerBacklog?: number;
   /** The busiest TaskManager's busyTimeMsPerSecond / 1000 (mean of its subtasks), latest scrapes. */
   readonly maxBusy: number;
@@ -229,6 +229,34 @@ function currentOffsets(scrapes: readonly { samples: readonly PrometheusSample[]
     }
   }
   return out;
+}
+
+/**
+ * Σ over partitions (log end − the reader's position), each partition as of the last scrape of
+ * the TaskManager reading it, with the log end the load tool measured closest to that scrape
+ * (log end = committed + lag, per partition). Undefined until every partition was seen.
+ */
+export function readerBacklog(
+  scrapes: readonly { atMs: number; samples: readonly PrometheusSample[] }[],
+  readings: readonly LagReading[],
+  partitions: number,
+): number | undefined {
+  const seen = new Set<number>();
+  let total = 0;
+  for (const s of scrapes) {
+    let near: LagReading | undefined;
+    for (const r of readings) {
+      if (!near || Math.abs(r.epochMs - s.atMs) < Math.abs(near.epochMs - s.atMs)) near = r;
+    }
+    if (!near?.lagPerPartition || !near.committedPerPartition) return undefined;
+    for (const [p, offset] of currentOffsets([s])) {
+      if (seen.has(p)) continue;
+      seen.add(p);
+      const logEnd = (near.committedPerPartition[p] ?? 0) + (near.lagPerPartition[p] ?? 0);
+      total += Math.max(0, logEnd - (offset + 1));
+    }
+  }
+  return seen.size === partitions ? total : undefined;
 }
 
 /** The first "Adding split(s)" start offset per partition logged by any TaskManager after `afterMs`. */
@@ -654,9 +682,9 @@ export async function startRealFlinkRun(options: RealFlinkRunOptions): Promise<R
       const backlog = r?.lag ?? 0;
       const scrapes = scraper.latest();
       const pending = scrapes.reduce((n, s) => n + sum(s.samples, PENDING), 0);
-      const offsets = currentOffsets(scrapes);
-      const positions = [...offsets.values()].reduce((n, v) => n + v + 1, 0);
-      const readerBacklog = r && offsets.size === P ? Math.max(0, r.logEnd - positions) : undefined;
+      // The readings of the last two scrape intervals are enough to find each scrape's nearest one.
+      const recent = load.readings.slice(-2 * options.scrapeIntervalSeconds - 5);
+      const atReaders = readerBacklog(scrapes, recent, P);
       const lagSeconds = backlog > 0 ? backlog / Math.max(1, input) : 0;
       const point: RealSample = {
         t,
@@ -672,7 +700,7 @@ export async function startRealFlinkRun(options: RealFlinkRunOptions): Promise<R
         processing,
         pendingRecords: pending,
         maxBusy: Number(Math.max(0, ...scrapes.map((x) => meanBusy(x.samples))).toFixed(3)),
-        ...(readerBacklog !== undefined ? { readerBacklog } : {}),
+        ...(atReaders !== undefined ? { readerBacklog: atReaders } : {}),
       };
       samples.push(point);
       acc.step({

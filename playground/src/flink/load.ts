@@ -33,6 +33,9 @@ export interface LagReading {
   readonly committed: number;
   /** Σ max(0, log-end − committed): the group's lag as Kafka (and MSK's SumOffsetLag) reports it. */
   readonly lag: number;
+  /** Per partition: max(0, log-end − committed), and the committed offset. */
+  readonly lagPerPartition?: readonly number[];
+  readonly committedPerPartition?: readonly number[];
 }
 
 export interface LoadTool {

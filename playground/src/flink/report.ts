@@ -117,7 +117,7 @@ export function renderRealFlinkReport(doc: RealFlinkDocument, result: RealFlinkR
         },
         {
           title:
-            "Backlog: the group's lag (Kafka: log end − committed) vs Σ FLIP-33 pendingRecords (TaskManagers' scrapes) vs log end − the readers' positions",
+            "Backlog: the group's lag (Kafka: log end − committed) vs Σ FLIP-33 pendingRecords (TaskManagers' scrapes) vs log end − the readers' positions (each at its TaskManager's last scrape)",
           yLabel: 'records',
           series: [
             { name: 'group lag (Kafka)', color: '#d62728', points: sm.map((s) => [s.t, s.backlog]) },
