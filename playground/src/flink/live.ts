@@ -131,6 +131,7 @@ export interface ScaleInVictim {
   readonly stopRequestedAtMs?: number;
   readonly stoppedAtMs?: number;
   readonly exitCode?: number;
+  /** Partitions DynamoDB still gave the victim when its SIGTERM was sent (read at that moment). */
   readonly ownedAtStop?: number;
 }
 
@@ -353,7 +354,21 @@ export async function startRealFlinkRun(options: RealFlinkRunOptions): Promise<R
   try {
     const dynamo: DynaliteHandle = await startDynalite();
     cleanups.push(() => dynamo.close());
+    // What each stopped task still owned in DynamoDB when its SIGTERM was sent (read right then).
+    const ownedAtSigterm = new Map<string, Promise<number | undefined>>();
+    let ownershipStore: DynamoDbStateStore | undefined;
     const runtime = new TaskManagerProcessRuntime({
+      onSigterm: (taskId) => {
+        const store = ownershipStore;
+        if (!store) return;
+        ownedAtSigterm.set(
+          taskId,
+          store
+            .readPartitions(parsed.appId)
+            .then((items) => items.filter((p) => p.owner === taskId).length)
+            .catch(() => undefined),
+        );
+      },
       rest: cluster.rest,
       env: cluster.env,
       runDir: options.runDir,
@@ -567,6 +582,7 @@ export async function startRealFlinkRun(options: RealFlinkRunOptions): Promise<R
 
     const trace: TraceStep[] = [...options.trace];
     const store = new DynamoDbStateStore(clients.dynamodb, REAL_TABLE);
+    ownershipStore = store;
     const faults = [...(options.faults ?? [])].sort((a, b) => a.atSeconds - b.atSeconds);
     const faultRng = new Rng(options.seed ?? 1).fork('faults');
     const kills: (KillMeasurement & { restored?: boolean })[] = [];
@@ -656,7 +672,8 @@ export async function startRealFlinkRun(options: RealFlinkRunOptions): Promise<R
         if (rec?.stopRequestedAtMs !== undefined) v.stopRequestedAtMs = rec.stopRequestedAtMs;
         if (rec?.stoppedAtMs !== undefined) v.stoppedAtMs = rec.stoppedAtMs;
         if (rec?.exitCode !== undefined) v.exitCode = rec.exitCode;
-        v.ownedAtStop = partitionItems.filter((p) => p.owner === v.taskId).length;
+        const atSigterm = await ownedAtSigterm.get(v.taskId);
+        if (atSigterm !== undefined) v.ownedAtStop = atSigterm;
       }
       return [...out.values()];
     };

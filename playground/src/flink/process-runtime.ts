@@ -52,6 +52,8 @@ export interface ProcessRuntimeOptions {
   /** How often REST /taskmanagers is polled while a TaskManager has not registered. @default 200 */
   readonly registrationPollMs?: number;
   readonly log?: (line: string) => void;
+  /** Called when ECS's stop sends a task its SIGTERM (e.g. to read what the victim still owns at that moment). */
+  readonly onSigterm?: (taskId: string, atMs: number) => void;
 }
 
 interface Entry {
@@ -181,6 +183,7 @@ export class TaskManagerProcessRuntime implements TaskRuntime {
     }
     const p = e.process;
     p.signal('SIGTERM');
+    this.options.onSigterm?.(taskId, Date.now());
     e.stopTimer ??= setTimeout(() => {
       if (p.exit()) return;
       e.record.killedAtMs = Date.now();
