@@ -19,6 +19,9 @@ export interface ProcessRecordOut {
   readonly stopRequested: string | null;
   readonly stopped: string | null;
   readonly exitCode: number | null;
+  /** ECS's stopCode and stoppedReason of the task, once STOPPED. */
+  readonly stopCode: string | null;
+  readonly stoppedReason: string | null;
   /** `kill` (SIGKILL fault), `stop` (ECS stopped it: SIGTERM), `end` (the run's clean-up), or null while it ran. */
   readonly endedBy: 'kill' | 'stop' | 'end' | null;
   /** Spawn → listed by Flink REST /taskmanagers. */
@@ -192,6 +195,8 @@ export function processRecords(result: RealFlinkResult): ProcessRecordOut[] {
     stopRequested: iso(p.stopRequestedAtMs),
     stopped: iso(p.stoppedAtMs),
     exitCode: p.exitCode ?? null,
+    stopCode: result.ecsStops[p.taskId]?.stopCode ?? null,
+    stoppedReason: result.ecsStops[p.taskId]?.stoppedReason ?? null,
     endedBy:
       p.stoppedAtMs === undefined
         ? null

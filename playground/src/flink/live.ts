@@ -139,6 +139,10 @@ export interface RealFlinkResult {
   readonly run: PolicyRun;
   readonly samples: readonly RealSample[];
   readonly processes: readonly TaskProcessRecord[];
+  /** What ECS recorded for each STOPPED task: stopCode and stoppedReason (who stopped it, and why). */
+  readonly ecsStops: Readonly<
+    Record<string, { readonly stopCode?: string; readonly stoppedReason?: string }>
+  >;
   readonly transitions: readonly JobTransition[];
   readonly kills: readonly KillMeasurement[];
   readonly scaleIns: readonly ScaleInVictim[];
@@ -781,7 +785,17 @@ export async function startRealFlinkRun(options: RealFlinkRunOptions): Promise<R
         await cleanup();
       }
       // After the clean-up: every process record has its exit.
-      return { ...collected, processes: runtime.records() };
+      const ecsStops: Record<string, { stopCode?: string; stoppedReason?: string }> = {};
+      for (const p of runtime.records()) {
+        const t = cloud.ecs.task(p.taskId);
+        if (t?.lastStatus === 'STOPPED') {
+          ecsStops[p.taskId] = {
+            ...(t.stopCode ? { stopCode: t.stopCode } : {}),
+            ...(t.stoppedReason ? { stoppedReason: t.stoppedReason } : {}),
+          };
+        }
+      }
+      return { ...collected, processes: runtime.records(), ecsStops };
     };
     const collect = async (): Promise<RealFlinkResult> => {
       await loop.catch((error: unknown) => log(`run loop: ${(error as Error).message}`));
@@ -808,6 +822,7 @@ export async function startRealFlinkRun(options: RealFlinkRunOptions): Promise<R
         run: { ...run, timeline: samples },
         samples,
         processes,
+        ecsStops: {},
         transitions,
         kills: killsOut,
         scaleIns,

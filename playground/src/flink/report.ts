@@ -53,7 +53,7 @@ function appendix(doc: RealFlinkDocument, result: RealFlinkResult): string {
   const processes = doc.processes
     .map(
       (p) =>
-        `<tr><td><code>${escapeHtml(p.taskId.slice(0, 12))}</code></td><td>${p.pid ?? '—'}</td><td>${seconds(p.started, t0)}</td><td>${seconds(p.registered, t0)}</td><td>${n(p.startupSeconds)}</td><td>${seconds(p.stopRequested, t0)}</td><td>${seconds(p.stopped, t0)}</td><td>${p.exitCode ?? '—'}</td><td>${p.endedBy ?? 'running'}</td></tr>`,
+        `<tr><td><code>${escapeHtml(p.taskId.slice(0, 12))}</code></td><td>${p.pid ?? '—'}</td><td>${seconds(p.started, t0)}</td><td>${seconds(p.registered, t0)}</td><td>${n(p.startupSeconds)}</td><td>${seconds(p.stopRequested, t0)}</td><td>${seconds(p.stopped, t0)}</td><td>${p.exitCode ?? '—'}</td><td>${p.endedBy ?? 'running'}</td><td>${escapeHtml(p.stoppedReason ?? '—')}</td></tr>`,
     )
     .join('');
   const restarts = m.restarts
@@ -76,7 +76,7 @@ function appendix(doc: RealFlinkDocument, result: RealFlinkResult): string {
 <h3>The job not processing (Flink REST: a vertex not at the parallelism, or a subtask not RUNNING)</h3>
 <table><tr><th>s</th><th>cause</th><th>parallelism</th><th>not processing s</th></tr>${restarts}</table>
 <h3>TaskManager processes (one per ECS task; seconds of the run)</h3>
-<table><tr><th>task id</th><th>pid</th><th>spawned</th><th>registered</th><th>start-up s</th><th>stop requested</th><th>exited</th><th>exit code</th><th>ended by</th></tr>${processes}</table>
+<table><tr><th>task id</th><th>pid</th><th>spawned</th><th>registered</th><th>start-up s</th><th>stop requested</th><th>exited</th><th>exit code</th><th>ended by</th><th>ECS stoppedReason</th></tr>${processes}</table>
 </section>`;
 }
 
