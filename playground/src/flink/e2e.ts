@@ -315,6 +315,34 @@ async function main(): Promise<number> {
       `${JSON.stringify({ checks, facts, processes: result.processes, wallSeconds: s(Date.now() - t0) }, null, 2)}\n`,
     );
     say(`measured: ${JSON.stringify(facts)}`);
+    const f = facts as Record<string, unknown>;
+    const sigterms = victims
+      .filter((v) => v.stopRequestedAtMs !== undefined && v.drainingAtMs !== undefined)
+      .map((v) => ((v.stopRequestedAtMs as number) - (v.drainingAtMs as number)) / 1000);
+    const rows: [string, string][] = [
+      ['step → scale-out', `${f.stepToScaleOutSeconds} s (desired ${low} → ${f.scaledOutTo})`],
+      [
+        'new TaskManager: spawn → registered',
+        `${(f.taskManagerStartupSeconds as number[]).map((x) => x.toFixed(1)).join(', ')} s`,
+      ],
+      ['scale-out → Flink REST parallelism follows', `${f.scaleOutToParallelismSeconds} s`],
+      ['step → backlog drained', `${f.stepToDrainedSeconds} s (group lag peak ${f.peakBacklogRecords})`],
+      ['SIGKILL → STOPPED in ECS (exit 137)', `${f.killToStoppedSeconds} s`],
+      [
+        'STOPPED event → partitions reassigned',
+        `${f.stoppedEventToReassignedSeconds} s (${f.partitionsReassigned} partitions)`,
+      ],
+      ['records replayed after the SIGKILL', `${f.recordsReplayedAfterKill ?? '—'}`],
+      ['load down → scale-in', `${f.loadDownToScaleInSeconds} s (desired → ${f.scaledInTo})`],
+      [
+        'victims drained → SIGTERM',
+        sigterms.length > 0
+          ? `+${Math.min(...sigterms).toFixed(2)}–${Math.max(...sigterms).toFixed(2)} s (${sigterms.length} victims)`
+          : '—',
+      ],
+    ];
+    const width = Math.max(...rows.map(([k]) => k.length));
+    say(`summary:\n${rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join('\n')}`);
     say(`results written to ${out}`);
     if (!process.env.RUN_DIR && checks.every((c) => c.ok)) rmSync(runDir, { recursive: true, force: true });
     return checks.every((c) => c.ok) ? 0 : 1;
