@@ -15,7 +15,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runFlinkDemo } from '../flink/demo';
 import { FlinkPrerequisiteError } from '../flink/env';
-import { killAllNow, runMain } from '../flink/processes';
+import { killAllOnSignal, runMain } from '../flink/processes';
 import { renderRealFlinkReport } from '../flink/report';
 
 const USAGE =
@@ -57,13 +57,7 @@ async function main(): Promise<number> {
   const ownDir = values['run-dir'] === undefined;
   const runDir = values['run-dir'] ? resolve(values['run-dir']) : mkdtempSync(join(tmpdir(), 'flink-demo-'));
   say(`run directory ${runDir} (configs, logs, checkpoints, Kafka's data; kept if the run fails)`);
-  const stop = (signal: string) => {
-    say(`${signal}: stopping every JVM of the run`);
-    killAllNow();
-    process.exit(130);
-  };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
+  killAllOnSignal(say);
   const demo = await runFlinkDemo({
     ...(values.scenario ? { scenarioPath: resolve(values.scenario) } : {}),
     runDir,

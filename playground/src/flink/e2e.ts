@@ -23,7 +23,7 @@ import { demoJobNameLabel } from './cluster';
 import { realConfig } from './config';
 import { buildFlink, checkPrerequisites, FlinkPrerequisiteError, flinkVersions } from './env';
 import { type RealFlinkResult, type RealFlinkRun, startRealFlinkRun } from './live';
-import { killAllNow, liveProcesses, runMain } from './processes';
+import { killAllOnSignal, liveProcesses, runMain } from './processes';
 
 const t0 = Date.now();
 const elapsed = () => ((Date.now() - t0) / 1000).toFixed(1).padStart(6);
@@ -98,13 +98,7 @@ async function main(): Promise<number> {
   });
   let run: RealFlinkRun | undefined;
   let result: RealFlinkResult | undefined;
-  const onSignal = (signal: string) => {
-    say(`${signal}: stopping every JVM of the run`);
-    killAllNow();
-    process.exit(130);
-  };
-  process.once('SIGINT', () => onSignal('SIGINT'));
-  process.once('SIGTERM', () => onSignal('SIGTERM'));
+  killAllOnSignal(say);
   const facts: Record<string, unknown> = {};
   try {
     run = await startRealFlinkRun({

@@ -82,6 +82,17 @@ export function runMain(
     });
 }
 
+/** On SIGINT or SIGTERM: say so, SIGKILL every process group this process started, exit 130. */
+export function killAllOnSignal(say: (line: string) => void): void {
+  const onSignal = (signal: string) => {
+    say(`${signal}: stopping every JVM of the run`);
+    killAllNow();
+    process.exit(130);
+  };
+  process.once('SIGINT', () => onSignal('SIGINT'));
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+}
+
 export interface StartOptions {
   readonly name: string;
   readonly command: string;
