@@ -9,7 +9,10 @@
  *   health is evaluated; if it is DEAD its partitions move in the same invocation;
  * - the schedule (reconcile): ECS ListTasks/DescribeTasks/DescribeServices and the
  *   TaskManagers' metric freshness decide every task's health (container health comes from
- *   DescribeTasks only: AWS's task state change events carry none).
+ *   DescribeTasks only: AWS's task state change events carry none). The metrics read is one
+ *   query for the whole fleet while its heartbeat count vouches for every TaskManager, one
+ *   per TaskManager otherwise (lib/core/heartbeat.ts), plus the per-TaskManager loads when
+ *   the partition balance needs them.
  *
  * Every write is a single-item conditional write on what was read (TASK items on their
  * version, PARTITION items on owner and epoch). The plan's steps run in order; the writes of
@@ -24,11 +27,22 @@
 import type { MoveReason } from './core/assignment.js';
 import { mapLimit } from './core/concurrency.js';
 import type { AppConfig } from './core/config.js';
-import type { AppItems, ServiceState, TaskHealthItem, TaskInfo } from './core/domain.js';
+import type { AppItems, MetricQuery, MetricSeries, TaskHealthItem, TaskInfo } from './core/domain.js';
 import { type DependencyError, outcomeOf } from './core/errors.js';
 import type { EcsObservation } from './core/health.js';
-import { heartbeatMetrics, readHeartbeats } from './core/heartbeat.js';
-import { buildMetricQueries, type ResolvedMetrics } from './core/metrics.js';
+import {
+  FLEET_HEARTBEAT_ID,
+  fleetBusyQueries,
+  fleetHeartbeatQuery,
+  heartbeatMetrics,
+  loadsCadence,
+  loadsVerdict,
+  readLoads,
+  readTaskHeartbeats,
+  taskHeartbeatQueries,
+  vouchForFleet,
+} from './core/heartbeat.js';
+import { perTaskQueries, type ResolvedMetrics } from './core/metrics.js';
 import {
   type ClusterView,
   type HealthChange,
@@ -133,6 +147,12 @@ interface Tally {
 /** How a step of the plan ended: all written, a race lost or a stop failed (re-read, re-plan), or the table failed. */
 type StepResult = 'done' | 'replan' | 'failed';
 
+/** The reconcile's first metrics read: the fleet's heartbeat count, and on the load cadence its busy time. */
+type FleetRead =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'read'; readonly series: readonly MetricSeries[] }
+  | { readonly kind: 'failed'; readonly message: string };
+
 const sorted = (ids: Iterable<string>): string[] => [...ids].sort(compareIds);
 
 export class Failover {
@@ -197,7 +217,12 @@ export class Failover {
         ? await Promise.all([this.observe(nowMs, tally.problems), read()])
         : [undefined, await read()];
     if (firstRead === undefined) return finish('Failed');
-    const cluster = observed && (await this.confirmUnlisted(observed, firstRead.tasks, tally.problems));
+    const confirmed =
+      observed && (await this.confirmUnlisted(observed.view, firstRead.tasks, tally.problems));
+    const cluster =
+      confirmed &&
+      observed &&
+      (await this.observeTaskMetrics(nowMs, confirmed, observed.fleet, firstRead, tally.problems));
     const event = trigger.kind === 'task-event' ? { taskId: trigger.taskId, ecs: trigger.ecs } : undefined;
     const described = event && (await this.describeForEvent(firstRead.tasks, event, tally.problems));
     const stopFailed = new Set<string>();
@@ -242,19 +267,49 @@ export class Failover {
   // ------------------------------------------------------------ reading ECS and CloudWatch
 
   /**
-   * Reads the service, its tasks and their metrics. Undefined when ECS cannot be read (the
-   * invocation then only completes what the table says, like an event would); the problem
-   * is reported. A metrics failure only means no heartbeat is judged.
+   * Reads the service, its tasks and the fleet's heartbeat count (one query; on the load
+   * cadence also the fleet's busy time, two more). Undefined when ECS cannot be read (the
+   * invocation then only completes what the table says, like an event would); the problem is
+   * reported. A metrics failure only means no heartbeat is judged.
    */
-  private async observe(nowMs: number, problems: string[]): Promise<ClusterView | undefined> {
-    const { ecs } = this.deps;
-    const read = await outcomeOf(() => Promise.all([ecs.listTasks(), ecs.describeService()]));
+  private async observe(
+    nowMs: number,
+    problems: string[],
+  ): Promise<{ view: ClusterView; fleet: FleetRead } | undefined> {
+    const { ecs, config } = this.deps;
+    const resolved = this.heartbeatMetrics;
+    const heartbeat = fleetHeartbeatQuery(resolved);
+    const cadence = loadsCadence({ resolved, nowMs, scheduleSeconds: config.scheduleSeconds });
+    const queries = heartbeat ? [heartbeat, ...(cadence ? fleetBusyQueries(resolved) : [])] : [];
+    const [read, fleet] = await Promise.all([
+      outcomeOf(() => Promise.all([ecs.listTasks(), ecs.describeService()])),
+      queries.length > 0 ? this.metricsRead(queries, nowMs) : Promise.resolve(undefined),
+    ]);
     if (!read.ok) {
       problems.push(`ECS read failed, reconciled from the table only: ${read.error.message}`);
       return undefined;
     }
     const [tasks, service] = read.value;
-    return this.observeMetrics(nowMs, tasks, service, problems);
+    return {
+      view: { atMs: nowMs, tasks, service, heartbeat: undefined, loads: {} },
+      fleet:
+        fleet === undefined
+          ? { kind: 'none' }
+          : fleet.ok
+            ? { kind: 'read', series: fleet.value }
+            : { kind: 'failed', message: fleet.error.message },
+    };
+  }
+
+  private metricsRead(queries: readonly MetricQuery[], nowMs: number) {
+    const resolved = this.heartbeatMetrics;
+    return outcomeOf(() =>
+      this.deps.metrics.getMetricData(
+        queries,
+        new Date(nowMs - resolved.windowSeconds * 1000),
+        new Date(nowMs),
+      ),
+    );
   }
 
   /**
@@ -296,33 +351,82 @@ export class Failover {
     return undefined;
   }
 
-  private async observeMetrics(
+  /**
+   * The heartbeats and loads of the RUNNING TaskManagers: from the fleet's heartbeat count
+   * when a fresh period of it vouches for them (those that joined after it one by one), else
+   * from one query per TaskManager; the loads only when the balance needs them
+   * (lib/core/heartbeat.ts).
+   */
+  private async observeTaskMetrics(
     nowMs: number,
-    tasks: readonly TaskInfo[],
-    service: ServiceState,
+    view: ClusterView,
+    fleet: FleetRead,
+    items: AppItems,
     problems: string[],
   ): Promise<ClusterView> {
-    const running = tasks
+    const { config } = this.deps;
+    const resolved = this.heartbeatMetrics;
+    const running = view.tasks
       .filter((t) => t.lastStatus === 'RUNNING')
       .map((t) => t.taskId)
       .sort(compareIds);
-    const base = { atMs: nowMs, tasks, service };
-    if (running.length === 0) return { ...base, heartbeat: new Map(), loads: {} };
-    const resolved = this.heartbeatMetrics;
-    const series = await outcomeOf(() =>
-      this.deps.metrics.getMetricData(
-        buildMetricQueries(resolved, running),
-        new Date(nowMs - resolved.windowSeconds * 1000),
-        new Date(nowMs),
-      ),
-    );
-    if (!series.ok) {
-      problems.push(`metrics read failed, heartbeats not judged: ${series.error.message}`);
-      return { ...base, heartbeat: undefined, loads: {} };
+    if (running.length === 0) return { ...view, heartbeat: new Map(), loads: {} };
+    const source = resolved.heartbeat;
+    if (fleet.kind === 'failed')
+      problems.push(`metrics read failed, heartbeats not judged: ${fleet.message}`);
+    const fleetSeries = fleet.kind === 'read' ? fleet.series : undefined;
+    const verdict = fleetSeries
+      ? vouchForFleet({
+          resolved,
+          series: fleetSeries.find((s) => s.id === FLEET_HEARTBEAT_ID),
+          tasks: view.tasks,
+          runningCount: view.service.runningCount,
+          known: items.tasks,
+          timeoutSeconds: config.health.heartbeatTimeoutSeconds,
+          nowMs,
+        })
+      : undefined;
+    // The TaskManagers whose own heartbeat series is read.
+    const perTask =
+      source.kind === 'per-task' || verdict?.kind === 'per-task'
+        ? running
+        : verdict?.kind === 'vouched'
+          ? verdict.unvouched
+          : [];
+    const live = items.tasks.filter((t) => t.status === 'HEALTHY').length;
+    const loads = loadsVerdict({
+      resolved,
+      cadence: loadsCadence({ resolved, nowMs, scheduleSeconds: config.scheduleSeconds, live }),
+      partitions: config.partitions,
+      live,
+      loadFactor: config.policy.loadFactor,
+      fleetBusy: fleetSeries,
+      nowMs,
+    }).read;
+    const queries: MetricQuery[] = [
+      ...taskHeartbeatQueries(resolved, source.kind === 'per-task' ? running : perTask),
+      ...(loads && source.kind !== 'per-task' ? perTaskQueries(resolved, running) : []),
+    ];
+    let series: MetricSeries[] = [];
+    if (queries.length > 0) {
+      const read = await this.metricsRead(queries, nowMs);
+      if (read.ok) series = read.value;
+      else problems.push(`per-TaskManager metrics read failed: ${read.error.message}`);
+      if (!read.ok && perTask.length === running.length) return { ...view, heartbeat: undefined, loads: {} };
     }
-    const view = readHeartbeats(resolved, running, series.value, nowMs);
-    problems.push(...view.problems);
-    return { ...base, heartbeat: view.heartbeat, loads: view.loads };
+    const heartbeat = new Map<string, number | null>();
+    if (verdict?.kind === 'vouched') for (const id of verdict.taskIds) heartbeat.set(id, verdict.heartbeatAt);
+    if (perTask.length > 0) {
+      const own = readTaskHeartbeats(resolved, perTask, series);
+      problems.push(...own.problems);
+      for (const [id, at] of own.heartbeat) heartbeat.set(id, at);
+    }
+    const judged = verdict !== undefined || source.kind === 'per-task';
+    return {
+      ...view,
+      heartbeat: judged ? heartbeat : undefined,
+      loads: loads ? readLoads(resolved, running, series, nowMs) : {},
+    };
   }
 
   // ------------------------------------------------------------ executing a plan

@@ -39,7 +39,8 @@ export function publishDecision(obs: Observability, decision: DecisionRecord): v
 /**
  * Logs a failover invocation as one line (at debug level when nothing happened, so a quiet
  * reconcile every minute does not fill the log) and flushes its metrics: Failovers (DEAD
- * TaskManagers whose partitions were handed over) and PartitionsMoved (owner changes).
+ * TaskManagers whose partitions were handed over) and PartitionsMoved (owner changes), each
+ * only when not zero.
  */
 export function publishFailover(obs: Observability, result: FailoverResult): void {
   const eventful =
@@ -52,8 +53,13 @@ export function publishFailover(obs: Observability, result: FailoverResult): voi
   if (result.outcome === 'Failed') obs.logger.error('failover', { failover: result });
   else if (eventful) obs.logger.info('failover', { failover: result });
   else obs.logger.debug('failover', { failover: result });
+  // Published only when not zero: a custom metric costs for every hour it is sent in, and a
+  // reconcile every minute that moved nothing would keep both at a full month's price.
+  if (result.failedOver.length === 0 && result.partitionsMoved === 0) return;
   const { metrics } = obs;
-  metrics.addMetric('Failovers', MetricUnit.Count, result.failedOver.length);
-  metrics.addMetric('PartitionsMoved', MetricUnit.Count, result.partitionsMoved);
+  if (result.failedOver.length > 0)
+    metrics.addMetric(AUTOSCALER_METRICS.failovers, MetricUnit.Count, result.failedOver.length);
+  if (result.partitionsMoved > 0)
+    metrics.addMetric(AUTOSCALER_METRICS.partitionsMoved, MetricUnit.Count, result.partitionsMoved);
   metrics.publishStoredMetrics();
 }

@@ -23,7 +23,7 @@ import {
 } from './core/decide.js';
 import type { DecisionRecord, ReasonCode, ScalerChange, ScalerState, ServiceState } from './core/domain.js';
 import { type DependencyError, outcomeOf } from './core/errors.js';
-import { buildMetricQueries, type ResolvedMetrics, resolveMetrics } from './core/metrics.js';
+import { queryStartMs, type ResolvedMetrics, resolveMetrics, scalerQueries } from './core/metrics.js';
 import type { ManualCommand, Trigger } from './core/triggers.js';
 import type { Clock, MetricsSource, ServiceController, StateStore } from './ports.js';
 
@@ -71,7 +71,7 @@ export class Scaler {
   private readonly newId: () => string;
 
   constructor(private readonly deps: ScalerDeps) {
-    this.resolved = resolveMetrics(deps.config.metrics);
+    this.resolved = resolveMetrics(deps.config);
     this.newId = deps.newId ?? randomUUID;
   }
 
@@ -103,9 +103,9 @@ export class Scaler {
     const expected = expectedTaskManagers(tasks);
     let cluster: ClusterReading = { tasks, series: [] };
     if (expected.length > 0) {
-      const start = new Date(nowMs - this.resolved.windowSeconds * 1000);
+      const start = new Date(queryStartMs(this.resolved, nowMs));
       const series = await outcomeOf(() =>
-        metrics.getMetricData(buildMetricQueries(this.resolved, expected), start, now),
+        metrics.getMetricData(scalerQueries(this.resolved, config.policy.mode, expected), start, now),
       );
       cluster = series.ok
         ? { tasks, series: series.value }

@@ -3,10 +3,11 @@
  * cluster with Container Insights, a JobManager service reachable by a Cloud Map name that
  * runs Flink's StateMachineExample job in reactive mode, and a TaskManager service whose
  * tasks carry a CloudWatch agent sidecar. The sidecar scrapes Flink's Prometheus reporter
- * and publishes `flink_taskmanager_job_task_busyTimeMsPerSecond` and
- * `flink_taskmanager_job_task_numRecordsInPerSecond` to `ECS/ContainerInsights/Prometheus`
- * with the dimensions `ClusterName` and `TaskId` (the ECS task id), which is what the
- * `flink-prometheus` metric preset queries.
+ * and publishes what the one definition of the Flink metrics says (lib/core/flink-metrics.ts,
+ * rendered here): the heartbeat and busy time per TaskManager (`ClusterName`, `TaskId` = the
+ * ECS task id) and for the whole service (`ClusterName`, `ServiceName`), and the source's
+ * throughput and backlog for the whole service, which is what the `flink-prometheus` metric
+ * preset and the `flink-pending-records` backlog preset query.
  *
  * The TaskManager service has no DesiredCount in the template: CloudFormation starts it with
  * one task and never resets the count on a later deploy; the autoscaler owns it.
@@ -20,16 +21,15 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cloudmap from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct } from 'constructs';
+import {
+  DEFAULT_SCRAPE_INTERVAL_SECONDS,
+  flinkMetricsDefinition,
+  FLINK_PROMETHEUS_PORT as PROMETHEUS_PORT,
+  prometheusLogGroupName,
+  renderCloudWatchAgentConfig,
+  renderPrometheusConfig,
+} from '../../lib/core/flink-metrics.js';
 import { acknowledge } from '../acknowledge.js';
-
-/** The metric names and namespace of lib/core/metric-names.ts (flink preset), which infra may not import. */
-const PROMETHEUS_NAMESPACE = 'ECS/ContainerInsights/Prometheus';
-const SCRAPED_METRICS = [
-  'flink_taskmanager_job_task_busyTimeMsPerSecond',
-  'flink_taskmanager_job_task_numRecordsInPerSecond',
-] as const;
-const PROMETHEUS_PORT = 9249;
-const SCRAPE_JOB = 'flink-taskmanager';
 
 /**
  * The Flink release of the demo cluster: the one the playground's real cluster runs
@@ -77,7 +77,8 @@ export interface DemoFlinkClusterProps {
    */
   readonly logRetention?: logs.RetentionDays;
   /**
-   * How often the sidecar scrapes the TaskManager.
+   * How often the sidecar scrapes the TaskManager: the autoscaler config's
+   * `metrics.scrapeIntervalSeconds` must say the same.
    * @default 30 seconds
    */
   readonly scrapeInterval?: Duration;
@@ -106,7 +107,9 @@ export class DemoFlinkCluster extends Construct {
       props.cloudWatchAgentImage ?? DEMO_DEFAULTS.cloudWatchAgentImage,
     );
     const retention = props.logRetention ?? logs.RetentionDays.ONE_WEEK;
-    const scrapeSeconds = (props.scrapeInterval ?? Duration.seconds(30)).toSeconds();
+    const scrapeSeconds = (
+      props.scrapeInterval ?? Duration.seconds(DEFAULT_SCRAPE_INTERVAL_SECONDS)
+    ).toSeconds();
 
     // ------------------------------------------------------------ network
     this.vpc =
@@ -157,9 +160,8 @@ export class DemoFlinkCluster extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     // The CloudWatch agent writes Prometheus metrics as EMF into this log group.
-    const prometheusLogGroupName = `/aws/ecs/containerinsights/${props.clusterName}/prometheus`;
     const prometheusLogs = new logs.LogGroup(this, 'PrometheusLogs', {
-      logGroupName: prometheusLogGroupName,
+      logGroupName: prometheusLogGroupName(props.clusterName),
       retention,
       removalPolicy: RemovalPolicy.DESTROY,
     });
@@ -257,44 +259,17 @@ export class DemoFlinkCluster extends Construct {
       healthCheck: tcpHealthCheck(PROMETHEUS_PORT),
     });
 
-    const prometheusConfig = [
-      'global:',
-      `  scrape_interval: ${scrapeSeconds}s`,
-      `  scrape_timeout: ${Math.min(10, scrapeSeconds)}s`,
-      'scrape_configs:',
-      `  - job_name: ${SCRAPE_JOB}`,
-      '    static_configs:',
-      `      - targets: ['localhost:${PROMETHEUS_PORT}']`,
-      '        labels:',
-      `          ClusterName: ${props.clusterName}`,
-      '    metric_relabel_configs:',
-      '      - source_labels: [tm_id]',
-      '        target_label: TaskId',
-    ].join('\n');
-    const agentConfig = {
-      agent: { metrics_collection_interval: scrapeSeconds },
-      logs: {
-        metrics_collected: {
-          prometheus: {
-            cluster_name: props.clusterName,
-            log_group_name: prometheusLogGroupName,
-            prometheus_config_path: 'env:PROMETHEUS_CONFIG_CONTENT',
-            emf_processor: {
-              metric_namespace: PROMETHEUS_NAMESPACE,
-              metric_declaration: [
-                {
-                  source_labels: ['job'],
-                  label_matcher: `^${SCRAPE_JOB}$`,
-                  dimensions: [['ClusterName', 'TaskId']],
-                  metric_selectors: SCRAPED_METRICS.map((m) => `^${m}$`),
-                },
-              ],
-            },
-          },
-        },
-        force_flush_interval: 5,
-      },
-    };
+    // The agent's configuration, rendered from the one definition of the Flink metrics.
+    const metricsDefinition = flinkMetricsDefinition({
+      clusterName: props.clusterName,
+      serviceName: props.taskManagerServiceName,
+      scrapeIntervalSeconds: scrapeSeconds,
+    });
+    const prometheusConfig = renderPrometheusConfig(metricsDefinition);
+    const agentConfig = renderCloudWatchAgentConfig(metricsDefinition, {
+      logGroupName: prometheusLogGroupName(props.clusterName),
+      prometheusConfigPath: 'env:PROMETHEUS_CONFIG_CONTENT',
+    });
     taskManagerTask.addContainer('cloudwatch-agent', {
       image: agentImage,
       // Metrics stop when the sidecar stops; the autoscaler's health check then notices.

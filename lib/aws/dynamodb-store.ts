@@ -132,6 +132,7 @@ const TaskItemSchema = z.object({
   startedAt: finite.optional(),
   stopRequestedAt: finite.optional(),
   protectedUntil: finite.optional(),
+  goneAt: finite.optional(),
   version: z.number().int().nonnegative(),
 });
 

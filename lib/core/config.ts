@@ -41,7 +41,11 @@ const BacklogSchema = z.strictObject({
   stat: z.string().min(1).optional(),
 });
 
-export const InputRatePresetSchema = z.enum(['kinesis-incoming-records', 'msk-messages-in']);
+export const InputRatePresetSchema = z.enum([
+  'flink-kafka-offsets',
+  'kinesis-incoming-records',
+  'msk-messages-in',
+]);
 export type InputRatePreset = z.infer<typeof InputRatePresetSchema>;
 
 /** The source's own record rate (the best input measure: restarts and replays do not distort it). */
@@ -52,6 +56,11 @@ const InputRateSchema = z.strictObject({
   namespace: name.optional(),
   metricName: name.optional(),
   stat: z.string().min(1).optional(),
+  /**
+   * msk-messages-in: MSK publishes MessagesInPerSec per broker (dimension `Broker ID`); the
+   * input is the sum over these brokers, one query each.
+   */
+  brokerIds: z.array(name).min(1).max(100).optional(),
 });
 
 const MetricsSchema = z
@@ -70,7 +79,12 @@ const MetricsSchema = z
     loadScale: z.number().finite().positive().optional(),
     /** Records/s processed per TaskManager; enables the rate model's capacity estimate. */
     processedRateMetric: name.optional(),
-    /** CloudWatch period of the per-TaskManager metrics. */
+    /**
+     * How often the CloudWatch agent scrapes Flink's reporter (flink-prometheus): every series
+     * gives periodSeconds / scrapeIntervalSeconds datapoints per period (lib/core/flink-metrics.ts).
+     */
+    scrapeIntervalSeconds: z.number().int().min(1).max(3600).default(30),
+    /** CloudWatch period of the metrics. */
     periodSeconds: z
       .number()
       .int()
@@ -82,15 +96,32 @@ const MetricsSchema = z
     windowSeconds: z.number().int().min(60).max(3600).default(180),
     /** A TaskManager with no datapoint newer than this is missing (CloudWatch ingestion delay included). */
     maxDataAgeSeconds: z.number().int().min(60).max(3600).default(240),
+    /**
+     * How long after a period ends all of its datapoints are visible (the agent's flush plus
+     * CloudWatch's ingestion): a job-level period older than this that is not complete makes
+     * the metrics partial (no scale-in on them).
+     */
+    ingestionDelaySeconds: z.number().int().min(0).max(900).default(60),
+    /**
+     * The failover reads the per-TaskManager loads (for the seed's hot-TaskManager rule in
+     * the partition balance) at most this often, and only when the balance has a choice
+     * (the partitions do not divide evenly over the live TaskManagers). A read costs one
+     * metric per TaskManager. Unset: every 900 s, stretched for a large fleet so that the
+     * loads cost at most one metric per reconcile on average, whatever the fleet
+     * (lib/core/heartbeat.ts loadsIntervalSeconds).
+     */
+    taskManagerLoadEverySeconds: z.number().int().min(60).max(86_400).optional(),
     backlog: BacklogSchema.optional(),
     inputRate: InputRateSchema.optional(),
   })
   .default({
     preset: 'flink-prometheus',
     dimensions: {},
+    scrapeIntervalSeconds: 30,
     periodSeconds: 60,
     windowSeconds: 180,
     maxDataAgeSeconds: 240,
+    ingestionDelaySeconds: 60,
   });
 
 export const PolicyModeSchema = z.enum(['rate', 'threshold']);
@@ -159,7 +190,8 @@ const HealthSchema = z
      * A TaskManager whose newest metric datapoint (the end of its period) is older than this
      * misses a heartbeat at each reconcile. Must exceed period + CloudWatch ingestion delay
      * (60 + 30 s for per-minute metrics); a hung TaskManager is handed over within this plus
-     * one reconcile period (150 s with the defaults). See lib/core/health.ts.
+     * one scrape interval (flink-prometheus) plus one reconcile period (180 s with the
+     * defaults; 150 s for the seed's per-minute metrics). See lib/core/health.ts.
      */
     heartbeatTimeoutSeconds: z.number().int().min(10).default(90),
     /**
@@ -194,6 +226,30 @@ export const AppConfigSchema = z
     dryRun: z.boolean().default(false),
   })
   .superRefine((c, ctx) => {
+    const m = c.metrics;
+    if (m.periodSeconds % m.scrapeIntervalSeconds !== 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['metrics', 'scrapeIntervalSeconds'],
+        message: `must divide metrics.periodSeconds (${m.periodSeconds}): each period must hold whole scrapes`,
+      });
+    }
+    if (m.backlog?.preset === 'flink-pending-records' && m.preset !== 'flink-prometheus') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['metrics', 'backlog', 'preset'],
+        message:
+          'flink-pending-records needs metrics.preset flink-prometheus (its completeness comes from the heartbeat)',
+      });
+    }
+    if (m.inputRate?.preset === 'flink-kafka-offsets' && m.backlog?.preset !== 'flink-pending-records') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['metrics', 'inputRate', 'preset'],
+        message:
+          'flink-kafka-offsets needs metrics.backlog.preset flink-pending-records (the log end is offsets + pendingRecords)',
+      });
+    }
     if (c.policy.minTaskManagers > c.policy.maxTaskManagers) {
       ctx.addIssue({
         code: 'custom',

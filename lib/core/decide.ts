@@ -158,7 +158,7 @@ function confirmLanded(next: Mutable<NextScalerState>, verdict: PendingVerdict, 
 export interface ClusterReading {
   /** ListTasks + DescribeTasks of the service. */
   readonly tasks: readonly TaskInfo[];
-  /** The series of `buildMetricQueries(resolved, expectedTaskManagers(tasks))`. */
+  /** The series of `scalerQueries(resolved, config.policy.mode, expectedTaskManagers(tasks))`. */
   readonly series: readonly MetricSeries[];
   /** Set when GetMetricData failed (the series are then empty). */
   readonly metricsProblem?: string;
@@ -184,24 +184,32 @@ export function expectedTaskManagers(tasks: readonly TaskInfo[]): string[] {
 }
 
 /**
- * The metrics snapshot of an evaluation. It is complete only when it covers every running
- * TaskManager — young ones too (a TaskManager that has not published yet is load nobody
- * measured) — and at least as many as ECS counts running (ListTasks is eventually consistent
- * and may not list them all yet), and the metrics read succeeded.
+ * The metrics snapshot of an evaluation (lib/core/metrics.ts summarizeMetrics). It is complete
+ * only when it covers every running TaskManager — young ones too (a TaskManager that has not
+ * published yet is load nobody measured) — and at least as many as ECS counts running
+ * (ListTasks is eventually consistent and may not list them all yet), every job-level period
+ * that should be visible is complete, and the metrics read succeeded.
  */
 export function evaluationSnapshot(
   input: Pick<AutomaticInput, 'resolved' | 'nowMs' | 'state' | 'service' | 'cluster' | 'config'>,
 ): { snapshot: MetricsSnapshot; complete: boolean; expected: number; notBeforeMs: number } {
   const { resolved, nowMs, state, service, cluster, config } = input;
-  const expectedIds = expectedTaskManagers(cluster.tasks);
   const lastChange = Math.max(state.lastScaleOutAt ?? 0, state.lastScaleInAt ?? 0);
   const notBeforeMs = lastChange + config.policy.settleSeconds * 1000;
-  const snapshot = summarizeMetrics(resolved, expectedIds, cluster.series, nowMs, { notBeforeMs });
-  const expected = Math.max(expectedIds.length, service.runningCount);
+  const snapshot = summarizeMetrics({
+    resolved,
+    mode: config.policy.mode,
+    taskIds: expectedTaskManagers(cluster.tasks),
+    series: cluster.series,
+    fleet: { tasks: cluster.tasks, runningCount: service.runningCount },
+    nowMs,
+    notBeforeMs,
+  });
+  const expected = snapshot.coverage.expected;
   const complete =
     snapshot.complete &&
     cluster.metricsProblem === undefined &&
-    snapshot.taskManagers.length >= expected &&
+    snapshot.coverage.covered >= expected &&
     expected > 0;
   return { snapshot, complete, expected, notBeforeMs };
 }
@@ -278,7 +286,7 @@ export function decideAutomatic(input: AutomaticInput): Decision {
       ...(guarded.message ? { message: guarded.message } : {}),
       inputs: {
         ...rec.inputs,
-        coverage: `${snapshot.taskManagers.length}/${expected}`,
+        coverage: `${snapshot.coverage.covered}/${expected}`,
         ...(problems.length > 0 ? { problems: problems.slice(0, 10) } : {}),
       },
     },

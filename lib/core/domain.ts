@@ -176,6 +176,12 @@ export interface TaskHealthItem {
    * absent when it set none or has dropped it (a scale-in victim).
    */
   readonly protectedUntil?: number;
+  /**
+   * When this function first saw ECS report the task gone (DEPROVISIONING, STOPPED; epoch ms,
+   * at or after it stopped): it answers no scrape after it, so the fleet's heartbeat count of a
+   * period that began after it does not include it (lib/core/heartbeat.ts).
+   */
+  readonly goneAt?: number;
   readonly version: number;
 }
 

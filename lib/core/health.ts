@@ -18,13 +18,15 @@
  *
  * How fast a hung TaskManager is found: by ECS's container health check, seen at the next
  * reconcile's DescribeTasks (or sooner, when ECS replaces the unhealthy task: its stop events
- * are the fast path), or else by its metrics. A hung TaskManager publishes no
- * datapoint for the period it hangs in, so its last evidence of life, the end of its last
- * published period, is no later than the moment it hung. The first reconcile that finds that
- * evidence older than heartbeatTimeoutSeconds counts as the first miss, so with missesToDead
- * 1 the TaskManager is DEAD, stopped and its partitions handed over at most
- * heartbeatTimeoutSeconds + one reconcile period after it hung: 90 + 60 = 150 s with the
- * defaults. The timeout must stay above the age a healthy TaskManager's newest visible
+ * are the fast path), or else by its metrics. Its last evidence of life is no later than the
+ * moment it hung with the seed's per-minute metrics (a hung TaskManager publishes no datapoint
+ * for the period it hangs in), and at most one scrape interval after it with the agent's
+ * scrapes (lib/core/heartbeat.ts heartbeatEvidence: the last scrape a period's count proves).
+ * The first reconcile that finds that evidence older than heartbeatTimeoutSeconds counts as
+ * the first miss, so with missesToDead 1 the TaskManager is DEAD, stopped and its partitions
+ * handed over at most heartbeatTimeoutSeconds (+ one scrape interval) + one reconcile period
+ * after it hung: 90 + 30 + 60 = 180 s with the defaults and 30 s scrapes, 150 s for the
+ * seed's metrics. The timeout must stay above the age a healthy TaskManager's newest visible
  * datapoint can reach, period + ingestion delay (60 + 30 = 90 s for per-minute metrics that
  * CloudWatch shows 30 s after the minute); raise it for metrics that arrive later.
  */
@@ -328,6 +330,8 @@ export function nextHealth(
   const ctx = healthContext(prev, observation, config, nowMs);
   const v = evaluateHealth(ctx);
   const startedAt = ctx.ecs?.startedAt ?? prev.startedAt;
+  const becameGone = ECS_GONE_STATUSES.includes(ctx.ecsStatus) && !ECS_GONE_STATUSES.includes(prev.ecsStatus);
+  const goneAt = prev.goneAt ?? (becameGone ? nowMs : undefined);
   const next: TaskHealthItem = {
     ...prev,
     taskId: prev.taskId,
@@ -337,6 +341,7 @@ export function nextHealth(
     misses: v.misses,
     lastSeen: ctx.lastSeen,
     ...(startedAt === undefined ? {} : { startedAt }),
+    ...(goneAt === undefined ? {} : { goneAt }),
     version: prev.version,
   };
   const mustWrite =
@@ -344,7 +349,8 @@ export function nextHealth(
     next.ecsStatus !== prev.ecsStatus ||
     next.ecsVersion !== prev.ecsVersion ||
     next.misses !== prev.misses ||
-    next.startedAt !== prev.startedAt;
+    next.startedAt !== prev.startedAt ||
+    next.goneAt !== prev.goneAt;
   return {
     next,
     verdict: v,

@@ -10,7 +10,7 @@
  */
 import { jobCapacity, smallestCountFor } from './capacity.js';
 import type { AppConfig } from './config.js';
-import type { MetricsSnapshot, TaskManagerMetrics } from './metrics.js';
+import type { JobSample, MetricsSnapshot, TaskManagerMetrics } from './metrics.js';
 
 export interface Recommendation {
   readonly policy: 'rate' | 'threshold';
@@ -79,14 +79,10 @@ export function thresholdPolicy(input: PolicyInput): Recommendation {
   };
 }
 
-interface JobSample {
-  readonly at: number;
-  readonly processed: number; // Σ records/s over reporting TaskManagers
-  readonly maxBusy: number; // busiest TaskManager (the bottleneck)
-  readonly reporting: number;
-}
-
-/** Aggregates per-TaskManager samples by timestamp (sum of rates, max of busy). */
+/**
+ * Job samples from per-TaskManager samples (the presets without job-level series), by
+ * timestamp: the sum of their rates, the busiest one's load.
+ */
 export function jobSamples(taskManagers: readonly TaskManagerMetrics[]): JobSample[] {
   const byAt = new Map<number, { processed: number; maxBusy: number; reporting: number }>();
   for (const tm of taskManagers) {
@@ -180,15 +176,34 @@ export function minimumStep(
   return shedsCapacity || shedsTaskManagers ? desired : current;
 }
 
+/**
+ * The seed's threshold where per-TaskManager loads were read (its inputs and hot TaskManagers
+ * for the decision record); with job-level series only, the bottleneck's busy fraction.
+ */
+function loadInputs(
+  metrics: MetricsSnapshot,
+  loadFactor: number,
+  latest: JobSample | undefined,
+): { hot: readonly string[]; inputs: Record<string, number | readonly string[]> } {
+  if (metrics.taskManagers.length === 0) {
+    return { hot: [], inputs: latest ? { bottleneckBusy: round(latest.maxBusy) } : {} };
+  }
+  const seed = seedThreshold(metrics.taskManagers, loadFactor);
+  return {
+    hot: seed.hot,
+    inputs: { averageLoad: round(seed.average), threshold: round(seed.threshold), hot: seed.hot },
+  };
+}
+
 export function ratePolicy(input: PolicyInput): Recommendation {
   const { config, metrics, current, running } = input;
   const { policy, partitions, slotsPerTaskManager: slots } = config;
-  const seed = seedThreshold(metrics.taskManagers, policy.loadFactor);
-  const samples = jobSamples(metrics.taskManagers);
+  const samples = metrics.job ? [...metrics.job] : jobSamples(metrics.taskManagers);
   const latest = samples.at(-1);
   const measured = estimatePerSlotRate(samples, partitions, slots);
   const perSlotRate = measured ?? input.perSlotRate;
-  const base = { policy: 'rate' as const, hot: seed.hot };
+  const load = loadInputs(metrics, policy.loadFactor, latest);
+  const base = { policy: 'rate' as const, hot: load.hot };
   if (!latest) {
     return {
       ...base,
@@ -225,9 +240,7 @@ export function ratePolicy(input: PolicyInput): Recommendation {
   const backlogSeconds = inputRate > 0 ? backlogRecords / inputRate : 0;
   const backlogPresent = backlogSeconds > policy.backlogToleranceSeconds;
   const inputs: Record<string, number | string | boolean | readonly string[]> = {
-    averageLoad: round(seed.average),
-    threshold: round(seed.threshold),
-    hot: seed.hot,
+    ...load.inputs,
     inputRate: round(inputRate, 1),
     inputSource: metrics.inputRate ? 'source' : 'balance',
     backlogRecords: round(backlogRecords, 0),

@@ -4,7 +4,8 @@
  * whose task events carry no health, as AWS's do). Faults are spread over the minute so the
  * schedule's tick (every 60 s) is hit at every phase.
  *
- *   npx tsx playground/bench/failover-detection.ts
+ *   npx tsx playground/bench/failover-detection.ts                    # with the containers' health check
+ *   npx tsx playground/bench/failover-detection.ts --no-health-check  # the metric heartbeat alone
  */
 import { simulatePolicy } from '../src/engine';
 import { failoverScenario } from './failover-scenario';
@@ -18,7 +19,11 @@ const faults = PHASES.flatMap((phase, i) => [
   { atSeconds: 1200 + i * 1200 + phase, kind: 'hang' as const },
 ]);
 const loaded = failoverScenario('failover-detection', 600 + PHASES.length * 1200 + 600, faults);
-const { run } = await simulatePolicy(loaded, 'rate');
+const healthCheck = !process.argv.includes('--no-health-check');
+const { run } = await simulatePolicy(loaded, 'rate', { healthCheck });
+console.log(
+  healthCheck ? 'with the containers’ health check' : 'without a health check: the metric heartbeat alone',
+);
 const f = run.result.failover;
 for (const kind of ['kill', 'hang']) {
   const times = f.events.filter((e) => e.kind === kind).map((e) => e.reassignedAfterSeconds);

@@ -13,12 +13,13 @@ import { performance } from 'node:perf_hooks';
 import { createFailoverHandler } from 'flink-ecs-autoscaler/functions/failover';
 import { type AwsRequestHandler, createAwsClients } from 'flink-ecs-autoscaler/lib/aws/clients';
 import { createTable } from 'flink-ecs-autoscaler/lib/aws/table';
-import { METRIC_NAMES } from 'flink-ecs-autoscaler/lib/core/metric-names';
+import { flinkMetricsDefinition } from 'flink-ecs-autoscaler/lib/core/flink-metrics';
 import type { FailoverResult } from 'flink-ecs-autoscaler/lib/failover';
 import { loadFailoverRuntime } from 'flink-ecs-autoscaler/lib/runtime';
 import type { EcsTaskStateChangeEvent } from '../src/cloud/ecs-events';
 import { startLocalCloud } from '../src/cloud/local-cloud';
 import { localCloudRequestHandler } from '../src/cloud/request-handler';
+import { publishScrapes } from '../src/collector';
 import { startDynalite } from '../src/dynalite';
 
 const PARTITIONS = 1000;
@@ -95,19 +96,14 @@ try {
   const events: EcsTaskStateChangeEvent[] = [];
   cloud.ecs.onTaskStateChange((e) => events.push(e));
 
-  /** Every running TaskManager's datapoint for the minute before now (visible 30 s after it). */
+  /** What every running TaskManager's agent published in the minute before now (visible 35 s after each scrape). */
+  const definition = flinkMetricsDefinition({ clusterName: CLUSTER, serviceName: SERVICE });
   const publish = (): void => {
     const minute = Math.floor(clock.ms / MINUTE) * MINUTE - MINUTE;
-    for (const taskId of cloud.ecs.runningTaskIds({ cluster: CLUSTER, serviceName: SERVICE })) {
-      cloud.cloudwatch.put({
-        namespace: METRIC_NAMES.flink.namespace,
-        metricName: METRIC_NAMES.flink.busyTimeMsPerSecond,
-        dimensions: { ClusterName: CLUSTER, TaskId: taskId },
-        timestampMs: minute,
-        value: 400 + (taskId.charCodeAt(0) % 7) * 10,
-        visibleAtMs: minute + MINUTE + 30_000,
-      });
-    }
+    const scrapes = cloud.ecs
+      .runningTaskIds({ cluster: CLUSTER, serviceName: SERVICE })
+      .map((taskId) => ({ taskId, busyMs: 400 + (taskId.charCodeAt(0) % 7) * 10 }));
+    publishScrapes(cloud.cloudwatch, definition, minute, 60, 30, scrapes);
   };
   const reconcile = async (): Promise<FailoverResult> => {
     cloud.ecs.advanceTo(clock.ms);

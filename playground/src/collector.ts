@@ -1,13 +1,17 @@
 /**
- * What stands between a TaskManager's /metrics endpoint and CloudWatch: the CloudWatch
- * agent sidecar of the demo cluster (infra/constructs/demo-flink-cluster.ts), reproduced.
+ * What stands between a TaskManager's /metrics endpoint and CloudWatch: the CloudWatch agent
+ * sidecar, doing exactly what the one definition says (lib/core/flink-metrics.ts: the demo
+ * cluster's agent configuration is rendered from the same definition). A function of (a
+ * scrape, as text or parsed series; the definition) → CloudWatch datapoints, so that the
+ * simulated cluster and real TaskManager JVMs go through the same code.
  *
  * 1. Prometheus scrape every `scrapeIntervalSeconds` (each target at its own offset within
  *    the interval): every series gets the target labels `job` (the scrape job) and
- *    `instance`, plus the static labels (ClusterName).
- * 2. `metric_relabel_configs` (action replace): the source labels' values joined with ";"
- *    must match the anchored regex; the target label becomes the replacement ($1 …), or is
- *    removed when that is empty (tm_id → TaskId in the demo).
+ *    `instance`, plus the static labels (ClusterName, ServiceName).
+ * 2. `metric_relabel_configs`, in order, with the metric name as the label `__name__`:
+ *    `keep` drops the series unless the source labels' values joined with ";" match the
+ *    anchored regex, `drop` drops it if they do; `replace` (the default) sets the target
+ *    label to the replacement ($1 …), or removes it when that is empty (tm_id → TaskId).
  * 3. The agent merges the series of one scrape that share a label set into one EMF log
  *    event (adding ClusterName when its `cluster_name` is set and the label is absent).
  * 4. For each metric of an event and each `metric_declaration` whose `metric_selectors`
@@ -15,9 +19,10 @@
  *    with ";", every dimension set whose labels the event has becomes a CloudWatch metric:
  *    one datapoint per event, at the scrape time, with no unit. Metrics no declaration
  *    selects stay in the log group only. Several series mapping to the same dimension set
- *    (the subtasks of several vertices on one TaskManager under [ClusterName, TaskId]) are
- *    separate datapoints of one metric; CloudWatch's statistics aggregate them
- *    (Average = their mean, Sum = their total, SampleCount = how many).
+ *    (the subtasks of several vertices on one TaskManager under [ClusterName, TaskId]; every
+ *    subtask of the job under [ClusterName, ServiceName]) are separate datapoints of one
+ *    metric; CloudWatch's statistics aggregate them (Average = their mean, Sum = their
+ *    total, SampleCount = how many).
  * 5. The datapoints become visible after the agent's flush interval and CloudWatch's
  *    ingestion delay.
  *
@@ -28,107 +33,20 @@
  * capped at the reservation). The collector reads the product's metric names (it plays
  * AWS's side of the contract); the model does not.
  */
+import {
+  FLINK_DIMENSIONS,
+  FLINK_METRICS,
+  type FlinkMetricsDefinition,
+  type MetricDeclaration,
+  type RelabelRule,
+} from 'flink-ecs-autoscaler/lib/core/flink-metrics';
 import { METRIC_DIMENSIONS, METRIC_NAMES } from 'flink-ecs-autoscaler/lib/core/metric-names';
 import type { MetricDatum } from './cloud/cloudwatch-store';
 import type { TaskManagerUsage } from './model/cluster';
 import { javaStringHashCode } from './model/hash';
 import type { PrometheusSample } from './model/metrics';
 
-/** One entry of Prometheus's metric_relabel_configs (action replace, the default). */
-export interface RelabelConfig {
-  readonly sourceLabels: readonly string[];
-  readonly targetLabel: string;
-  /** @default ';' */
-  readonly separator?: string;
-  /** Anchored as Prometheus anchors it. @default '(.*)' */
-  readonly regex?: string;
-  /** @default '$1' */
-  readonly replacement?: string;
-}
-
-/** One entry of the agent's emf_processor.metric_declaration. */
-export interface MetricDeclaration {
-  readonly sourceLabels: readonly string[];
-  readonly labelMatcher: string;
-  readonly dimensions: readonly (readonly string[])[];
-  readonly metricSelectors: readonly string[];
-}
-
-export interface AgentConfig {
-  readonly scrapeIntervalSeconds: number;
-  /** scrape_configs[].job_name: the `job` label. */
-  readonly scrapeJob: string;
-  /** static_configs[].labels. */
-  readonly staticLabels: Readonly<Record<string, string>>;
-  /** static_configs[].targets: the `instance` label (the sidecar scrapes its own task). */
-  readonly target: string;
-  readonly metricRelabelConfigs: readonly RelabelConfig[];
-  /** logs.metrics_collected.prometheus.cluster_name. */
-  readonly clusterName?: string;
-  /** emf_processor.metric_namespace. */
-  readonly namespace: string;
-  readonly declarations: readonly MetricDeclaration[];
-  /** logs.force_flush_interval. */
-  readonly forceFlushSeconds: number;
-}
-
-/** The demo cluster's metric selectors (infra/constructs/demo-flink-cluster.ts SCRAPED_METRICS). */
-export const DEMO_SCRAPED_METRICS = [
-  METRIC_NAMES.flink.busyTimeMsPerSecond,
-  METRIC_NAMES.flink.numRecordsInPerSecond,
-] as const;
-export const DEMO_SCRAPE_JOB = 'flink-taskmanager';
-export const DEMO_PROMETHEUS_PORT = 9249;
-
-/** The CloudWatch agent configuration the demo cluster's TaskManager sidecar runs, as data. */
-export function demoAgentConfig(clusterName: string, scrapeIntervalSeconds = 30): AgentConfig {
-  return {
-    scrapeIntervalSeconds,
-    scrapeJob: DEMO_SCRAPE_JOB,
-    staticLabels: { [METRIC_DIMENSIONS.clusterName]: clusterName },
-    target: `localhost:${DEMO_PROMETHEUS_PORT}`,
-    metricRelabelConfigs: [{ sourceLabels: ['tm_id'], targetLabel: METRIC_DIMENSIONS.taskId }],
-    clusterName,
-    namespace: METRIC_NAMES.flink.namespace,
-    declarations: [
-      {
-        sourceLabels: ['job'],
-        labelMatcher: `^${DEMO_SCRAPE_JOB}$`,
-        dimensions: [[METRIC_DIMENSIONS.clusterName, METRIC_DIMENSIONS.taskId]],
-        metricSelectors: DEMO_SCRAPED_METRICS.map((m) => `^${m}$`),
-      },
-    ],
-    forceFlushSeconds: 5,
-  };
-}
-
-/** Flink's FLIP-33 source metric: records not yet read from the source's splits, per source subtask. */
-export const SOURCE_PENDING_RECORDS = 'flink_taskmanager_job_task_operator_pendingRecords';
-
-/**
- * What the demo configuration lacks for the product's backlog preset, added as a user would
- * have to: the source's per-subtask pendingRecords, its `job_name` label copied to JobName,
- * declared with the dimensions [ClusterName, JobName]. Every source subtask's value is its
- * own datapoint: only the Sum statistic over one scrape per period is the job's backlog.
- */
-export function withSourcePendingRecords(config: AgentConfig): AgentConfig {
-  return {
-    ...config,
-    metricRelabelConfigs: [
-      ...config.metricRelabelConfigs,
-      { sourceLabels: ['job_name'], targetLabel: METRIC_DIMENSIONS.jobName },
-    ],
-    declarations: [
-      ...config.declarations,
-      {
-        sourceLabels: ['job'],
-        labelMatcher: `^${config.scrapeJob}$`,
-        dimensions: [[METRIC_DIMENSIONS.clusterName, METRIC_DIMENSIONS.jobName]],
-        metricSelectors: [`^${SOURCE_PENDING_RECORDS}$`],
-      },
-    ],
-  };
-}
+export type { FlinkMetricsDefinition, MetricDeclaration, RelabelRule };
 
 /** Parses the Prometheus text exposition format (what a scrape reads); comments and blank lines are skipped. */
 export function parsePrometheusText(text: string): PrometheusSample[] {
@@ -178,35 +96,56 @@ function expand(replacement: string, match: RegExpExecArray): string {
   return replacement.replace(/\$\{?(\d)\}?/g, (_, d: string) => match[Number(d)] ?? '');
 }
 
-/** Applies metric_relabel_configs (replace) to one label set. */
+const METRIC_NAME_LABEL = '__name__';
+
+/**
+ * Applies metric_relabel_configs to one series (its name as `__name__`): the relabelled
+ * labels, or undefined when a keep or drop rule removes the series.
+ */
 export function relabel(
   labels: Readonly<Record<string, string>>,
-  configs: readonly RelabelConfig[],
-): Record<string, string> {
+  configs: readonly RelabelRule[],
+  name?: string,
+): Record<string, string> | undefined {
   const out: Record<string, string> = { ...labels };
+  if (name !== undefined) out[METRIC_NAME_LABEL] = name;
   for (const c of configs) {
     const value = c.sourceLabels.map((l) => out[l] ?? '').join(c.separator ?? ';');
     const match = new RegExp(`^(?:${c.regex ?? '(.*)'})$`).exec(value);
-    if (!match) continue;
+    const action = c.action ?? 'replace';
+    if (action === 'keep') {
+      if (!match) return undefined;
+      continue;
+    }
+    if (action === 'drop') {
+      if (match) return undefined;
+      continue;
+    }
+    if (!match || c.targetLabel === undefined) continue;
     const target = expand(c.replacement ?? '$1', match);
     if (target === '') delete out[c.targetLabel];
     else out[c.targetLabel] = target;
   }
+  delete out[METRIC_NAME_LABEL];
   return out;
 }
 
-/** Steps 1–3 for one series: target and static labels, relabelling, the agent's ClusterName. */
+/**
+ * Steps 1–3 for one series: target and static labels, relabelling, the agent's ClusterName;
+ * undefined when the relabelling drops the series.
+ */
 export function agentLabels(
+  name: string,
   labels: Readonly<Record<string, string>>,
-  config: AgentConfig,
-): Record<string, string> {
+  def: FlinkMetricsDefinition,
+): Record<string, string> | undefined {
   const out = relabel(
-    { ...labels, job: config.scrapeJob, instance: config.target, ...config.staticLabels },
-    config.metricRelabelConfigs,
+    { ...labels, job: def.scrapeJob, instance: def.target, ...def.staticLabels },
+    def.metricRelabelConfigs,
+    name,
   );
-  if (config.clusterName !== undefined && out[METRIC_DIMENSIONS.clusterName] === undefined) {
-    out[METRIC_DIMENSIONS.clusterName] = config.clusterName;
-  }
+  if (out && out[FLINK_DIMENSIONS.clusterName] === undefined)
+    out[FLINK_DIMENSIONS.clusterName] = def.clusterName;
   return out;
 }
 
@@ -219,12 +158,13 @@ const labelKey = (labels: Readonly<Record<string, string>>): string =>
 /** Steps 1–3: one scrape of one target to EMF events (one per label set). */
 export function scrapeToEmf(
   samples: readonly PrometheusSample[],
-  config: AgentConfig,
+  def: FlinkMetricsDefinition,
   timestampMs: number,
 ): EmfEvent[] {
   const events = new Map<string, { labels: Record<string, string>; metrics: Record<string, number> }>();
   for (const s of samples) {
-    const labels = agentLabels(s.labels, config);
+    const labels = agentLabels(s.name, s.labels, def);
+    if (!labels) continue;
     const key = labelKey(labels);
     const event = events.get(key) ?? { labels, metrics: {} };
     event.metrics[s.name] = s.value;
@@ -286,19 +226,116 @@ class DatumGroups {
 /** Step 4 for a whole scrape: the CloudWatch datapoints. */
 export function emfToDatums(
   events: readonly EmfEvent[],
-  config: AgentConfig,
+  def: FlinkMetricsDefinition,
   timestampMs: number,
   visibleAtMs: number,
 ): MetricDatum[] {
   const groups = new DatumGroups();
   for (const e of events) {
     for (const [metricName, value] of Object.entries(e.metrics)) {
-      for (const dims of extractedDimensions(metricName, e.labels, config.declarations)) {
+      for (const dims of extractedDimensions(metricName, e.labels, def.declarations)) {
         groups.add(metricName, dims, value);
       }
     }
   }
-  return groups.datums(config.namespace, timestampMs, visibleAtMs);
+  return groups.datums(def.namespace, timestampMs, visibleAtMs);
+}
+
+/**
+ * One scrape, text or parsed, through steps 1–5: the CloudWatch datapoints, visible
+ * `ingestionDelaySeconds` after the agent's flush.
+ */
+export function collectScrape(
+  scrape: string | readonly PrometheusSample[],
+  def: FlinkMetricsDefinition,
+  timestampMs: number,
+  ingestionDelaySeconds: number,
+): MetricDatum[] {
+  const samples = typeof scrape === 'string' ? parsePrometheusText(scrape) : scrape;
+  const visibleAtMs = timestampMs + (def.forceFlushSeconds + ingestionDelaySeconds) * 1000;
+  return emfToDatums(scrapeToEmf(samples, def, timestampMs), def, timestampMs, visibleAtMs);
+}
+
+/**
+ * The EMF log event the agent writes for one event (what CloudWatch Logs ingests and bills
+ * by the byte): the labels and the metric values as fields, with the `CloudWatchMetrics`
+ * directive for the metrics a declaration extracts.
+ */
+export function emfLogLine(event: EmfEvent, def: FlinkMetricsDefinition): string {
+  const directives: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] = [];
+  for (const name of Object.keys(event.metrics)) {
+    const dims = extractedDimensions(name, event.labels, def.declarations);
+    if (dims.length === 0) continue;
+    directives.push({
+      Namespace: def.namespace,
+      Dimensions: dims.map((d) => Object.keys(d)),
+      Metrics: [{ Name: name }],
+    });
+  }
+  return JSON.stringify({
+    ...(directives.length > 0 ? { CloudWatchMetrics: directives } : {}),
+    ...event.labels,
+    ...event.metrics,
+    prom_metric_type: 'gauge',
+    Timestamp: String(event.timestampMs),
+    Version: '0',
+  });
+}
+
+/** What a minimal scrape of one TaskManager holds (taskManagerScrape). */
+export interface SyntheticScrape {
+  readonly taskId: string;
+  /** One subtask's busyTimeMsPerSecond; none when undefined. */
+  readonly busyMs?: number;
+  /** Records/s its source subtask emits (numRecordsOutPerSecond of the `Source: in` operator); none when undefined. */
+  readonly sourceRate?: number;
+}
+
+/**
+ * A minimal scrape of one TaskManager, for tests and benches that do not run the model: its
+ * heartbeat (TaskManager scope), one subtask's busy time and its source's throughput, labelled
+ * as Flink 2.2.1's reporter labels them.
+ */
+export function taskManagerScrape(scrape: SyntheticScrape): PrometheusSample[] {
+  const { taskId, busyMs, sourceRate } = scrape;
+  const task = { job_name: 'job', task_name: 'Source:_in', tm_id: taskId, subtask_index: '0' };
+  const out: PrometheusSample[] = [
+    { name: FLINK_METRICS.heartbeat, labels: { host: '10_0_0_1', tm_id: taskId }, value: 0.1 },
+  ];
+  if (busyMs !== undefined) out.push({ name: FLINK_METRICS.busyTime, labels: task, value: busyMs });
+  if (sourceRate !== undefined) {
+    out.push({
+      name: FLINK_METRICS.sourceRecordsOut,
+      labels: { ...task, operator_name: 'Source:_in' },
+      value: sourceRate,
+    });
+  }
+  return out;
+}
+
+/**
+ * Publishes into `store` what the agents of `taskIds` send for one period starting
+ * `periodStartMs`: every scrape of the period (one per scrape interval), through the definition.
+ */
+export function publishScrapes(
+  store: { put(d: MetricDatum): void },
+  def: FlinkMetricsDefinition,
+  periodStartMs: number,
+  periodSeconds: number,
+  ingestionDelaySeconds: number,
+  scrapes: readonly SyntheticScrape[],
+): void {
+  for (let t = 0; t < periodSeconds; t += def.scrapeIntervalSeconds) {
+    for (const s of scrapes) {
+      for (const d of collectScrape(
+        taskManagerScrape(s),
+        def,
+        periodStartMs + t * 1000,
+        ingestionDelaySeconds,
+      ))
+        store.put(d);
+    }
+  }
 }
 
 export interface CloudWatchAgentOptions {
@@ -315,7 +352,7 @@ export class CloudWatchAgent {
   private readonly dimensions = new WeakMap<object, Map<string, Record<string, string>[]>>();
 
   constructor(
-    readonly config: AgentConfig,
+    readonly config: FlinkMetricsDefinition,
     private readonly options: CloudWatchAgentOptions,
   ) {
     if (!(config.scrapeIntervalSeconds > 0)) throw new RangeError('scrapeIntervalSeconds: must be > 0');
@@ -345,7 +382,8 @@ export class CloudWatchAgent {
       }
       let dims = byName.get(s.name);
       if (!dims) {
-        dims = extractedDimensions(s.name, agentLabels(s.labels, this.config), this.config.declarations);
+        const labels = agentLabels(s.name, s.labels, this.config);
+        dims = labels ? extractedDimensions(s.name, labels, this.config.declarations) : [];
         byName.set(s.name, dims);
       }
       for (const d of dims) groups.add(s.name, d, s.value);

@@ -20,3 +20,11 @@ declare module 'dynalite' {
   function dynalite(options?: DynaliteOptions): Server;
   export default dynalite;
 }
+
+/** dynalite's item-size and capacity arithmetic (DynamoDB's billing rules), used by the cost bench. */
+declare module 'dynalite/db/index.js' {
+  /** Capacity units of one item: ceil(size / 1 KB) for a write, ceil(size / 4 KB) for a read (halved unless consistent). */
+  function capacityUnits(item: unknown, isRead: boolean, isConsistent?: boolean): number;
+  const db: { capacityUnits: typeof capacityUnits };
+  export default db;
+}

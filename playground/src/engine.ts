@@ -11,23 +11,22 @@ import {
 } from 'flink-ecs-autoscaler/lib/aws/clients';
 import { createTable } from 'flink-ecs-autoscaler/lib/aws/table';
 import type { AppConfigInput, PolicyMode } from 'flink-ecs-autoscaler/lib/core/config';
+import {
+  type FlinkMetricsDefinition,
+  flinkMetricsDefinition,
+} from 'flink-ecs-autoscaler/lib/core/flink-metrics';
+import { METRIC_DIMENSIONS, METRIC_NAMES } from 'flink-ecs-autoscaler/lib/core/metric-names';
 import { loadScalerRuntime } from 'flink-ecs-autoscaler/lib/runtime';
 import { createController, type PolicyName, scalerMode } from './baselines/controller';
 import type { AlarmDefinition } from './cloud/cloudwatch-alarms';
-import { type LocalCloud, startLocalCloud } from './cloud/local-cloud';
+import { type LocalCloud, type LocalCloudOptions, startLocalCloud } from './cloud/local-cloud';
 import { localCloudRequestHandler } from './cloud/request-handler';
-import {
-  type AgentConfig,
-  CloudWatchAgent,
-  demoAgentConfig,
-  SOURCE_PENDING_RECORDS,
-  withSourcePendingRecords,
-} from './collector';
+import { CloudWatchAgent } from './collector';
 import { startDynalite } from './dynalite';
 import { FailoverTracker } from './failover-tracker';
 import { FlinkJobModel, type FlinkStepResult } from './model/cluster';
 import { FlinkModelError, resolveJob } from './model/job';
-import { filterLabelValue } from './model/metrics';
+import type { PrometheusSample } from './model/metrics';
 import { type PolicyRun, RunAccumulator, type RunEvent, type SimulationOutput } from './results';
 import { Rng } from './rng';
 import { type AlarmSpec, type LoadedScenario, type Scenario, traceRateAt } from './scenario';
@@ -42,16 +41,24 @@ export const SIM_TABLE = 'flink-ecs-autoscaler';
 /** Seconds between a datapoint's arrival (the agent's flush) and its visibility in CloudWatch. */
 export const INGESTION_DELAY_SECONDS = 30;
 const SCHEDULE_SECONDS = 60;
-/**
- * How often the simulated TaskManagers' CloudWatch agent scrapes: once per 60 s period, so
- * that the Sum of the source subtasks' pendingRecords over a period is the job's backlog
- * (every scrape is a datapoint of its own).
- */
-export const SIM_SCRAPE_SECONDS = 60;
+/** How often the simulated TaskManagers' CloudWatch agent scrapes (the demo cluster's default). */
+export const SIM_SCRAPE_SECONDS = 30;
+/** The simulated Kafka cluster the source reads: MSK-shaped broker metrics, partition leaders round-robin. */
+export const SIM_KAFKA_CLUSTER = 'flink-sim-kafka';
+export const SIM_KAFKA_BROKERS = ['1', '2', '3'] as const;
 
-/** The simulated cluster's agent: the demo cluster's configuration plus the source's pendingRecords. */
-export function simAgentConfig(): AgentConfig {
-  return withSourcePendingRecords(demoAgentConfig(SIM_CLUSTER, SIM_SCRAPE_SECONDS));
+/** The simulated cluster's agent: the one definition of the Flink metrics (lib/core/flink-metrics.ts). */
+export function simAgentConfig(): FlinkMetricsDefinition {
+  return flinkMetricsDefinition({
+    clusterName: SIM_CLUSTER,
+    serviceName: SIM_SERVICE,
+    scrapeIntervalSeconds: SIM_SCRAPE_SECONDS,
+  });
+}
+
+/** The topic a scenario's job reads. */
+export function scenarioTopic(scenario: Scenario): string {
+  return scenario.name;
 }
 
 /** The ground-truth model of a scenario's job. */
@@ -78,12 +85,42 @@ export interface SimulateOptions {
   readonly pace?: (simSeconds: number) => Promise<void>;
   /** Live runs: no further step starts once aborted; the run then ends as usual. */
   readonly signal?: AbortSignal;
+  /** Measurement hooks (in process only). */
+  readonly instrument?: Instrumentation;
+  /**
+   * The TaskManager containers' health check (a hung one fails it after interval × retries).
+   * Off: only the failover's metric heartbeat finds a hung TaskManager. @default true
+   */
+  readonly healthCheck?: boolean;
   /**
    * simulate(): how many policies run at once, each in its own worker thread (playground/src/workers.ts);
    * same results as one after the other. Live runs (onStart, pace, signal) always run in process.
    * @default 1 (in process)
    */
   readonly workers?: number;
+}
+
+/** A request served in process (the local cloud's and dynalite's dispatch). */
+export type InProcessDispatch = (request: {
+  readonly method?: string;
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly body: string;
+}) => Promise<{ readonly status: number; readonly headers: Record<string, string>; readonly body: string }>;
+
+/** Hooks for measuring a run (playground/bench/controller-cost.ts); none changes what the functions see. */
+export interface Instrumentation {
+  /** The requests whose body the local cloud's request log keeps. */
+  readonly recordBodies?: LocalCloudOptions['recordBodies'];
+  /** Wraps dynalite's in-process dispatch (the functions' DynamoDB requests). */
+  readonly dynamodb?: (dispatch: InProcessDispatch) => InProcessDispatch;
+  /** Wraps every invocation of the scaler and the failover handler (at simulated time `nowMs`). */
+  readonly invoke?: <T>(fn: 'scaler' | 'failover', run: () => Promise<T>, nowMs: number) => Promise<T>;
+  /** The local cloud of the run, once it is up (its request log is live). */
+  readonly onCloud?: (cloud: LocalCloud) => void;
+  /** The functions' SDK clients, once they are built (to watch what they send, e.g. with a middleware). */
+  readonly onClients?: (clients: AwsClients) => void;
+  /** Every scrape a TaskManager's agent sidecar reads (what it writes to CloudWatch Logs derives from it). */
+  readonly onScrape?: (samples: readonly PrometheusSample[], timestampMs: number) => void;
 }
 
 /** What a live run exposes while it runs: the local cloud, the scaler handler and the simulated clock. */
@@ -106,18 +143,17 @@ export function scenarioAppConfig(scenario: Scenario, mode: PolicyMode): AppConf
   return {
     appId: scenario.name.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 64),
     ecs: { cluster: SIM_CLUSTER, service: SIM_SERVICE },
+    // The Flink metrics the agent publishes (lib/core/flink-metrics.ts), for the whole service:
+    // the bottleneck's busy time, the source's throughput, its FLIP-33 backlog, and the input
+    // from the Kafka source's offsets (the log end's growth: a restart's replay does not count as
+    // input). One query each, whatever the fleet; MSK's MessagesInPerSec, which the engine also
+    // publishes, would cost one query per broker.
     metrics: {
       preset: 'flink-prometheus',
       dimensions: { ClusterName: SIM_CLUSTER },
-      // Flink has no flink_jobmanager_job_pendingRecords (the preset's default name): the backlog is the
-      // source operator's per-subtask pendingRecords, summed (docs/simulator.md, "What the product asks for").
-      backlog: {
-        preset: 'flink-pending-records',
-        metricName: SOURCE_PENDING_RECORDS,
-        stat: 'Sum',
-        dimensions: { ClusterName: SIM_CLUSTER, JobName: filterLabelValue(scenario.name) },
-      },
-      inputRate: { preset: 'kinesis-incoming-records', dimensions: { StreamName: scenario.name } },
+      scrapeIntervalSeconds: SIM_SCRAPE_SECONDS,
+      backlog: { preset: 'flink-pending-records' },
+      inputRate: { preset: 'flink-kafka-offsets' },
     },
     policy: {
       minTaskManagers: c.minTaskManagers,
@@ -255,13 +291,17 @@ async function startHarness(
   mode: PolicyMode,
   clock: { ms: number },
   transport: Transport,
+  instrument: Instrumentation = {},
+  healthCheck = true,
 ): Promise<Harness> {
   const dynamo = await startDynalite();
   const cloud = await startLocalCloud({
     clock: () => clock.ms,
     ecs: { seed: scenario.seed, startMs: SIM_EPOCH_MS, startupSeconds: scenario.cluster.startupSeconds },
     dynamodbEndpoint: dynamo.endpoint,
+    ...(instrument.recordBodies ? { recordBodies: instrument.recordBodies } : {}),
   });
+  instrument.onCloud?.(cloud);
   try {
     for (const alarm of scenario.alarms ?? [])
       cloud.cloudwatch.alarms.define(alarmDefinition(alarm), clock.ms);
@@ -273,6 +313,7 @@ async function startHarness(
       taskDefinitionFamily: SIM_TASK_FAMILY,
       startupSeconds: scenario.cluster.startupSeconds,
       initialTasksRunning: true,
+      healthCheck,
     });
     // ECS and CloudWatch: the real SDK clients, serializers and wire protocol, served in process
     // (no socket: ~4x faster); DynamoDB: dynalite over HTTP.
@@ -286,13 +327,16 @@ async function startHarness(
             requestHandlers: {
               ecs: inProcess,
               cloudwatch: inProcess,
-              dynamodb: localCloudRequestHandler(dynamo) as AwsRequestHandler,
+              dynamodb: localCloudRequestHandler({
+                dispatch: instrument.dynamodb ? instrument.dynamodb(dynamo.dispatch) : dynamo.dispatch,
+              }) as AwsRequestHandler,
             },
           }
         : {}),
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
     await createTable(clients.dynamodb, SIM_TABLE);
+    instrument.onClients?.(clients);
     let n = 0;
     const runtime = loadScalerRuntime(
       {
@@ -306,9 +350,11 @@ async function startHarness(
         newId: () => `sim-${String(++n).padStart(6, '0')}`,
       },
     );
+    const scaler = createScalerHandler(runtime);
+    const invoke = instrument.invoke;
     return {
       cloud,
-      handler: createScalerHandler(runtime),
+      handler: invoke ? (event) => invoke('scaler', () => scaler(event), clock.ms) : scaler,
       clients,
       async close() {
         for (const c of Object.values(clients)) c.destroy();
@@ -330,7 +376,14 @@ export async function simulatePolicy(
   const { scenario, trace } = loaded;
   const clock = { ms: SIM_EPOCH_MS };
   const transport = options.transport ?? 'in-process';
-  const harness = await startHarness(scenario, scalerMode(mode), clock, transport);
+  const harness = await startHarness(
+    scenario,
+    scalerMode(mode),
+    clock,
+    transport,
+    options.instrument,
+    options.healthCheck ?? true,
+  );
   const { cloud } = harness;
   const controller = createController(mode, {
     scenario,
@@ -340,6 +393,7 @@ export async function simulatePolicy(
     transport,
     cluster: SIM_CLUSTER,
     service: SIM_SERVICE,
+    config: scenarioAppConfig(scenario, scalerMode(mode)),
   });
   const handler = (event: unknown) => controller.onTick(clock.ms, event);
   // The failover function: ECS task events (fast path) and every tick (reconcile); playground/src/failover-tracker.
@@ -350,10 +404,15 @@ export async function simulatePolicy(
     tableName: SIM_TABLE,
     clock,
     startMs: SIM_EPOCH_MS,
+    ...(options.instrument?.invoke ? { invoke: options.instrument.invoke } : {}),
   });
   try {
     const model = scenarioModel(scenario);
     const agent = new CloudWatchAgent(simAgentConfig(), { ingestionDelaySeconds: INGESTION_DELAY_SECONDS });
+    // Each broker's share of the input: the weights of the partitions it leads.
+    const brokerShares = SIM_KAFKA_BROKERS.map((_, b) =>
+      model.job.partitionWeights.reduce((a, w, j) => a + (j % SIM_KAFKA_BROKERS.length === b ? w : 0), 0),
+    );
     const minimumSearch = Math.max(
       scenario.cluster.maxTaskManagers,
       Math.ceil(
@@ -413,20 +472,29 @@ export async function simulatePolicy(
       for (const tm of tms) {
         if (!agent.isDue(tm.taskId, t + dt, dt)) continue;
         const samples = model.scrape(tm.taskId);
-        if (samples) for (const d of agent.collect(samples, clock.ms + dt * 1000)) cloud.cloudwatch.put(d);
+        if (!samples) continue;
+        options.instrument?.onScrape?.(samples, clock.ms + dt * 1000);
+        for (const d of agent.collect(samples, clock.ms + dt * 1000)) cloud.cloudwatch.put(d);
       }
-      // The source stream's own metric (Kinesis IncomingRecords: records put per minute).
+      // The topic's own metric, as Amazon MSK publishes it at the PER_TOPIC_PER_BROKER level:
+      // MessagesInPerSec of each broker (the partitions it leads, round-robin), one per minute.
       sourceRecords += input * dt;
       if ((t + dt) % 60 === 0) {
         const minuteStart = SIM_EPOCH_MS + (t + dt - 60) * 1000;
-        cloud.cloudwatch.put({
-          namespace: 'AWS/Kinesis',
-          metricName: 'IncomingRecords',
-          dimensions: { StreamName: scenario.name },
-          timestampMs: minuteStart,
-          value: sourceRecords,
-          unit: 'Count',
-          visibleAtMs: minuteStart + (60 + INGESTION_DELAY_SECONDS) * 1000,
+        SIM_KAFKA_BROKERS.forEach((broker, b) => {
+          cloud.cloudwatch.put({
+            namespace: METRIC_NAMES.msk.namespace,
+            metricName: METRIC_NAMES.msk.messagesInPerSec,
+            dimensions: {
+              'Cluster Name': SIM_KAFKA_CLUSTER,
+              [METRIC_DIMENSIONS.mskBrokerId]: broker,
+              Topic: scenarioTopic(scenario),
+            },
+            timestampMs: minuteStart,
+            value: (sourceRecords * (brokerShares[b] as number)) / 60,
+            unit: 'Count/Second',
+            visibleAtMs: minuteStart + (60 + INGESTION_DELAY_SECONDS) * 1000,
+          });
         });
         sourceRecords = 0;
       }

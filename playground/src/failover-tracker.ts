@@ -30,6 +30,8 @@ export interface FailoverTrackerOptions {
   readonly clock: { readonly ms: number };
   /** Simulated time 0 (epoch ms): fault times are reported in seconds from it. */
   readonly startMs: number;
+  /** Wraps every invocation of the handler (measurements). */
+  readonly invoke?: <T>(fn: 'failover', run: () => Promise<T>, nowMs: number) => Promise<T>;
 }
 
 /** Events delivered in one go before the tracker gives up (a listener loop would otherwise never end). */
@@ -78,7 +80,9 @@ export class FailoverTracker {
       },
       { clock: { now: () => new Date(opts.clock.ms) }, clients: opts.clients },
     );
-    this.handler = createFailoverHandler(runtime);
+    const handler = createFailoverHandler(runtime);
+    const invoke = opts.invoke;
+    this.handler = invoke ? (event) => invoke('failover', () => handler(event), opts.clock.ms) : handler;
     this.store = new DynamoDbStateStore(opts.clients.dynamodb, opts.tableName);
     this.appId = runtime.config.appId;
     this.cluster = runtime.config.ecs.cluster;

@@ -9,7 +9,14 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_DEFAULTS, DEMO_FLINK_VERSION } from '../../infra/constructs/demo-flink-cluster';
-import { METRIC_DIMENSIONS, METRIC_NAMES } from '../../lib/core/metric-names';
+import {
+  FLINK_DIMENSIONS,
+  FLINK_METRICS,
+  flinkMetricsDefinition,
+  prometheusLogGroupName,
+  renderCloudWatchAgentConfig,
+  renderPrometheusConfig,
+} from '../../lib/core/flink-metrics';
 import { BASE_CONFIG, type BuiltApp, buildApp, templateOf } from './helpers';
 
 interface ContainerDefinition {
@@ -103,35 +110,45 @@ describe('Stack: demo cluster', () => {
     expect(script).toContain('exec /docker-entrypoint.sh taskmanager');
   });
 
-  it('publishes through the agent sidecar exactly the metrics and dimensions the flink-prometheus preset queries', () => {
+  it('runs the agent sidecar with the configuration rendered from the one definition of the Flink metrics', () => {
+    // Prepare
     const agent = taskManagerContainers.find((c) => c.Name === 'cloudwatch-agent');
-    expect(agent?.Essential).toBe(false);
-    const config: unknown = JSON.parse(env(agent, 'CW_CONFIG_CONTENT'));
-    expect(config).toMatchObject({
-      logs: {
-        metrics_collected: {
-          prometheus: {
-            cluster_name: BASE_CONFIG.ecs.cluster,
-            prometheus_config_path: 'env:PROMETHEUS_CONFIG_CONTENT',
-            emf_processor: {
-              metric_namespace: METRIC_NAMES.flink.namespace,
-              metric_declaration: [
-                {
-                  dimensions: [[METRIC_DIMENSIONS.clusterName, METRIC_DIMENSIONS.taskId]],
-                  metric_selectors: [
-                    `^${METRIC_NAMES.flink.busyTimeMsPerSecond}$`,
-                    `^${METRIC_NAMES.flink.numRecordsInPerSecond}$`,
-                  ],
-                },
-              ],
-            },
-          },
-        },
-      },
+    const definition = flinkMetricsDefinition({
+      clusterName: BASE_CONFIG.ecs.cluster,
+      serviceName: BASE_CONFIG.ecs.service,
     });
-    const prometheus = env(agent, 'PROMETHEUS_CONFIG_CONTENT');
-    expect(prometheus).toContain(`${METRIC_DIMENSIONS.clusterName}: ${BASE_CONFIG.ecs.cluster}`);
-    expect(prometheus).toMatch(/source_labels: \[tm_id\]\s+target_label: TaskId/);
+    // Assess
+    expect(agent?.Essential).toBe(false);
+    expect(JSON.parse(env(agent, 'CW_CONFIG_CONTENT'))).toEqual(
+      renderCloudWatchAgentConfig(definition, {
+        logGroupName: prometheusLogGroupName(BASE_CONFIG.ecs.cluster),
+        prometheusConfigPath: 'env:PROMETHEUS_CONFIG_CONTENT',
+      }),
+    );
+    expect(env(agent, 'PROMETHEUS_CONFIG_CONTENT')).toBe(renderPrometheusConfig(definition));
+  });
+
+  it('scrapes the Prometheus port the TaskManager exposes, keeps only the defined series and names each TaskManager by its task id', () => {
+    const agent = taskManagerContainers.find((c) => c.Name === 'cloudwatch-agent');
+    const prometheus = JSON.parse(env(agent, 'PROMETHEUS_CONFIG_CONTENT'));
+    const job = prometheus.scrape_configs[0];
+    const properties = env(
+      taskManagerContainers.find((c) => c.Name === 'taskmanager'),
+      'FLINK_PROPERTIES',
+    );
+    const port = /metrics\.reporter\.prom\.port: (\d+)/.exec(properties)?.[1];
+    expect(job.static_configs[0].targets).toEqual([`localhost:${port}`]);
+    expect(job.static_configs[0].labels).toEqual({
+      [FLINK_DIMENSIONS.clusterName]: BASE_CONFIG.ecs.cluster,
+      [FLINK_DIMENSIONS.serviceName]: BASE_CONFIG.ecs.service,
+    });
+    expect(job.metric_relabel_configs).toContainEqual({
+      source_labels: ['tm_id'],
+      target_label: FLINK_DIMENSIONS.taskId,
+    });
+    const keep = job.metric_relabel_configs.find((r: { action?: string }) => r.action === 'keep');
+    expect(keep.regex.split('|').sort()).toEqual(Object.values(FLINK_METRICS).sort());
+    expect(prometheus.global.scrape_interval).toBe('30s');
   });
 
   it('logs every container with a retention, and health-checks the Flink containers', () => {

@@ -13,6 +13,7 @@ import type {
   TaskInfo,
 } from '../../lib/core/domain';
 import { DependencyError } from '../../lib/core/errors';
+import { METRIC_NAMES } from '../../lib/core/metric-names';
 import { PROTECTION_MINUTES } from '../../lib/core/reconcile-rules';
 import type { MetricsSource, ServiceController } from '../../lib/ports';
 import { MemoryStore } from './fakes';
@@ -134,16 +135,39 @@ export class FakeHeartbeats implements MetricsSource {
   fail = false;
   calls = 0;
 
+  /** Every query's metrics (its number of queries), call by call. */
+  readonly queried: number[] = [];
+
+  /**
+   * Per minute: a TaskManager's series while it publishes (through `until`: its heartbeat's
+   * SampleCount is 2, a scrape every 30 s; its busiest subtask at `load`), and the fleet's
+   * series (no TaskId): the heartbeat count, 2 for each TaskManager publishing through that
+   * minute; the busy time's Maximum and Average over those TaskManagers (one subtask each).
+   */
   async getMetricData(queries: readonly MetricQuery[], start: Date, end: Date): Promise<MetricSeries[]> {
     this.calls++;
+    this.queried.push(queries.length);
     if (this.fail) throw new DependencyError('GetMetricData: Throttling', true);
+    const minutes = (last: number): number[] => {
+      const out: number[] = [];
+      for (let t = Math.ceil(start.getTime() / 60_000) * 60_000; t + 60_000 <= last; t += 60_000) out.push(t);
+      return out;
+    };
     return queries.map((q) => {
-      const taskId = q.dimensions.TaskId ?? '';
-      const last = Math.min(this.until.get(taskId) ?? end.getTime(), end.getTime());
-      const timestamps: number[] = [];
-      for (let t = Math.ceil(start.getTime() / 60_000) * 60_000; t + 60_000 <= last; t += 60_000)
-        timestamps.push(t);
-      const value = (this.load.get(taskId) ?? 0.5) * 1000;
+      const taskId = q.dimensions.TaskId;
+      if (taskId === undefined) {
+        const timestamps = minutes(end.getTime());
+        const publishing = (t: number) => [...this.until].filter(([, until]) => until >= t + 60_000);
+        const busy = (t: number) => publishing(t).map(([id]) => (this.load.get(id) ?? 0.5) * 1000);
+        const values = timestamps.map((t) => {
+          if (q.metricName === METRIC_NAMES.flink.heartbeat) return 2 * publishing(t).length;
+          const b = busy(t);
+          return q.stat === 'Maximum' ? Math.max(...b) : b.reduce((a, v) => a + v, 0) / b.length;
+        });
+        return { id: q.id, timestamps, values, status: 'Complete' };
+      }
+      const timestamps = minutes(Math.min(this.until.get(taskId) ?? end.getTime(), end.getTime()));
+      const value = q.stat === 'SampleCount' ? 2 : (this.load.get(taskId) ?? 0.5) * 1000;
       return { id: q.id, timestamps, values: timestamps.map(() => value), status: 'Complete' };
     });
   }

@@ -18,6 +18,7 @@ import {
   type TaskInfo,
 } from '../../lib/core/domain';
 import { DependencyError } from '../../lib/core/errors';
+import { FLINK_DIMENSIONS, FLINK_METRICS } from '../../lib/core/flink-metrics';
 import type { Clock, MetricsSource, ServiceController, StateStore } from '../../lib/ports';
 
 /**
@@ -191,6 +192,51 @@ export class FakeMetrics implements MetricsSource {
       };
     });
   }
+}
+
+export interface FlinkFleet {
+  /** Busy fraction of the busiest subtask (and of every TaskManager's busiest). */
+  readonly busy: number;
+  /** Records/s each TaskManager's source subtasks read. */
+  readonly rate: number;
+  /** The job's backlog (records), reported by the source subtasks. */
+  readonly backlog?: number;
+  /** How many TaskManagers are scraped, read at each query. */
+  readonly taskManagers: () => number;
+  /** @default 2 (a 30 s scrape, 60 s periods) */
+  readonly scrapesPerPeriod?: number;
+  /** Source subtasks per TaskManager. @default 2 */
+  readonly sourceSubtasks?: number;
+}
+
+/**
+ * The value CloudWatch gives for a query of the Flink definition's series (lib/core/flink-metrics.ts)
+ * per period, for a fleet whose every TaskManager is scraped k times a period: Maximum of the
+ * busy time, Sum of the source's throughput and backlog (k datapoints per subtask), SampleCount
+ * of the heartbeat (k per TaskManager) and of the backlog (k per source subtask).
+ */
+export function flinkFleet(fleet: FlinkFleet): (q: MetricQuery) => number | undefined {
+  return (q) => {
+    const k = fleet.scrapesPerPeriod ?? 2;
+    const perTask = q.dimensions[FLINK_DIMENSIONS.taskId] !== undefined;
+    const n = perTask ? 1 : fleet.taskManagers();
+    const subtasks = n * (fleet.sourceSubtasks ?? 2);
+    switch (`${q.metricName} ${q.stat}`) {
+      case `${FLINK_METRICS.busyTime} Maximum`:
+      case `${FLINK_METRICS.busyTime} Average`:
+        return fleet.busy * 1000;
+      case `${FLINK_METRICS.sourceRecordsOut} Sum`:
+        return fleet.rate * n * k;
+      case `${FLINK_METRICS.heartbeat} SampleCount`:
+        return k * n;
+      case `${FLINK_METRICS.sourcePendingRecords} Sum`:
+        return fleet.backlog === undefined ? undefined : fleet.backlog * k;
+      case `${FLINK_METRICS.sourcePendingRecords} SampleCount`:
+        return fleet.backlog === undefined ? undefined : k * subtasks;
+      default:
+        return undefined;
+    }
+  };
 }
 
 export class ManualClock implements Clock {

@@ -70,6 +70,7 @@ export function snapshot(
     missing,
     ...(opts.backlog ? { backlog: opts.backlog } : {}),
     complete: missing.length === 0,
+    coverage: { covered: taskManagers.length, expected: taskManagers.length + missing.length },
     problems: missing.map((m) => `${m}: missing`),
   };
 }

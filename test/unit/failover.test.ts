@@ -81,6 +81,13 @@ async function tick(w: World, silent: readonly string[] = []) {
   return w.failover.handle(schedule(w));
 }
 
+/** The metrics an invocation asked GetMetricData for (what CloudWatch bills). */
+async function metricsOf(w: World, act: () => Promise<unknown>): Promise<number> {
+  const before = w.metrics.queried.reduce((a, n) => a + n, 0);
+  await act();
+  return w.metrics.queried.reduce((a, n) => a + n, 0) - before;
+}
+
 function owners(store: MemoryStore): Record<string, number> {
   const out: Record<string, number> = {};
   for (const p of store.partitions.values()) if (p.owner !== null) out[p.owner] = (out[p.owner] ?? 0) + 1;
@@ -390,8 +397,11 @@ describe('Class: Failover', () => {
   });
 
   it('gives a persistently hot TaskManager the smaller share, once a metric window has passed since the last move', async () => {
-    // Prepare: 16 partitions on 5 → tm-a holds the larger share (4) and is far busier.
-    const w = world(['tm-a', 'tm-b', 'tm-c', 'tm-d', 'tm-e']);
+    // Prepare: 16 partitions on 5 → tm-a holds the larger share (4) and is far busier; the
+    // loads are read on every reconcile.
+    const w = world(['tm-a', 'tm-b', 'tm-c', 'tm-d', 'tm-e'], {
+      metrics: { taskManagerLoadEverySeconds: 60 },
+    });
     await tick(w);
     expect(owners(w.store)['tm-a']).toBe(4);
     w.metrics.load.set('tm-a', 0.95);
@@ -405,6 +415,60 @@ describe('Class: Failover', () => {
     expect(settled).toMatchObject({ partitionsMoved: 1, movesByReason: { Hot: 1 } });
     expect(owners(w.store)['tm-a']).toBe(3);
     expect(after.map((r) => r.partitionsMoved)).toEqual([0, 0]);
+  });
+
+  it('reads one metric per reconcile while the fleet’s heartbeat count vouches for every TaskManager', async () => {
+    // Prepare: 16 partitions on 4: the balance has no choice, the loads are never needed.
+    const w = world();
+    await tick(w);
+    // Act: 12:02 to 12:21
+    const perTick: number[] = [];
+    for (let i = 0; i < 20; i++) perTick.push(await metricsOf(w, () => tick(w)));
+    // Assess: the fleet's heartbeat count; at 12:15 (the load cadence) its busy time too.
+    expect(perTick).toEqual(Array.from({ length: 20 }, (_, i) => (i === 13 ? 3 : 1)));
+  });
+
+  it('reads each TaskManager’s heartbeat once the count is short, and finds the silent one', async () => {
+    const w = world();
+    await tick(w);
+    await tick(w);
+    // Act: tm-c falls silent.
+    const results: Awaited<ReturnType<typeof tick>>[] = [];
+    const perTick: number[] = [];
+    for (let i = 0; i < 2; i++)
+      perTick.push(await metricsOf(w, async () => results.push(await tick(w, ['tm-c']))));
+    // Assess: the period it fell silent in is visible at the second reconcile: short, so one
+    // query per TaskManager more, which find it silent past the timeout.
+    expect(perTick).toEqual([1, 1 + IDS.length]);
+    expect(results.flatMap((r) => r.stopped)).toEqual(['tm-c']);
+  });
+
+  it('reads the per-TaskManager loads on the cadence only, only when the balance has a choice and someone may be hot', async () => {
+    // Prepare: 16 partitions on 5 (a choice), loads every 5 minutes; tm-a far busier.
+    const five = ['tm-a', 'tm-b', 'tm-c', 'tm-d', 'tm-e'];
+    const w = world(five, { metrics: { taskManagerLoadEverySeconds: 300 } });
+    w.metrics.load.set('tm-a', 0.95);
+    for (const id of five.slice(1)) w.metrics.load.set(id, 0.3);
+    await tick(w);
+    // Act: ten minutes of reconciles, from 12:02 to 12:11
+    const perTick: number[] = [];
+    for (let i = 0; i < 10; i++) perTick.push(await metricsOf(w, () => tick(w)));
+    // Assess: the fleet count every minute; at 12:05 and 12:10 the fleet's busy time (2), whose
+    // busiest is above 1.2 × its mean, so the 5 loads too.
+    expect(perTick).toEqual([1, 1, 1, 8, 1, 1, 1, 1, 8, 1]);
+    // Everyone as busy: the fleet's busy time says none can be hot, no loads.
+    const calm = world(five, { metrics: { taskManagerLoadEverySeconds: 300 } });
+    await tick(calm);
+    const calmPerTick: number[] = [];
+    for (let i = 0; i < 10; i++) calmPerTick.push(await metricsOf(calm, () => tick(calm)));
+    expect(calmPerTick).toEqual([1, 1, 1, 3, 1, 1, 1, 1, 3, 1]);
+    // 16 on 4 TaskManagers: no choice, no loads.
+    const even = world(IDS, { metrics: { taskManagerLoadEverySeconds: 300 } });
+    even.metrics.load.set('tm-a', 0.95);
+    await tick(even);
+    const evenPerTick: number[] = [];
+    for (let i = 0; i < 10; i++) evenPerTick.push(await metricsOf(even, () => tick(even)));
+    expect(evenPerTick).toEqual([1, 1, 1, 3, 1, 1, 1, 1, 3, 1]);
   });
 
   it('re-reads and re-plans after a lost race, and gives up after MAX_ATTEMPTS', async () => {

@@ -11,10 +11,9 @@ import type { AppConfig } from '../../lib/core/config';
 import { PENDING_GRACE_SECONDS } from '../../lib/core/decide';
 import type { ScalerState } from '../../lib/core/domain';
 import { DependencyError } from '../../lib/core/errors';
-import { METRIC_NAMES } from '../../lib/core/metric-names';
 import type { Trigger } from '../../lib/core/triggers';
 import { Scaler, type ScalerResult } from '../../lib/scaler';
-import { FakeEcs, FakeMetrics, ManualClock, MemoryStore } from '../support/fakes';
+import { FakeEcs, FakeMetrics, flinkFleet, ManualClock, MemoryStore } from '../support/fakes';
 import { config, T0 } from '../support/fixtures';
 
 beforeAll(() => {
@@ -134,11 +133,9 @@ class ScheduledEcs extends FakeEcs {
   }
 }
 
-const busyMetrics = new FakeMetrics((q) => {
-  if (q.metricName === METRIC_NAMES.flink.busyTimeMsPerSecond) return 950;
-  if (q.metricName === METRIC_NAMES.flink.numRecordsInPerSecond) return 950;
-  return undefined;
-});
+/** A fleet whose every TaskManager runs at 95% busy, 950 records/s (the size ECS reports running). */
+const busyMetrics = (ecs: { readonly service: { readonly runningCount: number } }) =>
+  new FakeMetrics(flinkFleet({ busy: 0.95, rate: 950, taskManagers: () => ecs.service.runningCount }));
 
 type Op =
   | { readonly op: 'tick'; readonly id: number }
@@ -173,7 +170,14 @@ async function run(s: fc.Scheduler, ops: readonly Op[], failures: boolean[]) {
   const ecs = new ScheduledEcs(s, history, failures);
   const cfg: AppConfig = config();
   let n = 0;
-  const scaler = new Scaler({ config: cfg, store, ecs, metrics: busyMetrics, clock, newId: () => `d${++n}` });
+  const scaler = new Scaler({
+    config: cfg,
+    store,
+    ecs,
+    metrics: busyMetrics(ecs),
+    clock,
+    newId: () => `d${++n}`,
+  });
   const results: ScalerResult[] = [];
   const running = ops.map((op) =>
     op.op === 'outside'

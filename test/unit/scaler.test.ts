@@ -4,11 +4,11 @@ import { createScalerHandler } from '../../functions/scaler';
 import type { AppConfig } from '../../lib/core/config';
 import type { MetricQuery, MetricSeries } from '../../lib/core/domain';
 import { ValidationError } from '../../lib/core/errors';
-import { METRIC_NAMES } from '../../lib/core/metric-names';
+import { JOB_QUERY_IDS } from '../../lib/core/metrics';
 import type { Trigger } from '../../lib/core/triggers';
 import { createObservability } from '../../lib/observability';
 import { Scaler } from '../../lib/scaler';
-import { FakeEcs, FakeMetrics, ManualClock, MemoryStore } from '../support/fakes';
+import { FakeEcs, FakeMetrics, flinkFleet, ManualClock, MemoryStore } from '../support/fakes';
 import { config, T0 } from '../support/fixtures';
 
 beforeAll(() => {
@@ -18,31 +18,37 @@ beforeAll(() => {
 
 const tick = (clock: ManualClock): Trigger => ({ kind: 'schedule', eventTime: clock.now() });
 
-/** Every TaskManager reports `busy` and `rate`; the backlog metric reports `backlog`. */
+/** Every TaskManager of the fleet reads `rate` records/s, its busiest subtask `busy`; the source reports `backlog`. */
 function metricsAt(
   busy: number,
   rate: number,
   backlog = 0,
   status?: (q: MetricQuery) => MetricSeries['status'],
-) {
-  return new FakeMetrics((q) => {
-    if (q.metricName === METRIC_NAMES.flink.busyTimeMsPerSecond) return busy * 1000;
-    if (q.metricName === METRIC_NAMES.flink.numRecordsInPerSecond) return rate;
-    if (q.metricName === METRIC_NAMES.flink.pendingRecords) return backlog;
-    return undefined;
-  }, status);
+): (taskManagers: () => number) => FakeMetrics {
+  return (taskManagers) => new FakeMetrics(flinkFleet({ busy, rate, backlog, taskManagers }), status);
 }
 
-function setup(opts: { desired?: number; cfg?: AppConfig; metrics?: FakeMetrics } = {}) {
+function setup(
+  opts: { desired?: number; cfg?: AppConfig; metrics?: (taskManagers: () => number) => FakeMetrics } = {},
+) {
   const clock = new ManualClock(T0);
   const store = new MemoryStore();
   const ecs = new FakeEcs(opts.desired ?? 4);
   const cfg = opts.cfg ?? config({ metrics: { backlog: { preset: 'flink-pending-records' } } });
-  const metrics = opts.metrics ?? metricsAt(0.95, 950);
+  const metrics = (opts.metrics ?? metricsAt(0.95, 950))(() => ecs.service.runningCount);
   let n = 0;
   const scaler = new Scaler({ config: cfg, store, ecs, metrics, clock, newId: () => `d${++n}` });
   return { clock, store, ecs, metrics, scaler, cfg };
 }
+
+/** The ids of the job-level queries a rate tick with the Flink backlog sends. */
+const JOB_IDS: string[] = [
+  JOB_QUERY_IDS.busy,
+  JOB_QUERY_IDS.throughput,
+  JOB_QUERY_IDS.heartbeat,
+  JOB_QUERY_IDS.backlogSum,
+  JOB_QUERY_IDS.backlogCount,
+];
 
 describe('Class: Scaler (scheduled and alarm evaluations)', () => {
   it('sizes an overloaded cluster in one step and sets the absolute desired count', async () => {
@@ -161,8 +167,8 @@ describe('Class: Scaler (scheduled and alarm evaluations)', () => {
     expect(idle.ecs.updates).toEqual([]);
   });
 
-  it('PartialData on one TaskManager → InsufficientData, no scale-in', async () => {
-    const partial = metricsAt(0.125, 125, 0, (q) => (q.id === 'n3' ? 'PartialData' : 'Complete'));
+  it('PartialData on the job’s heartbeat count → InsufficientData, no scale-in', async () => {
+    const partial = metricsAt(0.125, 125, 0, (q) => (q.id === 'jh' ? 'PartialData' : 'Complete'));
     const { scaler, ecs, clock } = setup({ desired: 8, metrics: partial });
     // Several ticks so that stabilization and cooldowns would allow a scale-in on complete data.
     const reasons: string[] = [];
@@ -314,18 +320,14 @@ describe('Function: scaler handler', () => {
         fc.oneof(fc.double({ min: 0, max: 0.3, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true })),
         fc.array(fc.constantFrom(...statuses), { minLength: 1, maxLength: 40 }),
         fc.integer({ min: 11, max: 20 }),
-        async (desired, busy, statusList, ticks) => {
-          // At least one series is not Complete; the rest report a (possibly idle) load.
-          const withGap =
-            statusList.includes('Complete') && statusList.every((s) => s === 'Complete')
-              ? [...statusList, 'PartialData' as const]
-              : statusList;
-          const status = (q: MetricQuery) =>
-            withGap[Number(q.id.replace(/\D/g, '') || 0) % withGap.length] as MetricSeries['status'];
-          const env = setup({
-            desired,
-            metrics: metricsAt(busy, busy * 250, 0, (q) => (q.id === 'n0' ? 'PartialData' : status(q))),
-          });
+        fc.constantFrom(...JOB_IDS),
+        async (desired, busy, statusList, ticks, gap) => {
+          // At least one job-level series is not Complete; the rest report a (possibly idle) load.
+          const status = (q: MetricQuery): MetricSeries['status'] =>
+            q.id === gap
+              ? 'PartialData'
+              : (statusList[JOB_IDS.indexOf(q.id) % statusList.length] ?? 'Complete');
+          const env = setup({ desired, metrics: metricsAt(busy, busy * 250, 0, status) });
           for (let i = 0; i < ticks; i++) {
             await env.scaler.handle(tick(env.clock));
             env.clock.advance(60);

@@ -8,9 +8,16 @@
 import { type AwsRequestHandler, createAwsClients } from 'flink-ecs-autoscaler/lib/aws/clients';
 import { CloudWatchMetricsSource } from 'flink-ecs-autoscaler/lib/aws/cloudwatch-metrics';
 import { EcsServiceController } from 'flink-ecs-autoscaler/lib/aws/ecs-service';
-import type { PolicyMode } from 'flink-ecs-autoscaler/lib/core/config';
-import type { MetricQuery, MetricSeries } from 'flink-ecs-autoscaler/lib/core/domain';
-import { METRIC_DIMENSIONS, METRIC_NAMES } from 'flink-ecs-autoscaler/lib/core/metric-names';
+import { type AppConfigInput, type PolicyMode, parseConfig } from 'flink-ecs-autoscaler/lib/core/config';
+import type { MetricSeries, TaskInfo } from 'flink-ecs-autoscaler/lib/core/domain';
+import {
+  JOB_QUERY_IDS,
+  jobQueries,
+  queryStartMs,
+  type ResolvedMetrics,
+  resolveMetrics,
+  summarizeJob,
+} from 'flink-ecs-autoscaler/lib/core/metrics';
 import type { MetricsSource, ServiceController } from 'flink-ecs-autoscaler/lib/ports';
 import type { LocalCloud } from '../cloud/local-cloud';
 import { localCloudRequestHandler } from '../cloud/request-handler';
@@ -19,7 +26,7 @@ import { aasTargetTrackingRule } from './aas-target-tracking';
 import { fkoRule } from './fko';
 import { msfBuiltinRule } from './msf-builtin';
 import { staticPeakRule } from './static-peak';
-import { type BaselineRule, type BaselineSetup, type JobMinute, MINUTE_MS, type Observation } from './types';
+import type { BaselineRule, BaselineSetup, JobMinute, Observation } from './types';
 
 export const BASELINE_NAMES = ['aas-target-tracking', 'msf-builtin', 'fko', 'static-peak'] as const;
 export type BaselineName = (typeof BASELINE_NAMES)[number];
@@ -65,6 +72,8 @@ export interface ControllerContext {
   readonly scaler: (event: unknown) => Promise<TickOutcome>;
   readonly cluster: string;
   readonly service: string;
+  /** The scaler's config of the run: the baselines read the same job-level series it does. */
+  readonly config: AppConfigInput;
   /** @default 'in-process' */
   readonly transport?: 'http' | 'in-process';
 }
@@ -94,10 +103,11 @@ export function createController(name: PolicyName, ctx: ControllerContext): Cont
     ...(inProcess ? { requestHandlers: { ecs: inProcess, cloudwatch: inProcess } } : {}),
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
+  const resolved = resolveMetrics(parseConfig(ctx.config));
   const io: BaselineIo = {
     ecs: new EcsServiceController(clients.ecs, ctx.cluster, ctx.service),
     metrics: new CloudWatchMetricsSource(clients.cloudwatch),
-    names: { clusterName: ctx.cluster, jobName: ctx.scenario.name },
+    resolved: { ...resolved, windowSeconds: QUERY_SECONDS, maxDataAgeSeconds: QUERY_SECONDS },
   };
   const setup = baselineSetup(ctx.scenario, ctx.trace);
   switch (name) {
@@ -112,11 +122,11 @@ export function createController(name: PolicyName, ctx: ControllerContext): Cont
   }
 }
 
-/** What the glue reads and writes through: the same adapters as the scaler function. */
+/** What the glue reads and writes through: the same adapters, and the same job-level series, as the scaler function. */
 interface BaselineIo {
   readonly ecs: ServiceController;
   readonly metrics: MetricsSource;
-  readonly names: { readonly clusterName: string; readonly jobName: string };
+  readonly resolved: ResolvedMetrics;
 }
 
 /** How far back each tick queries: the newest visible minutes (the older ones are remembered). */
@@ -129,60 +139,41 @@ function isScheduled(event: unknown): boolean {
 }
 
 /**
- * Aggregates per-TaskManager series (busy `b<i>`, records `r<i>`) and the job's backlog
- * into one JobMinute per minute that has at least one TaskManager datapoint.
+ * The job's complete minutes from the job-level series (lib/core/metrics.ts summarizeJob, as
+ * the scaler reads them): the bottleneck's busy fraction (Maximum over every subtask), the
+ * mean busy fraction (Average over every subtask: the fleet's "average CPU"), the source's
+ * throughput, the TaskManagers scraped and the source's backlog. A minute that is not
+ * complete yet (not every scrape visible) is left out, never read as a lower value.
  */
-export function aggregateMinutes(series: readonly MetricSeries[], taskCount: number): JobMinute[] {
-  const byId = new Map(series.map((s) => [s.id, s]));
-  const points = (id: string): Map<number, number> => {
-    const s = byId.get(id);
-    const out = new Map<number, number>();
-    s?.timestamps.forEach((t, i) => {
-      const v = s.values[i];
-      if (v !== undefined && Number.isFinite(v)) out.set(t, v);
-    });
-    return out;
-  };
-  const sums = new Map<number, { busy: number; max: number; rate: number; n: number }>();
-  for (let i = 0; i < taskCount; i++) {
-    const rates = points(`r${i}`);
-    for (const [at, busyMs] of points(`b${i}`)) {
-      const busy = Math.max(0, busyMs / 1000);
-      const agg = sums.get(at) ?? { busy: 0, max: 0, rate: 0, n: 0 };
-      agg.busy += busy;
-      agg.max = Math.max(agg.max, busy);
-      agg.rate += Math.max(0, rates.get(at) ?? 0);
-      agg.n += 1;
-      sums.set(at, agg);
-    }
-  }
-  const backlog = points('backlog');
-  return [...sums.entries()]
-    .sort((a, b) => a[0] - b[0])
-    .map(([at, s]) => {
-      const pending = backlog.get(at);
-      return {
-        at,
-        avgBusy: s.busy / s.n,
-        maxBusy: s.max,
-        processedRate: s.rate,
-        reporting: s.n,
-        ...(pending !== undefined ? { backlog: pending } : {}),
-      };
-    });
+export function aggregateMinutes(
+  resolved: ResolvedMetrics,
+  series: readonly MetricSeries[],
+  tasks: readonly TaskInfo[],
+  nowMs: number,
+): JobMinute[] {
+  const running = tasks.filter((t) => t.lastStatus === 'RUNNING').length;
+  const summary = summarizeJob(resolved, series, { tasks, runningCount: running }, nowMs);
+  const average = series.find((s) => s.id === JOB_QUERY_IDS.busyAverage);
+  const avgAt = new Map(average?.timestamps.map((t, i) => [t, average.values[i] ?? 0]) ?? []);
+  return summary.samples.map((m) => ({
+    at: m.at,
+    avgBusy: Math.max(0, (avgAt.get(m.at) ?? m.maxBusy * 1000) / 1000),
+    maxBusy: m.maxBusy,
+    processedRate: m.processed,
+    reporting: m.reporting,
+    ...(m.backlog !== undefined ? { backlog: m.backlog } : {}),
+  }));
 }
 
 /** The shared glue: observe through CloudWatch and ECS, decide with the rule, apply with UpdateService. */
 class BaselineController<S> implements Controller {
   private state: S;
   private readonly history = new Map<number, JobMinute>();
-  /** TaskManagers seen RUNNING, with when: their recent datapoints still count after they stop. */
-  private readonly seen = new Map<string, number>();
   private runningKey: string | undefined;
   private lastRestartMs = Number.NEGATIVE_INFINITY;
   private readonly ecs: ServiceController;
   private readonly metrics: MetricsSource;
-  private readonly names: BaselineIo['names'];
+  private readonly resolved: ResolvedMetrics;
 
   constructor(
     readonly name: BaselineName,
@@ -192,7 +183,7 @@ class BaselineController<S> implements Controller {
     this.state = rule.initialState;
     this.ecs = io.ecs;
     this.metrics = io.metrics;
-    this.names = io.names;
+    this.resolved = io.resolved;
   }
 
   async onTick(nowMs: number, event: unknown): Promise<TickOutcome> {
@@ -221,8 +212,9 @@ class BaselineController<S> implements Controller {
 
   /** Lists the TaskManagers, reads the newest minutes and returns the remembered history. */
   private async observe(nowMs: number): Promise<JobMinute[]> {
-    const running = (await this.ecs.listTasks()).filter((t) => t.lastStatus === 'RUNNING');
-    const key = running
+    const tasks = await this.ecs.listTasks();
+    const key = tasks
+      .filter((t) => t.lastStatus === 'RUNNING')
       .map((t) => t.taskId)
       .sort()
       .join(',');
@@ -230,42 +222,12 @@ class BaselineController<S> implements Controller {
       this.runningKey = key;
       this.lastRestartMs = nowMs;
     }
-    for (const t of running) this.seen.set(t.taskId, nowMs);
-    for (const [id, at] of this.seen) if (at < nowMs - QUERY_SECONDS * 1000) this.seen.delete(id);
-    const taskIds = [...this.seen.keys()].sort();
-    const queries = this.queries(taskIds);
-    const start = new Date(nowMs - QUERY_SECONDS * 1000);
+    const start = new Date(queryStartMs(this.resolved, nowMs));
+    const queries = jobQueries(this.resolved, { average: true });
     const series = await this.metrics.getMetricData(queries, start, new Date(nowMs));
-    for (const m of aggregateMinutes(series, taskIds.length)) this.history.set(m.at, m);
+    for (const m of aggregateMinutes(this.resolved, series, tasks, nowMs)) this.history.set(m.at, m);
     const keepFrom = nowMs - this.rule.lookbackSeconds * 1000;
     for (const at of this.history.keys()) if (at < keepFrom) this.history.delete(at);
     return [...this.history.values()].sort((a, b) => a.at - b.at);
-  }
-
-  private queries(taskIds: readonly string[]): MetricQuery[] {
-    const F = METRIC_NAMES.flink;
-    const D = METRIC_DIMENSIONS;
-    const perTask = (id: string, metricName: string, taskId: string): MetricQuery => ({
-      id,
-      namespace: F.namespace,
-      metricName,
-      dimensions: { [D.clusterName]: this.names.clusterName, [D.taskId]: taskId },
-      stat: 'Average',
-      periodSeconds: MINUTE_MS / 1000,
-    });
-    return [
-      ...taskIds.flatMap((taskId, i) => [
-        perTask(`b${i}`, F.busyTimeMsPerSecond, taskId),
-        perTask(`r${i}`, F.numRecordsInPerSecond, taskId),
-      ]),
-      {
-        id: 'backlog',
-        namespace: F.namespace,
-        metricName: F.pendingRecords,
-        dimensions: { [D.clusterName]: this.names.clusterName, [D.jobName]: this.names.jobName },
-        stat: 'Average',
-        periodSeconds: 60,
-      },
-    ];
   }
 }

@@ -7,19 +7,19 @@
  * UpdateService call as the real scaler handler.
  */
 
-/** One visible minute of the job's per-TaskManager metrics, aggregated over the TaskManagers that reported. */
+/** One complete minute of the job's metrics (the job-level series the scaler reads: lib/core/metrics.ts). */
 export interface JobMinute {
   /** Start of the minute (epoch ms). */
   readonly at: number;
-  /** Mean busy fraction over the reporting TaskManagers (≈ the ECS service's average CPU). */
+  /** Mean busy fraction over every subtask of the job (≈ the ECS service's average CPU). */
   readonly avgBusy: number;
-  /** The busiest TaskManager's busy fraction (≈ maximum CPU; Flink busy time aggregated by MAX). */
+  /** The busiest subtask's busy fraction (the bottleneck; Flink busy time aggregated by MAX). */
   readonly maxBusy: number;
-  /** Records/s processed, summed over the reporting TaskManagers. */
+  /** Records/s the job processed: the source's throughput. */
   readonly processedRate: number;
-  /** TaskManagers with a datapoint in this minute. */
+  /** TaskManagers scraped in this minute. */
   readonly reporting: number;
-  /** The job's pending records (average over the minute), when that datapoint is visible. */
+  /** The job's backlog: Σ pendingRecords of the source subtasks, when configured. */
   readonly backlog?: number;
 }
 

@@ -43,10 +43,8 @@ async function main(): Promise<number> {
     return 0;
   }
   const period = Number(values.period);
-  if (![10, 20, 30].includes(period) && !(Number.isInteger(period) && period >= 60 && period % 60 === 0)) {
-    throw new FlinkPrerequisiteError(
-      `--period: 10, 20, 30 or a multiple of 60 seconds (got "${values.period}")`,
-    );
+  if (![10, 30].includes(period) && !(Number.isInteger(period) && period >= 60 && period % 60 === 0)) {
+    throw new FlinkPrerequisiteError(`--period: 10, 30 or a multiple of 60 seconds (got "${values.period}")`);
   }
   process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';

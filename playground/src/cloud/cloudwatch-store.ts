@@ -428,6 +428,23 @@ export class CloudWatchStore {
     return out;
   }
 
+  /**
+   * Per series of `namespace` (namespace, metric name, dimensions: one custom metric), the
+   * hours (epoch hour numbers) in [fromMs, toMs) in which it has a datapoint: CloudWatch bills
+   * a custom metric by the hours it is sent in.
+   */
+  activeHours(namespace: string, fromMs: number, toMs: number): Map<string, Set<number>> {
+    const prefix = `${namespace}\u0000`;
+    const out = new Map<string, Set<number>>();
+    for (const [key, series] of this.series) {
+      if (!key.startsWith(prefix)) continue;
+      const hours = new Set<number>();
+      for (const t of series.times) if (t >= fromMs && t < toMs) hours.add(Math.floor(t / HOUR_MS));
+      if (hours.size > 0) out.set(key, hours);
+    }
+    return out;
+  }
+
   /** The dimension sets stored for a metric (what ListMetrics would list). */
   dimensionSets(namespace: string, metricName: string): Record<string, string>[] {
     const prefix = `${namespace}\u0000${metricName}\u0000`;

@@ -40,6 +40,8 @@ export interface RequestLogEntry {
   readonly status: number;
   /** The error code returned, for failed requests. */
   readonly errorCode?: string;
+  /** The request body as it came, for the operations `recordBodies` names. */
+  readonly body?: string;
 }
 
 /**
@@ -78,6 +80,8 @@ export interface LocalCloudOptions {
   readonly port?: number;
   /** Where DynamoDB requests are passed through to (dynalite's endpoint). @default none: UnknownOperationException */
   readonly dynamodbEndpoint?: string;
+  /** The requests whose body the request log keeps (e.g. GetMetricData, to count the metrics asked for). @default none */
+  readonly recordBodies?: (service: RequestLogEntry['service'], operation: string) => boolean;
 }
 
 /** A request and response without a socket, for an in-process SDK request handler. */
@@ -316,6 +320,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       atMs,
       status: response.status,
       errorCode,
+      ...(options.recordBodies?.(route.service, route.operation) ? { body: request.body } : {}),
     });
     return response;
   };

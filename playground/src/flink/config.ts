@@ -1,36 +1,25 @@
 /**
- * The product's config for a real-Flink run, spelled out: the presets where they fit, and
- * explicit overrides where the defaults name what real Flink does not publish.
+ * The product's config for a real-Flink run: the same metrics the simulator's scenarios use
+ * (playground/src/engine.ts scenarioAppConfig), all from the one definition of the Flink
+ * metrics (lib/core/flink-metrics.ts) that the agent of every real TaskManager applies
+ * (live.ts realAgentConfig): load and processed rate of the `flink-prometheus` preset, the
+ * source's FLIP-33 backlog (`flink-pending-records`) and the input from the Kafka source's
+ * offsets (`flink-kafka-offsets`), each one query for the whole service.
  *
- * - Load and processed rate: preset `flink-prometheus` (busyTimeMsPerSecond / 1000 and
- *   numRecordsInPerSecond per TaskManager, the Average over the TaskManager's datapoints).
- *   With one slot per TaskManager (the runs here) a TaskManager has one task of the chained
- *   job, so the Average is that task's value. With more slots the Average is the mean over the
- *   subtasks: a per-slot rate where the rate policy expects the TaskManager's (docs/real-flink.md).
- * - Backlog: preset `flink-pending-records` with the metric it names replaced by the source
- *   operator's FLIP-33 pendingRecords, Sum over [ClusterName, JobName] (Flink has no
- *   flink_jobmanager_job_pendingRecords); a period's Sum is the backlog only when every
- *   TaskManager is scraped once per period (scrape interval = period).
- * - Input rate: `msk-messages-in`, published by the run from the real broker's log-end
- *   offsets as MSK publishes MessagesInPerSec (per minute): only with a period of 60 s or more,
- *   as MSK has no sub-minute data.
- * - Schedule and period consistent: scheduleSeconds = the metric period (GetMetricData allows
- *   10/20/30 s periods for high-resolution data, which the scraper then puts).
+ * Schedule and period consistent: scheduleSeconds = the metric period = the agent's scrape
+ * interval (GetMetricData allows sub-minute periods for high-resolution data, which the
+ * scraper then puts).
  */
 import type { AppConfigInput } from 'flink-ecs-autoscaler/lib/core/config';
-import { SOURCE_PENDING_RECORDS } from '../collector';
-import { MSK_CLUSTER, REAL_CLUSTER, REAL_SERVICE } from './live';
+import { REAL_CLUSTER, REAL_SERVICE } from './live';
 
 export interface RealConfigOptions {
   readonly appId: string;
   readonly partitions: number;
   readonly slotsPerTaskManager: number;
-  /** The Flink job's name as the Prometheus reporter filters it (the JobName dimension). */
-  readonly jobNameLabel: string;
-  readonly topic: string;
   readonly minTaskManagers: number;
   readonly maxTaskManagers: number;
-  /** The schedule and the metric period (s). */
+  /** The schedule, the metric period and the agent's scrape interval (s). */
   readonly periodSeconds: number;
   readonly restartSeconds: number;
   readonly checkpointIntervalSeconds: number;
@@ -50,22 +39,11 @@ export function realConfig(o: RealConfigOptions): AppConfigInput {
     metrics: {
       preset: 'flink-prometheus',
       dimensions: { ClusterName: REAL_CLUSTER },
+      scrapeIntervalSeconds: period,
       periodSeconds: period,
       ...(short ? { windowSeconds: 60, maxDataAgeSeconds: 60 } : {}),
-      backlog: {
-        preset: 'flink-pending-records',
-        metricName: SOURCE_PENDING_RECORDS,
-        stat: 'Sum',
-        dimensions: { ClusterName: REAL_CLUSTER, JobName: o.jobNameLabel },
-      },
-      ...(short
-        ? {}
-        : {
-            inputRate: {
-              preset: 'msk-messages-in',
-              dimensions: { 'Cluster Name': MSK_CLUSTER, 'Broker ID': '1', Topic: o.topic },
-            },
-          }),
+      backlog: { preset: 'flink-pending-records' },
+      inputRate: { preset: 'flink-kafka-offsets' },
     },
     policy: {
       mode: 'rate',

@@ -15,7 +15,6 @@
 import { fileURLToPath } from 'node:url';
 import type { AppConfigInput } from 'flink-ecs-autoscaler/lib/core/config';
 import { type LoadedScenario, loadScenario } from '../scenario';
-import { demoJobNameLabel } from './cluster';
 import { realConfig } from './config';
 import { type RealFlinkDocument, realFlinkDocument } from './document';
 import { buildFlink, checkPrerequisites, FlinkPrerequisiteError, flinkVersions } from './env';
@@ -70,8 +69,6 @@ export function demoConfig(loaded: LoadedScenario, periodSeconds: number): AppCo
     appId: 'flink-demo',
     partitions: c.partitions,
     slotsPerTaskManager: c.slotsPerTaskManager,
-    jobNameLabel: demoJobNameLabel(workUsOf(loaded), 'demo'),
-    topic: 'demo',
     minTaskManagers: c.minTaskManagers,
     maxTaskManagers: c.maxTaskManagers,
     periodSeconds,

@@ -19,7 +19,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { demoJobNameLabel } from './cluster';
 import { realConfig } from './config';
 import { buildFlink, checkPrerequisites, FlinkPrerequisiteError, flinkVersions } from './env';
 import { type RealFlinkResult, type RealFlinkRun, startRealFlinkRun } from './live';
@@ -81,8 +80,6 @@ async function main(): Promise<number> {
     appId: 'flink-e2e',
     partitions: PARTITIONS,
     slotsPerTaskManager: SLOTS,
-    jobNameLabel: demoJobNameLabel(WORK_US, 'demo'),
-    topic: 'demo',
     minTaskManagers: 1,
     maxTaskManagers: 6,
     periodSeconds: PERIOD,

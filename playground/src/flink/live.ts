@@ -15,9 +15,13 @@ import { type AwsClients, createAwsClients } from 'flink-ecs-autoscaler/lib/aws/
 import { DynamoDbStateStore } from 'flink-ecs-autoscaler/lib/aws/dynamodb-store';
 import { createTable } from 'flink-ecs-autoscaler/lib/aws/table';
 import { type AppConfigInput, parseConfig } from 'flink-ecs-autoscaler/lib/core/config';
+import {
+  FLINK_METRICS,
+  type FlinkMetricsDefinition,
+  flinkMetricsDefinition,
+} from 'flink-ecs-autoscaler/lib/core/flink-metrics';
 import { loadScalerRuntime } from 'flink-ecs-autoscaler/lib/runtime';
 import { type LocalCloud, startLocalCloud } from '../cloud/local-cloud';
-import { type AgentConfig, demoAgentConfig, withSourcePendingRecords } from '../collector';
 import { type DynaliteHandle, startDynalite } from '../dynalite';
 import { FailoverTracker } from '../failover-tracker';
 import { type LambdaEndpoint, startLambdaEndpoint } from '../lambda-endpoint';
@@ -34,8 +38,6 @@ export const REAL_CLUSTER = 'flink-real';
 export const REAL_SERVICE = 'taskmanager';
 export const REAL_TABLE = 'flink-ecs-autoscaler';
 export const REAL_TASK_FAMILY = 'flink-taskmanager';
-/** The MSK stand-in's dimensions (AWS/Kafka at the PER_TOPIC_PER_BROKER level; one broker). */
-export const MSK_CLUSTER = 'flink-real-kafka';
 
 export interface RealFault {
   readonly atSeconds: number;
@@ -155,7 +157,7 @@ export interface RealFlinkResult {
   readonly desiredChanges: readonly { atMs: number; from: number; to: number; reason: string }[];
   readonly scrapes: { scrapes: number; failures: number; datums: number };
   readonly config: AppConfigInput;
-  readonly agent: AgentConfig;
+  readonly agent: FlinkMetricsDefinition;
   readonly requests: Readonly<Record<string, number>>;
 }
 
@@ -202,9 +204,13 @@ export function physicalMinimum(input: number, perSlot: number, partitions: numb
   return max;
 }
 
-/** The agent of the real TaskManagers: the demo cluster's, plus the source's pendingRecords (as the simulator's). */
-export function realAgentConfig(scrapeIntervalSeconds: number): AgentConfig {
-  return withSourcePendingRecords(demoAgentConfig(REAL_CLUSTER, scrapeIntervalSeconds));
+/** The agent of the real TaskManagers: the one definition of the Flink metrics, as the demo cluster's and the simulator's. */
+export function realAgentConfig(scrapeIntervalSeconds: number): FlinkMetricsDefinition {
+  return flinkMetricsDefinition({
+    clusterName: REAL_CLUSTER,
+    serviceName: REAL_SERVICE,
+    scrapeIntervalSeconds,
+  });
 }
 
 function sum(samples: readonly PrometheusSample[], name: string): number {
@@ -213,15 +219,15 @@ function sum(samples: readonly PrometheusSample[], name: string): number {
   return total;
 }
 
-const PENDING = 'flink_taskmanager_job_task_operator_pendingRecords';
-const BUSY = 'flink_taskmanager_job_task_busyTimeMsPerSecond';
+const PENDING = FLINK_METRICS.sourcePendingRecords;
+const BUSY = FLINK_METRICS.busyTime;
 
 /** Mean busyTimeMsPerSecond / 1000 of a scrape's subtasks (what the per-TaskManager Average gives). */
 function meanBusy(samples: readonly PrometheusSample[]): number {
   const values = samples.filter((m) => m.name === BUSY && Number.isFinite(m.value)).map((m) => m.value);
   return values.length === 0 ? 0 : values.reduce((a, v) => a + v, 0) / values.length / 1000;
 }
-const CURRENT_OFFSET = 'flink_taskmanager_job_task_operator_KafkaSourceReader_topic_partition_currentOffset';
+const CURRENT_OFFSET = FLINK_METRICS.sourceCurrentOffset;
 
 /** Last emitted offset per partition over the scrapes (the greatest when two readers report one). */
 function currentOffsets(scrapes: readonly { samples: readonly PrometheusSample[] }[]): Map<number, number> {
@@ -542,28 +548,6 @@ export async function startRealFlinkRun(options: RealFlinkRunOptions): Promise<R
     const desiredChanges: { atMs: number; from: number; to: number; reason: string }[] = [];
     const counts = () => cloud.ecs.serviceCounts(REAL_CLUSTER, REAL_SERVICE);
 
-    // The MSK stand-in: the broker's messages in per second over each minute, from its log-end offsets.
-    let lastMinute: { minute: number; logEnd: number } | undefined;
-    const publishMessagesIn = () => {
-      const r = load.latest();
-      if (!r) return;
-      const minute = Math.floor(r.epochMs / 60_000);
-      if (lastMinute && minute > lastMinute.minute) {
-        const rate = (r.logEnd - lastMinute.logEnd) / ((minute - lastMinute.minute) * 60);
-        const ts = (minute - 1) * 60_000;
-        cloud.cloudwatch.put({
-          namespace: 'AWS/Kafka',
-          metricName: 'MessagesInPerSec',
-          dimensions: { 'Cluster Name': MSK_CLUSTER, 'Broker ID': '1', Topic: cluster.topic },
-          timestampMs: ts,
-          value: rate,
-          unit: 'Count/Second',
-          visibleAtMs: ts + 60_000 + options.ingestionDelaySeconds * 1000,
-        });
-      }
-      if (!lastMinute || minute > lastMinute.minute) lastMinute = { minute, logEnd: r.logEnd };
-    };
-
     let ticks = 0;
     const invoke = async (atMs: number, event: unknown, trigger: string) => {
       const before = counts().desiredCount;
@@ -757,7 +741,6 @@ export async function startRealFlinkRun(options: RealFlinkRunOptions): Promise<R
         const now = Date.now();
         const t = (now - t0) / 1000;
         if (t * 1000 >= durationMs) break;
-        publishMessagesIn();
         while (faultIndex < faults.length && (faults[faultIndex]?.atSeconds ?? Infinity) <= t) {
           await runFault(faults[faultIndex] as RealFault);
           faultIndex++;

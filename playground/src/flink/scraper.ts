@@ -13,8 +13,10 @@
  * The latest raw scrape of each TaskManager is kept, for comparing what the presets see with
  * the truth (presetView).
  */
+
+import type { FlinkMetricsDefinition } from 'flink-ecs-autoscaler/lib/core/flink-metrics';
 import type { LocalCloud } from '../cloud/local-cloud';
-import { type AgentConfig, CloudWatchAgent, parsePrometheusText } from '../collector';
+import { CloudWatchAgent, parsePrometheusText } from '../collector';
 import type { PrometheusSample } from '../model/metrics';
 
 export interface ScrapeTarget {
@@ -24,7 +26,7 @@ export interface ScrapeTarget {
 
 export interface ScraperOptions {
   readonly cloud: LocalCloud;
-  readonly agent: AgentConfig;
+  readonly agent: FlinkMetricsDefinition;
   /** Seconds from the agent's flush to visibility in GetMetricData. */
   readonly ingestionDelaySeconds: number;
   /** StorageResolution 1 (the product's period is below 60 s). */

@@ -50,10 +50,12 @@ import { FlinkModelError, type JobSpec } from './job';
 import {
   FLINK_PROMETHEUS as F,
   filterLabelValue,
+  KAFKA_PARTITION_LABELS,
   OPERATOR_LABELS,
   type PrometheusSample,
   SubtaskMeters,
   TASK_LABELS,
+  TASK_MANAGER_LABELS,
 } from './metrics';
 
 /** A TaskManager ECS reports RUNNING at the moment of a step. */
@@ -150,6 +152,11 @@ interface PendingCheckpoint {
 interface SubtaskLabels {
   readonly task: Readonly<Record<string, string>>;
   readonly operators: readonly Readonly<Record<string, string>>[];
+  /** A source subtask's Kafka partitions (its splits of this attempt), each with its reader metric labels. */
+  readonly partitions: readonly {
+    readonly partition: number;
+    readonly labels: Readonly<Record<string, string>>;
+  }[];
 }
 
 const STREAM_NOISE = 1;
@@ -244,6 +251,10 @@ export class FlinkJobModel {
 
   private meters: SubtaskMeters[][] | undefined;
   private labels: SubtaskLabels[][] = [];
+  /** Each TaskManager's own labels (one object per TaskManager, reused by every scrape). */
+  private readonly tmLabels = new Map<string, Readonly<Record<string, string>>>();
+  /** Each TaskManager's JVM CPU load during the last step (busy thread seconds per second per slot, ≤ 1). */
+  private readonly cpuLoads = new Map<string, number>();
   private attempt = 0;
   private readonly jobId: string;
 
@@ -352,6 +363,13 @@ export class FlinkJobModel {
         });
       }
     }
+    this.cpuLoads.clear();
+    for (const u of usage) {
+      this.cpuLoads.set(
+        u.taskId,
+        Math.min(1, u.busyThreadSeconds / dtSeconds / this.job.slotsPerTaskManager),
+      );
+    }
     let processed = 0;
     let backlog = 0;
     for (let j = 0; j < this.job.partitions; j++) {
@@ -433,16 +451,18 @@ export class FlinkJobModel {
   }
 
   /**
-   * What GET /metrics on the TaskManager returns now: its subtasks' task and operator
-   * metrics (none while the job restarts or when it holds no slot of the job);
-   * undefined when the TaskManager does not answer (frozen, or not running).
+   * What GET /metrics on the TaskManager returns now: its own JVM CPU load, then its
+   * subtasks' task and operator metrics (none while the job restarts or when it holds no
+   * slot of the job); undefined when the TaskManager does not answer (frozen, or not running).
    */
   scrape(taskId: string): PrometheusSample[] | undefined {
     const view = this.ecs.get(taskId);
     if (!view || view.hung) return undefined;
     const m = this.memberIndex.get(taskId);
     const t = this.topology;
-    const out: PrometheusSample[] = [];
+    const out: PrometheusSample[] = [
+      { name: F.cpuLoad, labels: this.taskManagerLabels(taskId), value: this.cpuLoads.get(taskId) ?? 0 },
+    ];
     if (m === undefined || !t || !this.meters) return out;
     for (const v of t.vertices) {
       const meters = this.meters[v.index] as SubtaskMeters[];
@@ -470,11 +490,34 @@ export class FlinkJobModel {
             let pending = 0;
             for (const j of this.splits[i] ?? []) pending += this.backlogs[j] as number;
             out.push({ name: F.operatorPendingRecords, labels: opLabels, value: Math.round(pending) });
+            for (const p of (labels[i] as SubtaskLabels).partitions) {
+              out.push({
+                name: F.kafkaCurrentOffset,
+                labels: p.labels,
+                value: Math.floor(this.positions[p.partition] as number),
+              });
+            }
           }
         });
       }
     }
     return out;
+  }
+
+  private taskManagerLabels(taskId: string): Readonly<Record<string, string>> {
+    let labels = this.tmLabels.get(taskId);
+    if (!labels) {
+      const h = javaStringHashCode(taskId);
+      const values: Record<(typeof TASK_MANAGER_LABELS)[number], string> = {
+        host: `10.0.${(h >>> 8) & 0xff}.${h & 0xff}`,
+        tm_id: taskId,
+      };
+      const out: Record<string, string> = {};
+      for (const k of TASK_MANAGER_LABELS) out[k] = filterLabelValue(values[k]);
+      labels = out;
+      this.tmLabels.set(taskId, labels);
+    }
+    return labels;
   }
 
   /** Records/s `count` healthy TaskManagers can process (enumerator assignment, no noise, mean GC). */
@@ -527,7 +570,11 @@ export class FlinkJobModel {
       if (tm.hung && !view.hung) view.hungSinceMs = tMs;
       view.hung = tm.hung;
     }
-    for (const id of [...this.ecs.keys()]) if (!seen.has(id)) this.ecs.delete(id);
+    for (const id of [...this.ecs.keys()]) {
+      if (seen.has(id)) continue;
+      this.ecs.delete(id);
+      this.tmLabels.delete(id);
+    }
     const registration = this.job.registrationSeconds * 1000;
     const heartbeat = this.job.heartbeatTimeoutSeconds * 1000;
     return [...this.ecs.entries()]
@@ -669,7 +716,21 @@ export class FlinkJobModel {
           }
           return operator;
         });
-        return { task, operators };
+        const head = operators[0] as Readonly<Record<string, string>>;
+        const partitions =
+          v.index === 0
+            ? (this.splits[i] ?? []).map((partition) => {
+                const values: Record<string, string> = {
+                  ...head,
+                  partition: String(partition),
+                  topic: filterLabelValue(this.job.topic),
+                };
+                const labels: Record<string, string> = {};
+                for (const key of KAFKA_PARTITION_LABELS) labels[key] = values[key] as string;
+                return { partition, labels };
+              })
+            : [];
+        return { task, operators, partitions };
       });
     });
   }

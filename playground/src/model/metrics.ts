@@ -11,6 +11,11 @@
  *   (Java long division), clamped to [0, 1000].
  * - busyTimeMsPerSecond = 1000 − min(idle + backPressured, 1000) (TaskIOMetricGroup).
  * - The source operator's pendingRecords (FLIP-33): records in its splits not yet read.
+ * - The Kafka source reader's currentOffset per partition it reads (the connector's
+ *   KafkaSourceReader.topic.<t>.partition.<p> group): its consumer position.
+ * - The TaskManager's own JVM metrics (scope taskmanager_Status_JVM_CPU, labels host and
+ *   tm_id): Status.JVM.CPU.Load, the process's CPU load (0..1), exposed as long as the
+ *   TaskManager answers a scrape, whatever its slots hold.
  * Flink updates its views every 5 s; the model updates them once per simulation step.
  *
  * Names: "flink_" + scope + "_" + metric, scope taskmanager_job_task (task metrics) or
@@ -28,7 +33,32 @@ export const FLINK_PROMETHEUS = {
   operatorNumRecordsInPerSecond: 'flink_taskmanager_job_task_operator_numRecordsInPerSecond',
   operatorNumRecordsOutPerSecond: 'flink_taskmanager_job_task_operator_numRecordsOutPerSecond',
   operatorPendingRecords: 'flink_taskmanager_job_task_operator_pendingRecords',
+  cpuLoad: 'flink_taskmanager_Status_JVM_CPU_Load',
+  kafkaCurrentOffset: 'flink_taskmanager_job_task_operator_KafkaSourceReader_topic_partition_currentOffset',
 } as const;
+
+/**
+ * The Kafka source reader's partition scope, in the order Flink 2.2.1's reporter prints it (a
+ * real scrape: the connector's group variables come first and the order is the reporter's own).
+ */
+export const KAFKA_PARTITION_LABELS = [
+  'task_attempt_id',
+  'host',
+  'task_attempt_num',
+  'tm_id',
+  'partition',
+  'topic',
+  'job_id',
+  'task_id',
+  'operator_id',
+  'operator_name',
+  'task_name',
+  'job_name',
+  'subtask_index',
+] as const;
+
+/** The TaskManager scope's label names, in the order Flink 2.2.1's reporter prints them. */
+export const TASK_MANAGER_LABELS = ['host', 'tm_id'] as const;
 
 /**
  * The task scope's label names, in the order Flink 2.2.1's reporter prints them (a real

@@ -9,6 +9,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIM_CLUSTER, SIM_SERVICE } from '../../src/engine';
@@ -76,6 +77,7 @@ interface StatusAnswer {
     };
     readonly service: { readonly desiredCount: number; readonly runningCount: number };
     readonly partitions: { readonly total: number };
+    readonly decisions: readonly unknown[];
   };
 }
 
@@ -108,6 +110,8 @@ describe('CLI: operator commands against local up', () => {
   });
 
   it('status shows the service, the autoscaler, the partitions and the last decisions', async () => {
+    // Prepare: the first scheduled decision is at 60 simulated seconds (0.5 s of wall time at 120×).
+    for (let i = 0; i < 100 && (await statusNow()).status.decisions.length === 0; i++) await sleep(50);
     // Act
     const [human, machine] = await Promise.all([
       cli(['status', ...target]),

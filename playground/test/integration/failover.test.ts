@@ -12,11 +12,12 @@ import { createTable } from 'flink-ecs-autoscaler/lib/aws/table';
 import { assignmentsFor, verifyOwnership } from 'flink-ecs-autoscaler/lib/client/index';
 import type { PartitionItem } from 'flink-ecs-autoscaler/lib/core/domain';
 import { ValidationError } from 'flink-ecs-autoscaler/lib/core/errors';
-import { METRIC_NAMES } from 'flink-ecs-autoscaler/lib/core/metric-names';
+import { flinkMetricsDefinition } from 'flink-ecs-autoscaler/lib/core/flink-metrics';
 import { loadFailoverRuntime } from 'flink-ecs-autoscaler/lib/runtime';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type EcsTaskStateChangeEvent, taskStateChangeEvent } from '../../src/cloud/ecs-events';
 import { type LocalCloud, startLocalCloud } from '../../src/cloud/local-cloud';
+import { publishScrapes } from '../../src/collector';
 import { type DynaliteHandle, startDynalite } from '../../src/dynalite';
 
 const T0 = Date.parse('2026-11-23T12:00:00Z');
@@ -135,19 +136,22 @@ function runningIds(env: Env): string[] {
   return cloud.ecs.runningTaskIds({ cluster: CLUSTER, serviceName: env.service });
 }
 
-/** The minute's datapoint of every RUNNING, non-hung TaskManager, visible 30 s after the minute. */
+/**
+ * What the agents of every RUNNING, non-hung TaskManager publish in the minute (lib/core/flink-metrics.ts:
+ * a scrape every 30 s, each visible 35 s after it).
+ */
 function publishMinute(env: Env, minuteStart: number): void {
-  for (const taskId of runningIds(env)) {
-    if (env.hung.has(taskId)) continue;
-    cloud.cloudwatch.put({
-      namespace: METRIC_NAMES.flink.namespace,
-      metricName: METRIC_NAMES.flink.busyTimeMsPerSecond,
-      dimensions: { ClusterName: CLUSTER, TaskId: taskId },
-      timestampMs: minuteStart,
-      value: 500,
-      visibleAtMs: minuteStart + 90_000,
-    });
-  }
+  const scrapes = runningIds(env)
+    .filter((taskId) => !env.hung.has(taskId))
+    .map((taskId) => ({ taskId, busyMs: 500 }));
+  publishScrapes(
+    cloud.cloudwatch,
+    flinkMetricsDefinition({ clusterName: CLUSTER, serviceName: env.service }),
+    minuteStart,
+    60,
+    30,
+    scrapes,
+  );
 }
 
 const scheduled = () => ({

@@ -7,10 +7,11 @@ import { createScalerHandler, type ScalerHandler } from 'flink-ecs-autoscaler/fu
 import { type AwsClients, createAwsClients } from 'flink-ecs-autoscaler/lib/aws/clients';
 import { DynamoDbStateStore } from 'flink-ecs-autoscaler/lib/aws/dynamodb-store';
 import { createTable } from 'flink-ecs-autoscaler/lib/aws/table';
-import { METRIC_NAMES } from 'flink-ecs-autoscaler/lib/core/metric-names';
+import { flinkMetricsDefinition } from 'flink-ecs-autoscaler/lib/core/flink-metrics';
 import { loadScalerRuntime } from 'flink-ecs-autoscaler/lib/runtime';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type LocalCloud, startLocalCloud } from '../../src/cloud/local-cloud';
+import { publishScrapes } from '../../src/collector';
 import { type DynaliteHandle, startDynalite } from '../../src/dynalite';
 
 const T0 = Date.parse('2026-11-23T12:00:00Z');
@@ -65,25 +66,21 @@ async function freshHandler(): Promise<{ handler: ScalerHandler; tableName: stri
   cloud.ecs.updateService(CLUSTER, SERVICE, { desiredCount: 4 });
   clock.ms += 600_000;
   cloud.ecs.advanceTo(clock.ms);
-  for (const taskId of cloud.ecs.runningTaskIds({ cluster: CLUSTER, serviceName: SERVICE })) {
-    for (let m = 1; m <= 4; m++) {
-      const at = clock.ms - m * 60_000;
-      const dims = { ClusterName: CLUSTER, TaskId: taskId };
-      cloud.cloudwatch.put({
-        namespace: METRIC_NAMES.flink.namespace,
-        metricName: METRIC_NAMES.flink.busyTimeMsPerSecond,
-        dimensions: dims,
-        timestampMs: at,
-        value: 950,
-      });
-      cloud.cloudwatch.put({
-        namespace: METRIC_NAMES.flink.namespace,
-        metricName: METRIC_NAMES.flink.numRecordsInPerSecond,
-        dimensions: dims,
-        timestampMs: at,
-        value: 950,
-      });
-    }
+  // What the agents publish (lib/core/flink-metrics.ts), visible at once: every TaskManager's
+  // busiest subtask at 950 ms/s, its source emitting 950 records/s.
+  const definition = flinkMetricsDefinition({ clusterName: CLUSTER, serviceName: SERVICE });
+  const scrapes = cloud.ecs
+    .runningTaskIds({ cluster: CLUSTER, serviceName: SERVICE })
+    .map((taskId) => ({ taskId, busyMs: 950, sourceRate: 950 }));
+  for (let m = 1; m <= 4; m++) {
+    publishScrapes(
+      cloud.cloudwatch,
+      definition,
+      clock.ms - m * 60_000,
+      60,
+      -definition.forceFlushSeconds,
+      scrapes,
+    );
   }
   const runtime = loadScalerRuntime(
     { AUTOSCALER_CONFIG: JSON.stringify(config), TABLE_NAME: tableName },

@@ -14,9 +14,10 @@ import {
 import { DynamoDbStateStore } from 'flink-ecs-autoscaler/lib/aws/dynamodb-store';
 import { createTable } from 'flink-ecs-autoscaler/lib/aws/table';
 import type { AppConfigInput } from 'flink-ecs-autoscaler/lib/core/config';
-import { METRIC_NAMES } from 'flink-ecs-autoscaler/lib/core/metric-names';
+import { flinkMetricsDefinition } from 'flink-ecs-autoscaler/lib/core/flink-metrics';
 import { loadScalerRuntime } from 'flink-ecs-autoscaler/lib/runtime';
 import { type LocalCloud, startLocalCloud } from '../../src/cloud/local-cloud';
+import { publishScrapes } from '../../src/collector';
 import { type DynaliteHandle, startDynalite } from '../../src/dynalite';
 
 export const T0 = Date.parse('2026-11-23T12:00:00Z');
@@ -147,7 +148,11 @@ export function readScaler(clients: AwsClients, tableName: string) {
   return new DynamoDbStateStore(clients.dynamodb, tableName).readScaler(APP);
 }
 
-/** Puts `busy` (0..1) and `rate` records/s for each of `taskIds` at each of the last `minutes` minutes. */
+/**
+ * What the agents of `taskIds` published in each of the last `minutes` minutes (the definition of
+ * lib/core/flink-metrics.ts, a scrape every 30 s): each TaskManager's busiest subtask at `busy`
+ * (0..1), its source emitting `rate` records/s; visible at once.
+ */
 export function publishMetrics(
   world: World,
   taskIds: readonly string[],
@@ -155,24 +160,18 @@ export function publishMetrics(
   rate: number,
   minutes = 4,
 ): void {
-  for (const taskId of taskIds) {
-    for (let m = 1; m <= minutes; m++) {
-      const common = {
-        namespace: METRIC_NAMES.flink.namespace,
-        dimensions: { ClusterName: CLUSTER, TaskId: taskId },
-        timestampMs: world.clock.ms - m * 60_000,
-      };
-      world.cloud.cloudwatch.put({
-        ...common,
-        metricName: METRIC_NAMES.flink.busyTimeMsPerSecond,
-        value: busy * 1000,
-      });
-      world.cloud.cloudwatch.put({
-        ...common,
-        metricName: METRIC_NAMES.flink.numRecordsInPerSecond,
-        value: rate,
-      });
-    }
+  const definition = flinkMetricsDefinition({ clusterName: CLUSTER, serviceName: SERVICE });
+  const scrapes = taskIds.map((taskId) => ({ taskId, busyMs: busy * 1000, sourceRate: rate }));
+  for (let m = 1; m <= minutes; m++) {
+    // Visible at once: no flush, no ingestion delay.
+    publishScrapes(
+      world.cloud.cloudwatch,
+      definition,
+      world.clock.ms - m * 60_000,
+      60,
+      -definition.forceFlushSeconds,
+      scrapes,
+    );
   }
 }
 

@@ -1,3 +1,5 @@
+import { parseConfig } from 'flink-ecs-autoscaler/lib/core/config';
+import { resolveMetrics } from 'flink-ecs-autoscaler/lib/core/metrics';
 import { describe, expect, it } from 'vitest';
 import { AAS_DEFAULTS, type AasParams, decideAas } from '../../src/baselines/aas-target-tracking';
 import { aggregateMinutes, isPolicyName, POLICY_NAMES } from '../../src/baselines/controller';
@@ -356,20 +358,52 @@ describe('Baseline: static-peak', () => {
 });
 
 describe('Function: aggregateMinutes (the shared glue)', () => {
-  it('averages and maxes the busy fraction, sums the rates, and joins the backlog per minute', () => {
+  const resolved = resolveMetrics(
+    parseConfig({
+      appId: 'a',
+      ecs: { cluster: 'c', service: 's' },
+      partitions: 8,
+      metrics: { backlog: { preset: 'flink-pending-records' } },
+    }),
+  );
+  const task = (id: string) => ({
+    taskArn: `arn:aws:ecs:eu-west-1:1:task/c/${id}`,
+    taskId: id,
+    lastStatus: 'RUNNING',
+    desiredStatus: 'RUNNING',
+    healthStatus: 'HEALTHY',
+    startedAt: new Date(NOW - 3600_000),
+  });
+
+  it('reads the job-level series as the scaler does: the bottleneck, the mean busy, the throughput, the backlog', () => {
     const t0 = NOW - 3 * MIN;
     const t1 = NOW - 2 * MIN;
+    const s = (id: string, values: number[]) => ({
+      id,
+      timestamps: [t0, t1],
+      values,
+      status: 'Complete' as const,
+    });
+    // Two TaskManagers scraped twice a minute (k = 2).
     const series = [
-      { id: 'b0', timestamps: [t0, t1], values: [500, 900], status: 'Complete' as const },
-      { id: 'r0', timestamps: [t0, t1], values: [400, 700], status: 'Complete' as const },
-      { id: 'b1', timestamps: [t1], values: [300], status: 'Complete' as const },
-      { id: 'r1', timestamps: [t1], values: [200], status: 'Complete' as const },
-      { id: 'backlog', timestamps: [t1], values: [1234], status: 'Complete' as const },
+      s('jb', [500, 900]),
+      s('ja', [300, 600]),
+      s('jt', [1600, 2000]),
+      s('jh', [4, 4]),
+      s('bs', [2000, 2468]),
+      s('bc', [8, 8]),
     ];
-    expect(aggregateMinutes(series, 2)).toEqual([
-      { at: t0, avgBusy: 0.5, maxBusy: 0.5, processedRate: 400, reporting: 1 },
-      { at: t1, avgBusy: 0.6, maxBusy: 0.9, processedRate: 900, reporting: 2, backlog: 1234 },
+    expect(aggregateMinutes(resolved, series, [task('a'), task('b')], NOW)).toEqual([
+      { at: t0, avgBusy: 0.3, maxBusy: 0.5, processedRate: 800, reporting: 2, backlog: 1000 },
+      { at: t1, avgBusy: 0.6, maxBusy: 0.9, processedRate: 1000, reporting: 2, backlog: 1234 },
     ]);
+  });
+
+  it('leaves out a minute not every TaskManager’s scrapes of which are visible', () => {
+    const t1 = NOW - 2 * MIN;
+    const s = (id: string, v: number) => ({ id, timestamps: [t1], values: [v], status: 'Complete' as const });
+    const series = [s('jb', 900), s('ja', 600), s('jt', 1000), s('jh', 3), s('bs', 1200), s('bc', 6)];
+    expect(aggregateMinutes(resolved, series, [task('a'), task('b')], NOW)).toEqual([]);
   });
 });
 

@@ -201,6 +201,29 @@ describe('Class: CloudWatchStore', () => {
     expect(store.dimensionSets(NS, 'task_duration')).toEqual([DIMS, {}]);
   });
 
+  it('names the hours each series of a namespace has datapoints in, within the range', () => {
+    // Prepare: a series in hours 0 and 2 (twice in 0), another from hour 1 on, one of another namespace.
+    const HOUR = 60 * MIN;
+    const store = new CloudWatchStore();
+    const at = (metricName: string, t: number, namespace = NS) =>
+      store.put({ namespace, metricName, dimensions: DIMS, timestampMs: T0 + t, value: 1 });
+    at('a', 0);
+    at('a', 30 * MIN);
+    at('a', 2 * HOUR + MIN);
+    at('b', HOUR);
+    at('c', 0, 'Other');
+    const hour = (h: number) => Math.floor(T0 / HOUR) + h;
+    // Act
+    const active = store.activeHours(NS, T0 + 30 * MIN, T0 + 3 * HOUR);
+    // Assess: from the range's start, not its end; the other namespace not at all.
+    expect(
+      Object.fromEntries(
+        [...active.entries()].map(([k, hours]) => [k.split('\u0000')[1], [...hours].sort()]),
+      ),
+    ).toEqual({ a: [hour(0), hour(2)], b: [hour(1)] });
+    expect([...store.activeHours(NS, T0 + 3 * HOUR, T0 + 4 * HOUR).keys()]).toEqual([]);
+  });
+
   it('stores and queries a simulated day of 30 TaskManagers × 6 metrics quickly', () => {
     // Prepare
     const store = new CloudWatchStore();

@@ -5,33 +5,41 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import {
+  FLINK_METRICS,
+  flinkMetricsDefinition,
+  publishedMetricCounts,
+} from 'flink-ecs-autoscaler/lib/core/flink-metrics';
 import { describe, expect, it } from 'vitest';
 import { CloudWatchStore, type MetricDatum } from '../../src/cloud/cloudwatch-store';
 import {
   agentLabels,
   CloudWatchAgent,
-  DEMO_SCRAPED_METRICS,
-  demoAgentConfig,
+  collectScrape,
+  emfLogLine,
   emfToDatums,
   extractedDimensions,
   parsePrometheusText,
   relabel,
-  SOURCE_PENDING_RECORDS,
   scrapeToEmf,
   TaskManagerMinuteMetrics,
-  withSourcePendingRecords,
 } from '../../src/collector';
 import { FlinkJobModel } from '../../src/model/cluster';
 import { resolveJob } from '../../src/model/job';
 import { FLINK_PROMETHEUS as F, renderPrometheusText } from '../../src/model/metrics';
 
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-const REAL_SCRAPE = readFileSync(
-  fileURLToPath(new URL('../fixtures/flink-taskmanager-scrape.txt', import.meta.url)),
-  'utf8',
-);
+const fixture = (name: string): string =>
+  readFileSync(fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url)), 'utf8');
+const REAL_SCRAPE = fixture('flink-taskmanager-scrape.txt');
+const REAL_FULL_SCRAPE = fixture('flink-2.2.1-taskmanager-scrape-full.txt');
+const REAL_JOBMANAGER_SCRAPE = fixture('flink-2.2.1-jobmanager-scrape-full.txt');
 
-const config = demoAgentConfig('flink-sim', 60);
+const config = flinkMetricsDefinition({
+  clusterName: 'flink-sim',
+  serviceName: 'tm',
+  scrapeIntervalSeconds: 60,
+});
+const JOB = { ClusterName: 'flink-sim', ServiceName: 'tm' };
 const busySeries = (tm: string, subtask: string, value: number, task = 'work') => ({
   name: F.busyTimeMsPerSecond,
   labels: { job_id: 'j', task_name: task, tm_id: tm, subtask_index: subtask },
@@ -61,7 +69,7 @@ function modelScrape(): { model: FlinkJobModel; text: string } {
   return { model, text: renderPrometheusText(model.scrape('aaaa1111') ?? []) };
 }
 
-describe('Function: relabel (metric_relabel_configs, action replace)', () => {
+describe('Function: relabel (metric_relabel_configs)', () => {
   it.each([
     [{ tm_id: 'abc' }, [{ sourceLabels: ['tm_id'], targetLabel: 'TaskId' }], { tm_id: 'abc', TaskId: 'abc' }],
     [{ tm_id: '' }, [{ sourceLabels: ['tm_id'], targetLabel: 'TaskId' }], { tm_id: '' }],
@@ -76,31 +84,46 @@ describe('Function: relabel (metric_relabel_configs, action replace)', () => {
       [{ sourceLabels: ['a'], regex: 'task-(\\d+)', replacement: 'T$1', targetLabel: 'n' }],
       { a: 'xtask-17' },
     ],
-  ])('%j with %j → %j', (labels, configs, expected) => {
-    expect(relabel(labels, configs)).toEqual(expected);
+    [{ a: 'x' }, [{ action: 'keep' as const, sourceLabels: ['__name__'], regex: 'm|n' }], { a: 'x' }],
+    [{ a: 'x' }, [{ action: 'keep' as const, sourceLabels: ['__name__'], regex: 'n' }], undefined],
+    [{ a: 'x' }, [{ action: 'drop' as const, sourceLabels: ['a'], regex: 'x' }], undefined],
+  ])('%j with %j (metric m) → %j', (labels, configs, expected) => {
+    expect(relabel(labels, configs, 'm')).toEqual(expected);
   });
 });
 
-describe('Function: extractedDimensions (metric_declaration)', () => {
-  const labels = agentLabels({ tm_id: 'abc', job_name: 'orders', subtask_index: '0' }, config);
+describe('Function: extractedDimensions (the definition’s metric_declaration)', () => {
+  const task = { tm_id: 'abc', job_name: 'orders', task_name: 'work', subtask_index: '0' };
+  const source = { ...task, operator_name: 'Source:_kafka_source' };
 
   it('adds the scrape job, the target and the static labels, then TaskId from tm_id', () => {
-    expect(labels).toMatchObject({
+    expect(agentLabels(F.busyTimeMsPerSecond, task, config)).toMatchObject({
       job: 'flink-taskmanager',
       instance: 'localhost:9249',
       ClusterName: 'flink-sim',
+      ServiceName: 'tm',
       TaskId: 'abc',
     });
   });
 
   it.each([
-    [F.busyTimeMsPerSecond, [{ ClusterName: 'flink-sim', TaskId: 'abc' }]],
-    [F.numRecordsInPerSecond, [{ ClusterName: 'flink-sim', TaskId: 'abc' }]],
-    [F.idleTimeMsPerSecond, []], // not selected: stays in the log group only
-    [SOURCE_PENDING_RECORDS, []],
-  ])('%s is extracted under %j by the demo declaration', (name, dims) => {
-    expect(extractedDimensions(name, labels, config.declarations)).toEqual(dims);
+    [F.busyTimeMsPerSecond, task, [{ ClusterName: 'flink-sim', TaskId: 'abc' }, JOB]],
+    [F.cpuLoad, { host: 'h', tm_id: 'abc' }, [{ ClusterName: 'flink-sim', TaskId: 'abc' }, JOB]],
+    [F.operatorNumRecordsOutPerSecond, source, [JOB]],
+    [F.operatorNumRecordsOutPerSecond, { ...task, operator_name: 'aggregate' }, []], // not the source
+    [F.operatorPendingRecords, source, [JOB]],
+    [F.kafkaCurrentOffset, { ...source, topic: 'demo', partition: '3' }, [JOB]],
+  ])('%s is extracted under %j', (name, labels, dims) => {
+    const l = agentLabels(name, labels, config);
+    expect(extractedDimensions(name, l ?? {}, config.declarations)).toEqual(dims);
   });
+
+  it.each([F.idleTimeMsPerSecond, F.numRecordsInPerSecond, F.operatorNumRecordsInPerSecond])(
+    '%s is dropped at the scrape (keep): neither a metric nor a log event',
+    (name) => {
+      expect(agentLabels(name, task, config)).toBeUndefined();
+    },
+  );
 
   it('drops a dimension set whose labels the series lacks, and a series whose job does not match', () => {
     expect(
@@ -113,32 +136,23 @@ describe('Function: extractedDimensions (metric_declaration)', () => {
     expect(
       extractedDimensions(
         F.busyTimeMsPerSecond,
-        { job: 'other', ClusterName: 'c', TaskId: 't' },
+        { job: 'other', ClusterName: 'c', ServiceName: 's', TaskId: 't' },
         config.declarations,
       ),
     ).toEqual([]);
   });
-
-  it('extracts the source’s pendingRecords under [ClusterName, JobName] once the declaration is added', () => {
-    const extended = withSourcePendingRecords(config);
-    const l = agentLabels({ tm_id: 'abc', job_name: 'orders' }, extended);
-    expect(extractedDimensions(SOURCE_PENDING_RECORDS, l, extended.declarations)).toEqual([
-      { ClusterName: 'flink-sim', JobName: 'orders' },
-    ]);
-  });
 });
 
 describe('Function: scrapeToEmf / emfToDatums', () => {
-  it('merges one label set into one EMF event and makes each series of a TaskManager its own datapoint', () => {
+  it('merges one label set into one EMF event and makes every series its own datapoint', () => {
     const samples = [
       busySeries('abc', '0', 200),
-      { ...busySeries('abc', '0', 0), name: F.numRecordsInPerSecond, value: 50 },
       busySeries('abc', '1', 800),
       busySeries('abc', '0', 30, 'Source: in'),
     ];
     const events = scrapeToEmf(samples, config, 60_000);
     expect(events).toHaveLength(3);
-    expect(events[0]?.metrics).toEqual({ [F.busyTimeMsPerSecond]: 200, [F.numRecordsInPerSecond]: 50 });
+    expect(events[0]?.metrics).toEqual({ [F.busyTimeMsPerSecond]: 200 });
     const datums = emfToDatums(events, config, 60_000, 95_000);
     expect(datums).toEqual([
       {
@@ -152,43 +166,89 @@ describe('Function: scrapeToEmf / emfToDatums', () => {
       },
       {
         namespace: 'ECS/ContainerInsights/Prometheus',
-        metricName: F.numRecordsInPerSecond,
-        dimensions: { ClusterName: 'flink-sim', TaskId: 'abc' },
+        metricName: F.busyTimeMsPerSecond,
+        dimensions: JOB,
         timestampMs: 60_000,
-        value: 50,
+        values: [200, 800, 30],
         unit: 'None',
         visibleAtMs: 95_000,
       },
     ]);
   });
 
-  it('lets CloudWatch aggregate them: a TaskManager’s Average is the mean over its subtasks of every vertex', () => {
+  it('lets CloudWatch aggregate them: per TaskManager and for the service, the Maximum is the busiest subtask', () => {
     const store = new CloudWatchStore();
-    const datums = emfToDatums(
-      scrapeToEmf(
-        [busySeries('abc', '0', 200), busySeries('abc', '1', 800), busySeries('abc', '0', 20, 'Source: in')],
-        config,
-        60_000,
-      ),
-      config,
-      60_000,
-      60_000,
-    );
-    for (const d of datums) store.put(d);
-    const q = (stat: string) =>
+    const scrape = [
+      busySeries('abc', '0', 200),
+      busySeries('abc', '1', 800),
+      busySeries('def', '0', 950, 'aggregate'),
+      busySeries('def', '1', 20, 'Source: in'),
+    ];
+    for (const d of emfToDatums(scrapeToEmf(scrape, config, 60_000), config, 60_000, 60_000)) store.put(d);
+    const q = (stat: string, dimensions: Record<string, string>) =>
       store.query({
         namespace: config.namespace,
         metricName: F.busyTimeMsPerSecond,
-        dimensions: { ClusterName: 'flink-sim', TaskId: 'abc' },
+        dimensions,
         stat,
         periodSeconds: 60,
         startMs: 0,
         endMs: 120_000,
       }).values;
-    expect(q('Average')).toEqual([340]);
-    expect(q('Maximum')).toEqual([800]);
-    expect(q('Sum')).toEqual([1020]);
-    expect(q('SampleCount')).toEqual([3]);
+    expect(q('Average', { ClusterName: 'flink-sim', TaskId: 'abc' })).toEqual([500]);
+    expect(q('Maximum', { ClusterName: 'flink-sim', TaskId: 'abc' })).toEqual([800]);
+    expect(q('Maximum', JOB)).toEqual([950]);
+    expect(q('SampleCount', JOB)).toEqual([4]);
+  });
+});
+
+describe('Function: collectScrape, on a real Flink 2.2.1 TaskManager scrape', () => {
+  const datums = collectScrape(REAL_FULL_SCRAPE, config, 60_000, 30);
+  const find = (name: string, dims: Record<string, string>) =>
+    datums.find((d) => d.metricName === name && JSON.stringify(d.dimensions) === JSON.stringify(dims));
+  const values = (d: MetricDatum | undefined): readonly number[] =>
+    d === undefined ? [] : 'values' in d ? d.values : 'value' in d ? [d.value] : [];
+
+  it('publishes exactly the defined metrics: every selector matches a real series', () => {
+    expect(new Set(datums.map((d) => d.metricName))).toEqual(new Set(Object.values(FLINK_METRICS)));
+    // The demo cluster names each TaskManager after its ECS task id; this one was started as tm_1.
+    expect(values(find(FLINK_METRICS.heartbeat, { ClusterName: 'flink-sim', TaskId: 'tm_1' }))).toHaveLength(
+      1,
+    );
+  });
+
+  it('gives the job-level sums of the source subtasks: backlog, throughput, log end', () => {
+    const JOB_DIMS = { ClusterName: 'flink-sim', ServiceName: 'tm' };
+    expect(values(find(FLINK_METRICS.sourcePendingRecords, JOB_DIMS)).reduce((a, v) => a + v, 0)).toBe(
+      2804 + 1892,
+    );
+    // Only the source operator's numRecordsOutPerSecond (its two subtasks), not the writer's or the work operator's.
+    expect(values(find(FLINK_METRICS.sourceRecordsOut, JOB_DIMS))).toEqual([
+      398.31666666666666, 398.01666666666665,
+    ]);
+    expect(values(find(FLINK_METRICS.sourceCurrentOffset, JOB_DIMS))).toHaveLength(4);
+  });
+
+  it('the definition’s keep rule: the agent writes only the defined series to CloudWatch Logs, not the whole scrape', () => {
+    const withoutKeep = { ...config, metricRelabelConfigs: config.metricRelabelConfigs.slice(1) };
+    const all = scrapeToEmf(parsePrometheusText(REAL_FULL_SCRAPE), withoutKeep, 0);
+    const kept = scrapeToEmf(parsePrometheusText(REAL_FULL_SCRAPE), config, 0);
+    const bytes = (events: typeof all) =>
+      events.reduce((a, e) => a + Buffer.byteLength(emfLogLine(e, config)), 0);
+    const defined = new Set<string>(Object.values(FLINK_METRICS));
+    expect(kept.flatMap((e) => Object.keys(e.metrics)).every((n) => defined.has(n))).toBe(true);
+    expect(all.flatMap((e) => Object.keys(e.metrics)).some((n) => !defined.has(n))).toBe(true);
+    expect(bytes(kept)).toBeLessThan(bytes(all) / 4);
+  });
+
+  it('counts 2 custom metrics per TaskManager and 5 per service', () => {
+    expect(publishedMetricCounts(config)).toEqual({ perTaskManager: 2, perService: 5 });
+  });
+
+  it('the JobManager has no pendingRecords: the backlog is the source subtasks’', () => {
+    const names = new Set(parsePrometheusText(REAL_JOBMANAGER_SCRAPE).map((s) => s.name));
+    expect(names.has('flink_jobmanager_job_pendingRecords')).toBe(false);
+    expect([...names].filter((n) => n.includes('pendingRecords'))).toEqual([]);
   });
 });
 
@@ -207,38 +267,23 @@ describe('Class: CloudWatchAgent', () => {
 
   it('produces what the reference pipeline produces, from a model scrape, visible after flush + ingestion', () => {
     const { model } = modelScrape();
-    const agent = new CloudWatchAgent(withSourcePendingRecords(config), { ingestionDelaySeconds: 30 });
+    const agent = new CloudWatchAgent(config, { ingestionDelaySeconds: 30 });
     const samples = model.scrape('aaaa1111') ?? [];
     const got = agent.collect(samples, 60_000);
-    const reference = emfToDatums(scrapeToEmf(samples, agent.config, 60_000), agent.config, 60_000, 95_000);
-    expect(got).toEqual(reference);
-    // 2 slots × 2 tasks ("Source: kafka-source", "aggregate -> sink: Writer") = 4 series per task metric;
-    // the 2 source subtasks report pendingRecords.
-    expect(got.map((d) => [d.metricName, 'values' in d ? d.values.length : 1])).toEqual([
-      [F.busyTimeMsPerSecond, 4],
-      [F.numRecordsInPerSecond, 4],
-      [SOURCE_PENDING_RECORDS, 2],
+    expect(got).toEqual(collectScrape(samples, config, 60_000, 30));
+    // The heartbeat; 2 slots × 2 tasks ("Source: kafka-source", "aggregate -> sink: Writer") = 4 busy
+    // series; the 2 source subtasks' throughput and pendingRecords, and the offsets of the 4 partitions they read.
+    expect(
+      got.map((d) => [d.metricName, d.dimensions.TaskId ?? 'job', 'values' in d ? d.values.length : 1]),
+    ).toEqual([
+      [F.cpuLoad, 'aaaa1111', 1],
+      [F.cpuLoad, 'job', 1],
+      [F.busyTimeMsPerSecond, 'aaaa1111', 4],
+      [F.busyTimeMsPerSecond, 'job', 4],
+      [F.operatorNumRecordsOutPerSecond, 'job', 2],
+      [F.operatorPendingRecords, 'job', 2],
+      [F.kafkaCurrentOffset, 'job', 4],
     ]);
-    expect(got[0]?.dimensions).toEqual({ ClusterName: 'flink-sim', TaskId: 'aaaa1111' });
-    expect(got[2]?.dimensions).toEqual({ ClusterName: 'flink-sim', JobName: 'orders_job' });
-  });
-});
-
-describe('Fidelity: the demo cluster’s agent configuration', () => {
-  const infra = readFileSync(`${ROOT}/infra/constructs/demo-flink-cluster.ts`, 'utf8');
-
-  it('selects the metrics, job, port, relabelling and dimensions the infra synthesizes', () => {
-    const selected = [
-      ...(/SCRAPED_METRICS = \[([^\]]*)\]/.exec(infra)?.[1] ?? '').matchAll(/'([^']+)'/g),
-    ].map((m) => m[1]);
-    expect(selected).toEqual([...DEMO_SCRAPED_METRICS]);
-    expect(infra).toContain(`const SCRAPE_JOB = '${config.scrapeJob}'`);
-    expect(infra).toContain(`const PROMETHEUS_PORT = ${config.target.split(':')[1]}`);
-    expect(infra).toContain("'      - source_labels: [tm_id]'");
-    expect(infra).toContain("'        target_label: TaskId'");
-    expect(infra).toContain("dimensions: [['ClusterName', 'TaskId']]");
-    expect(infra).toContain('force_flush_interval: 5');
-    expect(config.forceFlushSeconds).toBe(5);
   });
 });
 
@@ -264,7 +309,7 @@ describe('Fidelity: a model scrape against a real Flink 2.2.1 TaskManager scrape
       task_attempt_id: /^[0-9a-f]{32}_[0-9a-f]{32}_\d+_\d+$/.test(s.labels.task_attempt_id ?? ''),
       filtered: Object.values(s.labels).every((v) => /^[a-zA-Z0-9:_]*$/.test(v)),
     });
-    for (const s of [...real, ...ours])
+    for (const s of [...real, ...ours].filter((x) => x.name !== F.cpuLoad))
       expect(shape(s)).toEqual({ job_id: true, task_attempt_id: true, filtered: true });
     // A source task's head operator carries the vertex's id, in both.
     for (const set of [real, ours]) {

@@ -16,7 +16,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { CloudWatchMetricsSource } from '../../../lib/aws/cloudwatch-metrics';
 import { EcsServiceController } from '../../../lib/aws/ecs-service';
 import { Scaler } from '../../../lib/scaler';
-import { ManualClock, MemoryStore } from '../../support/fakes';
+import { flinkFleet, ManualClock, MemoryStore } from '../../support/fakes';
 import { config, T0 } from '../../support/fixtures';
 
 const ecsMock = mockClient(ECSClient);
@@ -37,19 +37,38 @@ function scaler(store = new MemoryStore()) {
   };
 }
 
+interface WireQuery {
+  Id: string;
+  MetricStat: {
+    Metric: { Namespace: string; MetricName: string; Dimensions: { Name: string; Value: string }[] };
+    Period: number;
+    Stat: string;
+  };
+}
+
 /** An idle cluster of 8 (busy 12.5%, 125 rec/s each): a scale-in on complete data. */
 function idleMetrics(status: (id: string) => 'Complete' | 'PartialData' | 'InternalError') {
-  // busyTimeMsPerSecond 125 (12.5% busy) and 125 records/s for every TaskManager, the last 3 minutes before EndTime.
-  cwMock
-    .on(GetMetricDataCommand)
-    .callsFake((input: { MetricDataQueries: { Id: string }[]; EndTime: Date }) => ({
-      MetricDataResults: input.MetricDataQueries.map((q) => ({
+  // What CloudWatch holds for the Flink definition's series of 8 TaskManagers at 12.5% busy
+  // reading 125 records/s each, the last 3 minutes before EndTime.
+  const value = flinkFleet({ busy: 0.125, rate: 125, taskManagers: () => TASKS.length });
+  cwMock.on(GetMetricDataCommand).callsFake((input: { MetricDataQueries: WireQuery[]; EndTime: Date }) => ({
+    MetricDataResults: input.MetricDataQueries.map((q) => {
+      const v = value({
+        id: q.Id,
+        namespace: q.MetricStat.Metric.Namespace,
+        metricName: q.MetricStat.Metric.MetricName,
+        dimensions: Object.fromEntries(q.MetricStat.Metric.Dimensions.map((d) => [d.Name, d.Value])),
+        stat: q.MetricStat.Stat,
+        periodSeconds: q.MetricStat.Period,
+      });
+      return {
         Id: q.Id,
         StatusCode: status(q.Id),
         Timestamps: [3, 2, 1].map((m) => new Date(input.EndTime.getTime() - m * 60_000)),
-        Values: [125, 125, 125],
-      })),
-    }));
+        Values: [v, v, v],
+      };
+    }),
+  }));
 }
 
 beforeEach(() => {
@@ -86,8 +105,8 @@ beforeEach(() => {
 
 describe('Scaler with mocked SDK clients', () => {
   it('PartialData from GetMetricData → InsufficientData and no UpdateService, tick after tick', async () => {
-    // Prepare: one TaskManager's series is partial; the stabilization window would allow a scale-in otherwise.
-    idleMetrics((id) => (id === 'n3' ? 'PartialData' : 'Complete'));
+    // Prepare: the fleet's heartbeat count is partial; the stabilization window would allow a scale-in otherwise.
+    idleMetrics((id) => (id === 'jh' ? 'PartialData' : 'Complete'));
     const { scaler: s } = scaler();
     const clock = (s as unknown as { deps: { clock: ManualClock } }).deps.clock;
     const reasons: string[] = [];

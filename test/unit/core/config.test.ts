@@ -42,6 +42,16 @@ describe('Function: parseConfig', () => {
       patch: { metrics: { backlog: { preset: 'nope' } } },
       field: 'metrics.backlog.preset',
     },
+    {
+      name: 'a scrape interval that does not divide the period',
+      patch: { metrics: { scrapeIntervalSeconds: 45 } },
+      field: 'metrics.scrapeIntervalSeconds',
+    },
+    {
+      name: 'the Flink backlog without the Flink preset',
+      patch: { metrics: { preset: 'seed', backlog: { preset: 'flink-pending-records' } } },
+      field: 'metrics.backlog.preset',
+    },
   ])('$name → error names $field', ({ patch, field }) => {
     expect(() => parseConfig({ ...valid, ...patch })).toThrow(ConfigError);
     expect(() => parseConfig({ ...valid, ...patch })).toThrow(
@@ -58,25 +68,46 @@ describe('Function: parseConfig', () => {
 
 describe('Function: resolveMetrics', () => {
   it.each([
-    { preset: 'seed', numerator: 'task_duration', denominator: 'task_interval', scale: 1, rate: undefined },
+    { preset: 'seed', numerator: 'task_duration', denominator: 'task_interval', scale: 1, stat: 'Average' },
     {
       preset: 'flink-prometheus',
       numerator: 'flink_taskmanager_job_task_busyTimeMsPerSecond',
       denominator: undefined,
       scale: 0.001,
-      rate: 'flink_taskmanager_job_task_numRecordsInPerSecond',
+      stat: 'Maximum',
     },
     {
       preset: 'container-insights-cpu',
       numerator: 'CpuUtilized',
       denominator: 'CpuReserved',
       scale: 1,
-      rate: undefined,
+      stat: 'Average',
     },
-  ] as const)('preset $preset', ({ preset, numerator, denominator, scale, rate }) => {
-    const r = resolveMetrics(parseConfig({ ...valid, metrics: { preset } }).metrics);
-    expect(r.load).toEqual({ numerator, ...(denominator ? { denominator } : {}), scale });
-    expect(r.processedRate).toBe(rate);
+  ] as const)('per-TaskManager load of preset $preset', ({ preset, numerator, denominator, scale, stat }) => {
+    const r = resolveMetrics(parseConfig({ ...valid, metrics: { preset } }));
+    expect(r.perTask.load).toEqual({ numerator, ...(denominator ? { denominator } : {}), scale, stat });
+  });
+
+  it.each([
+    { preset: 'seed', job: false, heartbeat: 'per-task' },
+    { preset: 'flink-prometheus', job: true, heartbeat: 'fleet' },
+    { preset: 'container-insights-cpu', job: false, heartbeat: 'none' },
+  ] as const)('preset $preset: job-level series $job, heartbeat $heartbeat', ({ preset, job, heartbeat }) => {
+    const r = resolveMetrics(parseConfig({ ...valid, metrics: { preset } }));
+    expect(r.job !== undefined).toBe(job);
+    expect(r.heartbeat.kind).toBe(heartbeat);
+  });
+
+  it('the Flink preset reads the job-level series of the service, k scrapes per period', () => {
+    const r = resolveMetrics(parseConfig({ ...valid, metrics: { scrapeIntervalSeconds: 15 } }));
+    expect(r.job).toMatchObject({
+      dimensions: { ClusterName: 'flink', ServiceName: 'tm' },
+      busy: 'flink_taskmanager_job_task_busyTimeMsPerSecond',
+      throughput: 'flink_taskmanager_job_task_operator_numRecordsOutPerSecond',
+      heartbeat: 'flink_taskmanager_Status_JVM_CPU_Load',
+      scrapesPerPeriod: 4,
+    });
+    expect(r.perTask.dimensions).toEqual({ ClusterName: 'flink' });
   });
 
   it.each([
@@ -87,20 +118,78 @@ describe('Function: resolveMetrics', () => {
       metricName: 'GetRecords.IteratorAgeMilliseconds',
       unit: 'seconds',
     },
-    {
-      preset: 'flink-pending-records',
-      namespace: 'ECS/ContainerInsights/Prometheus',
-      metricName: 'flink_jobmanager_job_pendingRecords',
-      unit: 'records',
-    },
   ] as const)('backlog preset $preset', ({ preset, namespace, metricName, unit }) => {
     const r = resolveMetrics(
-      parseConfig({ ...valid, metrics: { backlog: { preset, dimensions: { Topic: 'orders' } } } }).metrics,
+      parseConfig({ ...valid, metrics: { backlog: { preset, dimensions: { Topic: 'orders' } } } }),
     );
     expect(r.backlog).toMatchObject({
+      kind: 'series',
       ref: { namespace, metricName, dimensions: { Topic: 'orders' } },
       unit,
     });
+  });
+
+  it('the Flink backlog is the source’s pendingRecords of the service: Sum with its SampleCount', () => {
+    const r = resolveMetrics(
+      parseConfig({ ...valid, metrics: { backlog: { preset: 'flink-pending-records' } } }),
+    );
+    const ref = {
+      namespace: 'ECS/ContainerInsights/Prometheus',
+      metricName: 'flink_taskmanager_job_task_operator_pendingRecords',
+      dimensions: { ClusterName: 'flink', ServiceName: 'tm' },
+    };
+    expect(r.backlog).toEqual({
+      kind: 'flink',
+      sum: { ...ref, stat: 'Sum' },
+      count: { ...ref, stat: 'SampleCount' },
+      unit: 'records',
+      scale: 1,
+    });
+  });
+
+  it('MSK messages in: one series per broker, summed', () => {
+    const r = resolveMetrics(
+      parseConfig({
+        ...valid,
+        metrics: {
+          inputRate: {
+            preset: 'msk-messages-in',
+            dimensions: { 'Cluster Name': 'k', Topic: 't' },
+            brokerIds: ['1', '2'],
+          },
+        },
+      }),
+    );
+    const input = r.inputRate;
+    expect(input?.kind).toBe('series');
+    expect(input?.kind === 'series' ? input.refs.map((ref) => ref.dimensions) : []).toEqual([
+      { 'Cluster Name': 'k', Topic: 't', 'Broker ID': '1' },
+      { 'Cluster Name': 'k', Topic: 't', 'Broker ID': '2' },
+    ]);
+  });
+
+  it('the Kafka source’s offsets as the input: one Sum for the service, next to the Flink backlog', () => {
+    const r = resolveMetrics(
+      parseConfig({
+        ...valid,
+        metrics: {
+          backlog: { preset: 'flink-pending-records' },
+          inputRate: { preset: 'flink-kafka-offsets' },
+        },
+      }),
+    );
+    expect(r.inputRate).toEqual({
+      kind: 'flink-offsets',
+      sum: {
+        namespace: 'ECS/ContainerInsights/Prometheus',
+        metricName: 'flink_taskmanager_job_task_operator_KafkaSourceReader_topic_partition_currentOffset',
+        dimensions: { ClusterName: 'flink', ServiceName: 'tm' },
+        stat: 'Sum',
+      },
+    });
+    expect(() =>
+      parseConfig({ ...valid, metrics: { inputRate: { preset: 'flink-kafka-offsets' } } }),
+    ).toThrow(/metrics\.inputRate\.preset: flink-kafka-offsets needs/);
   });
 
   it('overrides win over the preset', () => {
@@ -108,8 +197,8 @@ describe('Function: resolveMetrics', () => {
       parseConfig({
         ...valid,
         metrics: { preset: 'seed', namespace: 'Mine', loadMetric: 'busy', loadDenominatorMetric: 'wall' },
-      }).metrics,
+      }),
     );
-    expect(r).toMatchObject({ namespace: 'Mine', load: { numerator: 'busy', denominator: 'wall' } });
+    expect(r.perTask).toMatchObject({ namespace: 'Mine', load: { numerator: 'busy', denominator: 'wall' } });
   });
 });

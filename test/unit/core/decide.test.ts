@@ -12,16 +12,26 @@ import {
   reopen,
   screenTrigger,
 } from '../../../lib/core/decide';
-import type { MetricSeries, ScalerChange, TaskInfo } from '../../../lib/core/domain';
-import { buildMetricQueries, resolveMetrics } from '../../../lib/core/metrics';
+import type { MetricQuery, MetricSeries, ScalerChange, TaskInfo } from '../../../lib/core/domain';
+import {
+  JOB_QUERY_IDS,
+  type ResolvedMetrics,
+  resolveMetrics,
+  scalerQueries,
+} from '../../../lib/core/metrics';
 import { taskInfo } from '../../support/failover-fakes';
+import { flinkFleet } from '../../support/fakes';
 import { config, service, state, T0 } from '../../support/fixtures';
 
 const cfg = config({
   alarms: ['lag-high'],
   policy: { scaleInStabilizationSeconds: 0, scaleInCooldownSeconds: 0 },
 });
-const resolved = resolveMetrics(cfg.metrics);
+const resolved = resolveMetrics(cfg);
+const withBacklog = config({
+  metrics: { backlog: { preset: 'flink-pending-records' } },
+  policy: { scaleInStabilizationSeconds: 0, scaleInCooldownSeconds: 0 },
+});
 const change = (extra: Partial<ScalerChange> = {}): ScalerChange => ({
   decisionId: 'd-1',
   desired: 8,
@@ -39,31 +49,45 @@ function task(i: number, startedAt = T0 - 3_600_000): TaskInfo {
 }
 
 /**
- * The series GetMetricData would return for `tasks`: each reporting task at `busy` (0..1)
- * and `rate` records/s for the five minutes before `nowMs`; the others return nothing.
+ * The series GetMetricData would return for `tasks`: the job-level series of the reporting
+ * tasks (each scraped twice a minute, its busiest subtask at `busy` (0..1), its sources at
+ * `rate` records/s, the job's backlog `backlog`) for the five minutes before `nowMs`; the
+ * others answer no scrape. `adjust` may change a series (its status, a period's value).
  */
 function reading(
   tasks: readonly TaskInfo[],
   reporting: ReadonlySet<string>,
   busy: number,
   rate: number,
-  nowMs = T0,
+  opts: {
+    nowMs?: number;
+    resolved?: ResolvedMetrics;
+    backlog?: number;
+    adjust?: (q: MetricQuery, s: MetricSeries) => MetricSeries;
+  } = {},
 ): ClusterReading {
+  const nowMs = opts.nowMs ?? T0;
   const running = tasks
     .filter((t) => t.lastStatus === 'RUNNING')
     .map((t) => t.taskId)
     .sort();
+  const n = running.filter((id) => reporting.has(id)).length;
+  const value = flinkFleet({
+    busy,
+    rate,
+    ...(opts.backlog === undefined ? {} : { backlog: opts.backlog }),
+    taskManagers: () => n,
+  });
   const times = [5, 4, 3, 2].map((m) => nowMs - m * 60_000);
-  const series: MetricSeries[] = buildMetricQueries(resolved, running).map((q) => {
-    const i = Number(q.id.slice(1));
-    const reports = reporting.has(running[i] as string);
-    const v = q.id.startsWith('n') ? busy * 1000 : rate;
-    return {
+  const series: MetricSeries[] = scalerQueries(opts.resolved ?? resolved, 'rate', running).map((q) => {
+    const v = n > 0 ? value(q) : undefined;
+    const s: MetricSeries = {
       id: q.id,
-      timestamps: reports ? times : [],
-      values: reports ? times.map(() => v) : [],
+      timestamps: v === undefined ? [] : times,
+      values: v === undefined ? [] : times.map(() => v),
       status: 'Complete',
     };
+    return opts.adjust ? opts.adjust(q, s) : s;
   });
   return { tasks, series };
 }
@@ -334,6 +358,95 @@ describe('Function: decideAutomatic', () => {
             state: state({ recommendations: [] }),
             service: service(running, { runningCount: running + extraEcsRunning }),
             cluster: reading(tasks, reporting, busy, rate),
+          });
+          expect(d.fields.desired).toBeGreaterThanOrEqual(running);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('the control case of the property below: the same job-level series, complete, scale an idle fleet in', () => {
+    const tasks = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => task(i));
+    const flinkBacklog = resolveMetrics(withBacklog);
+    const d = decideAutomatic({
+      ...base,
+      config: withBacklog,
+      resolved: flinkBacklog,
+      state: state({ recommendations: [] }),
+      service: service(8),
+      cluster: reading(tasks, new Set(tasks.map((t) => t.taskId)), 0.1, 100, {
+        resolved: flinkBacklog,
+        backlog: 0,
+      }),
+    });
+    expect(d.fields).toMatchObject({ reason: 'Applied', inputs: { coverage: '8/8' } });
+    expect(d.fields.desired).toBeLessThan(8);
+  });
+
+  it('property: a job-level series that is partial, or a period that should be visible but is not complete, never lowers the desired count', () => {
+    const jobIds = [
+      JOB_QUERY_IDS.busy,
+      JOB_QUERY_IDS.throughput,
+      JOB_QUERY_IDS.heartbeat,
+      JOB_QUERY_IDS.backlogSum,
+      JOB_QUERY_IDS.backlogCount,
+    ];
+    const flinkBacklog = resolveMetrics(withBacklog);
+    const statuses: MetricSeries['status'][] = ['PartialData', 'InternalError', 'Forbidden', 'Missing'];
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 16 }),
+        // Utilization equals the bottleneck's busy here: 5–45% is where complete data scales in.
+        fc.double({ min: 0.05, max: 0.45, noNaN: true }),
+        fc.double({ min: 1, max: 2000, noNaN: true }),
+        fc.oneof(fc.constant(0), fc.double({ min: 0, max: 1e6, noNaN: true })),
+        fc.constantFrom(...jobIds),
+        fc.oneof(
+          // A series whose answer is not Complete.
+          fc.record({ kind: fc.constant('status' as const), status: fc.constantFrom(...statuses) }),
+          // One of the two periods due by now lost a share of its scrapes (every series of them),
+          // or of its source subtasks (a restart: the backlog's sum and count), or a series lost it.
+          // ('idle': the scrapes lost are of TaskManagers that hold no source subtask: the heartbeat's only.)
+          fc.record({
+            kind: fc.constantFrom('scrapes' as const, 'sources' as const, 'idle' as const),
+            minutesAgo: fc.constantFrom(3, 2),
+            kept: fc.double({ min: 0, max: 0.95, noNaN: true }),
+          }),
+          fc.record({ kind: fc.constant('absent' as const), minutesAgo: fc.constantFrom(3, 2) }),
+        ),
+        (running, busy, rate, backlog, id, fault) => {
+          const tasks = Array.from({ length: running }, (_, i) => task(i));
+          const hit = (q: MetricQuery): boolean => {
+            if (fault.kind === 'scrapes') return q.id !== JOB_QUERY_IDS.busy;
+            if (fault.kind === 'sources') return q.id.startsWith('b');
+            if (fault.kind === 'idle') return q.id === JOB_QUERY_IDS.heartbeat;
+            return q.id === id;
+          };
+          const adjust = (q: MetricQuery, s: MetricSeries): MetricSeries => {
+            if (!hit(q)) return s;
+            if (fault.kind === 'status') return { ...s, status: fault.status };
+            const i = s.timestamps.indexOf(T0 - fault.minutesAgo * 60_000);
+            if (fault.kind === 'absent') {
+              return {
+                ...s,
+                timestamps: s.timestamps.filter((_, j) => j !== i),
+                values: s.values.filter((_, j) => j !== i),
+              };
+            }
+            return { ...s, values: s.values.map((v, j) => (j === i ? Math.floor(v * fault.kept) : v)) };
+          };
+          const d = decideAutomatic({
+            ...base,
+            config: withBacklog,
+            resolved: flinkBacklog,
+            state: state({ recommendations: [] }),
+            service: service(running),
+            cluster: reading(tasks, new Set(tasks.map((t) => t.taskId)), busy, rate, {
+              resolved: flinkBacklog,
+              backlog,
+              adjust,
+            }),
           });
           expect(d.fields.desired).toBeGreaterThanOrEqual(running);
         },

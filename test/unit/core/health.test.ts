@@ -477,6 +477,23 @@ describe('Function: nextHealth', () => {
     expect(t.mustWrite).toBe(false);
   });
 
+  it('records when ECS is first seen reporting the task gone (goneAt), once', () => {
+    // Prepare
+    const stopped = ecs({ lastStatus: 'STOPPED', desiredStatus: 'STOPPED', version: 5 });
+    // Act
+    const first = nextHealth(item({ ecsVersion: 4 }), { reconcile: false, ecs: stopped }, DEFAULTS, T0);
+    const later = nextHealth(
+      { ...first.next, version: 2 },
+      { reconcile: false, ecs: { ...stopped, lastStatus: 'DELETED', version: 6 } },
+      DEFAULTS,
+      T0 + 60 * S,
+    );
+    // Assess
+    expect(first.next.goneAt).toBe(T0);
+    expect(first.mustWrite).toBe(true);
+    expect(later.next.goneAt).toBe(T0);
+  });
+
   it('carries the stop and protection records over', () => {
     const prev = item({ stopRequestedAt: T0 - 5 * S, protectedUntil: T0 + 3600 * S });
     const t = nextHealth(prev, { reconcile: true, lastDatapointAt: T0 }, DEFAULTS, T0);

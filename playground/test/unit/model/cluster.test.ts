@@ -382,11 +382,31 @@ describe('Class: FlinkJobModel — metrics as a scrape returns them', () => {
     expect(sample(model, 'a', F.operatorPendingRecords, 'Source:_in')).toBeGreaterThan(0);
   });
 
+  it('answers every scrape with the TaskManager’s own metrics, slots or not; a frozen one answers none', () => {
+    const model = handModel();
+    run(model, { steps: 3, rate: 100, tms: running('a', 'b') });
+    expect(model.scrape('a')?.[0]).toMatchObject({
+      name: F.cpuLoad,
+      labels: { host: expect.any(String), tm_id: 'a' },
+    });
+    run(model, {
+      startS: 30,
+      steps: 1,
+      rate: 100,
+      tms: [
+        { taskId: 'a', hung: true },
+        { taskId: 'b', hung: false },
+      ],
+    });
+    expect(model.scrape('a')).toBeUndefined();
+  });
+
   it('reports INITIALIZING tasks 1000 ms/s busy with no records after a restart, then ramps the rates up', () => {
     const model = handModel({ deploySeconds: 10 });
     run(model, { steps: 10, rate: 100, tms: running('a', 'b') });
     run(model, { startS: 100, steps: 1, rate: 100, tms: running('a') });
-    expect(model.scrape('a')).toEqual([]); // tasks canceled, the new ones not deployed yet
+    // Tasks canceled, the new ones not deployed yet: only the TaskManager's own JVM metrics.
+    expect(model.scrape('a')?.map((x) => x.name)).toEqual([F.cpuLoad]);
     run(model, { startS: 110, steps: 2, rate: 100, tms: running('a') });
     expect(sample(model, 'a', F.busyTimeMsPerSecond, 'work')).toBe(1000);
     expect(sample(model, 'a', F.numRecordsInPerSecond, 'work')).toBe(0);
