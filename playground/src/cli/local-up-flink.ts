@@ -52,7 +52,6 @@ export async function runLocalUpFlink(
     config,
     trace: bounded ? steps : steps.slice(0, 1),
     ...(bounded ? { durationSeconds: s.durationSeconds, faults: realFaults(loaded) } : {}),
-    scrapeIntervalSeconds: 60,
     ingestionDelaySeconds: 10,
     sampleSeconds: 5,
     lambda: { port: opts.port, functionName: opts.function },

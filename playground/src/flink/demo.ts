@@ -107,7 +107,6 @@ export async function runFlinkDemo(options: FlinkDemoOptions): Promise<FlinkDemo
     trace: traceSteps(loaded),
     durationSeconds: s.durationSeconds,
     faults,
-    scrapeIntervalSeconds: period,
     ingestionDelaySeconds: options.ingestionDelaySeconds ?? 10,
     sampleSeconds: 5,
     ...(options.restPort !== undefined ? { restPort: options.restPort } : {}),

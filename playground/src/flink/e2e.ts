@@ -108,7 +108,6 @@ async function main(): Promise<number> {
       initialTaskManagers: 1,
       config,
       trace: [{ atSeconds: 0, rate: LOW }],
-      scrapeIntervalSeconds: PERIOD,
       ingestionDelaySeconds: INGESTION_DELAY,
       sampleSeconds: 1,
       log: say,

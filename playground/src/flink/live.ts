@@ -61,8 +61,6 @@ export interface RealFlinkRunOptions {
   /** Seconds of trace; undefined: until stop(). */
   readonly durationSeconds?: number;
   readonly faults?: readonly RealFault[];
-  /** The agent's scrape interval (the product's metric period, so that a period's Sum is one scrape per TaskManager). */
-  readonly scrapeIntervalSeconds: number;
   /** CloudWatch's delay after the agent's flush (5 s) before a datapoint is visible. */
   readonly ingestionDelaySeconds: number;
   /** Timeline resolution. @default 5 */
@@ -336,11 +334,8 @@ export async function startRealFlinkRun(options: RealFlinkRunOptions): Promise<R
   const sampleSeconds = options.sampleSeconds ?? 5;
   const scheduleSeconds = parsed.scheduleSeconds;
   const highResolution = parsed.metrics.periodSeconds < 60;
-  if (options.scrapeIntervalSeconds !== parsed.metrics.periodSeconds) {
-    log(
-      `note: the agent scrapes every ${options.scrapeIntervalSeconds} s, the metric period is ${parsed.metrics.periodSeconds} s: a period's Sum of pendingRecords counts ${parsed.metrics.periodSeconds / options.scrapeIntervalSeconds} scrapes`,
-    );
-  }
+  // The agent scrapes as the config says (each series gives period / interval datapoints a period).
+  const scrapeIntervalSeconds = parsed.metrics.scrapeIntervalSeconds;
 
   const cluster = await startFlinkCluster({
     runDir: options.runDir,
@@ -506,7 +501,7 @@ export async function startRealFlinkRun(options: RealFlinkRunOptions): Promise<R
     );
     await failoverCall(() => failover.reconcile());
 
-    const agent = realAgentConfig(options.scrapeIntervalSeconds);
+    const agent = realAgentConfig(scrapeIntervalSeconds);
     const scraper = new PrometheusScraper({
       cloud,
       agent,
@@ -688,7 +683,7 @@ export async function startRealFlinkRun(options: RealFlinkRunOptions): Promise<R
       const scrapes = scraper.latest();
       const pending = scrapes.reduce((n, s) => n + sum(s.samples, PENDING), 0);
       // The readings of the last two scrape intervals are enough to find each scrape's nearest one.
-      const recent = load.readings.slice(-2 * options.scrapeIntervalSeconds - 5);
+      const recent = load.readings.slice(-2 * scrapeIntervalSeconds - 5);
       const atReaders = readerBacklog(scrapes, recent, P);
       const lagSeconds = backlog > 0 ? backlog / Math.max(1, input) : 0;
       const point: RealSample = {
