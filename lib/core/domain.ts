@@ -110,6 +110,8 @@ export type ReasonCode =
   | 'WithinTolerance'
   | 'Cooldown'
   | 'Stabilizing'
+  | 'RisingInput'
+  | 'Confirming'
   | 'Settling'
   | 'AtMin'
   | 'AtMax'

@@ -85,6 +85,39 @@ export const toleranceGuard: Guard = (ctx, proposed) =>
     ? pass(current(ctx), 'WithinTolerance')
     : pass(proposed);
 
+/**
+ * One step after a step up: a scale-out recommended on a rising edge of the measured input
+ * (policy.ts, isRising) waits one schedule period for the reading that holds all of the new
+ * rate, unless the previous evaluation already recommended a scale-out (it waits once, so a
+ * steep ramp is not held off). Alarms, which mean "look now", do not wait.
+ */
+export const risingInputGuard: Guard = (ctx, proposed) => {
+  const cur = current(ctx);
+  if (proposed <= cur || !ctx.recommendation.risingInput || ctx.trigger === 'alarm') return pass(proposed);
+  const since = ctx.nowMs - 2 * ctx.config.scheduleSeconds * 1000;
+  const waited = ctx.state.recommendations.some((s) => s.at >= since && s.at < ctx.nowMs && s.desired > cur);
+  return waited ? pass(proposed) : pass(cur, 'RisingInput');
+};
+
+/**
+ * Bursts shorter than the loop's dead time (metrics delay + TaskManager startup + restart) are
+ * over before a scale-out for them takes effect, and its restart adds a backlog of its own: a
+ * scale-out goes through only once the evaluations of the last policy.scaleOutConfirmSeconds
+ * all wanted one (the window remembers each one's count, decide.ts), or at once when the
+ * backlog is already policy.urgentBacklogSeconds of input, or on an alarm. 0 disables.
+ */
+export const confirmGuard: Guard = (ctx, proposed) => {
+  const cur = current(ctx);
+  const { scaleOutConfirmSeconds: confirmS, urgentBacklogSeconds: urgentS } = ctx.config.policy;
+  if (proposed <= cur || confirmS <= 0 || ctx.trigger === 'alarm') return pass(proposed);
+  if ((ctx.recommendation.backlogSeconds ?? 0) >= urgentS) return pass(proposed);
+  const from = ctx.nowMs - (confirmS + ctx.config.scheduleSeconds / 2) * 1000;
+  const recent = ctx.state.recommendations.filter((s) => s.at >= from && s.at < ctx.nowMs);
+  const needed = Math.round(confirmS / ctx.config.scheduleSeconds);
+  const confirmed = recent.length >= needed && recent.every((s) => s.desired > cur);
+  return confirmed ? pass(proposed) : pass(cur, 'Confirming');
+};
+
 /** Clamp to [min, max]; a current count outside the bounds is brought back inside. */
 export const boundsGuard: Guard = (ctx, proposed) => {
   const { minTaskManagers: min, maxTaskManagers: max } = ctx.config.policy;
@@ -157,6 +190,8 @@ export const GUARDS: readonly (readonly [string, Guard])[] = [
   ['data', dataGuard],
   ['alarm', alarmGuard],
   ['tolerance', toleranceGuard],
+  ['risingInput', risingInputGuard],
+  ['confirm', confirmGuard],
   ['bounds', boundsGuard],
   ['scaleOutStep', scaleOutStepGuard],
   ['stabilization', stabilizationGuard],
@@ -169,7 +204,10 @@ export interface GuardedDecision {
   readonly desired: number;
   readonly reason: ReasonCode;
   readonly message?: string;
-  /** The recommendation clamped to the bounds: what the stabilization window remembers. */
+  /**
+   * What the stabilization window remembers, clamped to the bounds: the count that holds the
+   * input (Recommendation.sustained) where the policy gives one, else the recommendation.
+   */
   readonly boundedRecommendation: number;
 }
 
@@ -179,7 +217,8 @@ export function applyGuards(
 ): GuardedDecision {
   const cur = current(ctx);
   const { minTaskManagers: min, maxTaskManagers: max } = ctx.config.policy;
-  const boundedRecommendation = Math.min(max, Math.max(min, ctx.recommendation.desired));
+  const remembered = ctx.recommendation.sustained ?? ctx.recommendation.desired;
+  const boundedRecommendation = Math.min(max, Math.max(min, remembered));
   let proposed = ctx.recommendation.desired;
   let hold: ReasonCode | undefined;
   for (const [, guard] of guards) {

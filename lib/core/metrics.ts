@@ -499,6 +499,11 @@ export interface InputRateMetrics {
   readonly mean: number;
   /** Records/s in the newest period. */
   readonly latest: number;
+  /**
+   * Records/s in the period before the newest, when the window has it. A newest reading well
+   * above it may be a step still under way (lib/core/policy.ts, risingInput).
+   */
+  readonly previous?: number;
 }
 
 export interface MetricsSnapshot {
@@ -623,6 +628,8 @@ export interface JobSummary {
    * which every source subtask reported (flink-kafka-offsets), oldest first.
    */
   readonly logEnds: readonly { readonly at: number; readonly logEnd: number }[];
+  /** The log end of the period before the window, when every source subtask reported in it (the input's `previous` reading). */
+  readonly logEndBefore?: { readonly at: number; readonly logEnd: number };
   /** Every period that should be visible by now is complete, and the newest covers every running TaskManager. */
   readonly complete: boolean;
   readonly coverage: { readonly covered: number; readonly expected: number };
@@ -710,6 +717,7 @@ export function summarizeJob(
     .sort((a, b) => a - b);
   const samples: JobSample[] = [];
   const logEnds: { at: number; logEnd: number }[] = [];
+  let logEndBefore: { at: number; logEnd: number } | undefined;
   const incompleteDue: string[] = [];
   // The most source samples any period of the window had: a period with fewer lacks some
   // subtasks (a restart, or scrapes not visible yet); after a scale-out the older periods
@@ -764,6 +772,9 @@ export function summarizeJob(
       notComplete.length === 0 && heartbeatOk && backlog !== undefined && offset !== undefined;
     if (t < windowFrom) {
       lastSource = sourcesComplete ? { at: t, offsets: offset as number } : undefined;
+      logEndBefore = sourcesComplete
+        ? { at: t, logEnd: (offset as number) / k + (backlog as number) }
+        : undefined;
       continue;
     }
     if (sourcesComplete) logEnds.push({ at: t, logEnd: (offset as number) / k + (backlog as number) });
@@ -801,7 +812,14 @@ export function summarizeJob(
     newest.at >= freshAfter &&
     covered >= expectedNow &&
     expectedNow > 0;
-  return { samples, logEnds, complete, coverage: { covered, expected: expectedNow }, problems };
+  return {
+    samples,
+    logEnds,
+    ...(logEndBefore ? { logEndBefore } : {}),
+    complete,
+    coverage: { covered, expected: expectedNow },
+    problems,
+  };
 }
 
 /** Backlog and input rate from their series (the presets that publish one series each). */
@@ -852,8 +870,10 @@ function offsetsInputRate(
   points: JobSummary['logEnds'],
   freshAfter: number,
   problems: string[],
+  logEndBefore?: JobSummary['logEndBefore'],
 ): InputRateMetrics | undefined {
   const first = points[0];
+  const before = points.at(-3) ?? (points.length === 2 ? logEndBefore : undefined);
   const previous = points.at(-2);
   const last = points.at(-1);
   if (!first || !previous || !last || last.at < freshAfter) {
@@ -862,7 +882,11 @@ function offsetsInputRate(
   }
   const rate = (a: typeof first, b: typeof first): number =>
     Math.max(0, (b.logEnd - a.logEnd) / ((b.at - a.at) / 1000));
-  return { mean: rate(first, last), latest: rate(previous, last) };
+  return {
+    mean: rate(first, last),
+    latest: rate(previous, last),
+    ...(before ? { previous: rate(before, previous) } : {}),
+  };
 }
 
 function inputRateOf(
@@ -898,9 +922,11 @@ function inputRateOf(
     problems.push('input rate: no fresh datapoint');
     return undefined;
   }
+  const previous = points.at(-2);
   return {
     mean: points.reduce((a, p) => a + p[1], 0) / points.length / divisor,
     latest: last[1] / divisor,
+    ...(previous ? { previous: previous[1] / divisor } : {}),
   };
 }
 
@@ -953,7 +979,7 @@ export function summarizeMetrics(input: SnapshotInput): MetricsSnapshot {
   const backlog = resolved.backlog?.kind === 'flink' ? flinkBacklog(job.samples) : other.backlog;
   const inputRate =
     resolved.inputRate?.kind === 'flink-offsets'
-      ? offsetsInputRate(job.logEnds, freshAfter, problems)
+      ? offsetsInputRate(job.logEnds, freshAfter, problems, job.logEndBefore)
       : inputRateOf(resolved, byId, fromMs, freshAfter, problems);
   return {
     taskManagers: [],

@@ -22,6 +22,22 @@ export interface Recommendation {
   readonly withinTolerance: boolean;
   /** A backlog that needs catching up exists (blocks scale-in). */
   readonly backlogPresent: boolean;
+  /** The backlog in seconds of input, when the policy measures one (guards.ts, confirmGuard). */
+  readonly backlogSeconds?: number;
+  /**
+   * The count that holds the input without its backlog (at the target utilization, with the
+   * restart a rescale costs, in steps worth one): what the scale-in stabilization window
+   * remembers (guards.ts). A backlog is drained once; the input is what may come back.
+   * Undefined: the window remembers `desired`.
+   */
+  readonly sustained?: number;
+  /**
+   * The newest input reading is more than policy.risingInputTolerance above the one before:
+   * a step may still be under way, and its first reading (the log end's growth between two
+   * period averages) holds only part of it. A scale-out sized on it would need a second one
+   * (guards.ts, risingInputGuard).
+   */
+  readonly risingInput?: boolean;
   /** Learned records/s per busy slot, kept for ticks where it cannot be measured. */
   readonly perSlotRate?: number;
   readonly hot: readonly string[];
@@ -133,7 +149,10 @@ export function usefulMaximum(partitions: number, slotsPerTaskManager: number): 
  * drains it, so the two are not added up:
  *     required = max(input / targetUtilization, input + backlog / catchUpSeconds)
  * When the answer differs from the current count, the rescale's restart costs
- * input * (restartSeconds + checkpointInterval / 2) more records to catch up.
+ * input * (restartSeconds + checkpointInterval / 2) more records to catch up, and while the
+ * new TaskManagers start (settleSeconds - restartSeconds) the current capacity's `shortfall`
+ * (input - capacity, records/s) still adds to the backlog: the count is sized for the backlog
+ * the new capacity will find, so one step drains it (no second scale-out behind the first).
  * The answer is the smallest count whose skew-aware capacity covers `required`.
  */
 export function requiredRate(
@@ -141,9 +160,11 @@ export function requiredRate(
   backlogRecords: number,
   policy: AppConfig['policy'],
   restart: boolean,
+  shortfall = 0,
 ): number {
   const restartRecords = restart
-    ? inputRate * (policy.restartSeconds + policy.checkpointIntervalSeconds / 2)
+    ? inputRate * (policy.restartSeconds + policy.checkpointIntervalSeconds / 2) +
+      Math.max(0, shortfall) * Math.max(0, policy.settleSeconds - policy.restartSeconds)
     : 0;
   return Math.max(
     inputRate / policy.targetUtilization,
@@ -174,6 +195,17 @@ export function minimumStep(
   const shedsCapacity = capacity(desired) <= now * (1 - c.step) + EPS;
   const shedsTaskManagers = desired <= current * (1 - c.step) + EPS;
   return shedsCapacity || shedsTaskManagers ? desired : current;
+}
+
+/**
+ * A rising edge of the measured input: the newest period's rate above the one before by more
+ * than `tolerance` (a fraction; 0 disables). The input from the Kafka offsets is the growth of
+ * the log end between two period averages, so the first reading after a step holds about half
+ * of it; the next one holds all of it.
+ */
+export function isRising(input: MetricsSnapshot['inputRate'], tolerance: number): boolean {
+  if (tolerance <= 0 || input?.previous === undefined) return false;
+  return input.latest > input.previous * (1 + tolerance);
 }
 
 /**
@@ -239,6 +271,7 @@ export function ratePolicy(input: PolicyInput): Recommendation {
   }
   const backlogSeconds = inputRate > 0 ? backlogRecords / inputRate : 0;
   const backlogPresent = backlogSeconds > policy.backlogToleranceSeconds;
+  const risingInput = isRising(metrics.inputRate, policy.risingInputTolerance);
   const inputs: Record<string, number | string | boolean | readonly string[]> = {
     ...load.inputs,
     inputRate: round(inputRate, 1),
@@ -246,6 +279,7 @@ export function ratePolicy(input: PolicyInput): Recommendation {
     backlogRecords: round(backlogRecords, 0),
     backlogSeconds: round(backlogSeconds, 1),
     reporting: latest.reporting,
+    ...(risingInput ? { risingInput } : {}),
   };
 
   if (perSlotRate === undefined || perSlotRate <= 0) {
@@ -257,6 +291,7 @@ export function ratePolicy(input: PolicyInput): Recommendation {
       hasData: true,
       withinTolerance: false,
       backlogPresent,
+      risingInput,
       inputs: { ...inputs, estimate: 'none' },
     };
   }
@@ -265,17 +300,23 @@ export function ratePolicy(input: PolicyInput): Recommendation {
   let required = requiredRate(inputRate, backlogRecords, policy, false);
   let desired = smallestCountFor(required, perSlotRate, partitions, slots, maxUseful);
   if (desired !== current) {
-    required = requiredRate(inputRate, backlogRecords, policy, true);
+    const shortfall = inputRate - jobCapacity(Math.max(running, 1), perSlotRate, partitions, slots);
+    required = requiredRate(inputRate, backlogRecords, policy, true, shortfall);
     desired = smallestCountFor(required, perSlotRate, partitions, slots, maxUseful);
   }
   const sized = desired;
-  desired = minimumStep(desired, current, {
+  const step = {
     perSlotRate,
     partitions,
     slots,
     step: policy.minRescaleStep,
     maxCount: Math.min(maxUseful, policy.maxTaskManagers),
-  });
+  };
+  desired = minimumStep(desired, current, step);
+  const holdsInput = (restart: boolean) =>
+    smallestCountFor(requiredRate(inputRate, 0, policy, restart), perSlotRate, partitions, slots, maxUseful);
+  const unstepped = holdsInput(false);
+  const sustained = minimumStep(unstepped === current ? unstepped : holdsInput(true), current, step);
   const base_n = Math.max(running, 1);
   const utilization = inputRate / jobCapacity(base_n, perSlotRate, partitions, slots);
   const { targetUtilization: target, utilizationTolerance: tol } = policy;
@@ -289,6 +330,9 @@ export function ratePolicy(input: PolicyInput): Recommendation {
     hasData: true,
     withinTolerance,
     backlogPresent,
+    risingInput,
+    backlogSeconds,
+    sustained,
     perSlotRate: measured,
     inputs: {
       ...inputs,
@@ -296,6 +340,7 @@ export function ratePolicy(input: PolicyInput): Recommendation {
       estimate: measured === undefined ? 'remembered' : 'measured',
       requiredRate: round(required, 1),
       sizedCount: sized,
+      sustainedCount: sustained,
       utilization: round(utilization),
       capacityAtDesired: round(jobCapacity(desired, perSlotRate, partitions, slots), 1),
     },

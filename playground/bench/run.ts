@@ -1,66 +1,70 @@
 /**
- * `npm run bench`: every policy (`simulate --policy all`: the scaler's `rate` and
- * `threshold`, and the baselines of playground/src/baselines) on every scenario in
- * playground/bench/scenarios. Progress on stderr; the side-by-side table and the goal checks on
- * stdout; docs/benchmarks.md gets the same text, the charts and playground/bench/analysis.md.
+ * `npm run bench`: every policy (`simulate --policy all`: the scaler's `rate` and `threshold`,
+ * and every baseline of playground/src/baselines in its default and tuned form) on the training
+ * set (playground/bench/scenarios: what `rate`'s defaults were tuned on) and on the test set
+ * (playground/bench/test-scenarios: real public traces and one synthetic step, never used for
+ * tuning, no per-scenario settings). Progress on stderr; the tables, scores and goal checks on
+ * stdout; docs/benchmarks.md gets the same text, playground/bench/analysis.md and the test set's
+ * charts.
+ *
+ *     npm run bench                 # both sets, writes docs/benchmarks.md
+ *     npm run bench -- --set train  # one set (training or test), prints only
+ *     npm run bench -- --set test --only flights-day --policies rate,fko-tuned
  */
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { POLICY_NAMES } from '../src/baselines/controller';
+import { parseArgs } from 'node:util';
+import { isPolicyName, POLICY_NAMES, type PolicyName } from '../src/baselines/controller';
 import { simulate } from '../src/engine';
 import { loadScenario } from '../src/scenario';
-import { benchTable, checkGoals, goalsTable, type ScenarioOutcome, scenarioCharts } from './summary';
+import {
+  benchTable,
+  checkGoals,
+  goalsTable,
+  type ScenarioOutcome,
+  SLO_MINUTE_PRICE_TM_HOURS,
+  scenarioCharts,
+} from './summary';
 
-const SCENARIO_DIR = fileURLToPath(new URL('./scenarios/', import.meta.url));
+const SETS = {
+  train: fileURLToPath(new URL('./scenarios/', import.meta.url)),
+  test: fileURLToPath(new URL('./test-scenarios/', import.meta.url)),
+} as const;
+type SetName = keyof typeof SETS;
 const ANALYSIS = fileURLToPath(new URL('./analysis.md', import.meta.url));
 const DOC = fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url));
-/** The standard scenarios in the order the table lists them; other files follow alphabetically. */
-const ORDER = [
-  'diurnal',
-  'flash-spike',
-  'slow-ramp',
-  'noise',
-  'step-down',
-  'failure-storm',
-  'partition-bound',
-] as const;
-const DIURNAL = 'diurnal';
 
-async function scenarioFiles(): Promise<string[]> {
-  const names = (await readdir(SCENARIO_DIR)).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5));
-  const rank = (n: string) => {
-    const i = (ORDER as readonly string[]).indexOf(n);
-    return i === -1 ? ORDER.length : i;
-  };
-  return names.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+async function scenarioFiles(dir: string): Promise<string[]> {
+  return (await readdir(dir))
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.slice(0, -5))
+    .sort();
 }
 
-async function main(): Promise<void> {
-  // The functions' structured logs and EMF metrics would drown the output.
-  process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
-  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-  // The SDK's notice that its 2027 releases need Node 22, once per worker thread otherwise (README, toolchain).
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const started = Date.now();
-  const files = await scenarioFiles();
-  const total = files.length * POLICY_NAMES.length;
+async function runSet(
+  set: SetName,
+  policies: readonly PolicyName[],
+  only: readonly string[],
+  started: number,
+): Promise<ScenarioOutcome[]> {
   const err = process.stderr;
   const tty = Boolean(err.isTTY);
+  const files = (await scenarioFiles(SETS[set])).filter((f) => only.length === 0 || only.includes(f));
+  const total = files.length * policies.length;
   const outcomes: ScenarioOutcome[] = [];
   let done = 0;
   for (const name of files) {
-    const loaded = await loadScenario(join(SCENARIO_DIR, `${name}.json`));
+    const loaded = await loadScenario(join(SETS[set], `${name}.json`));
     const t0 = Date.now();
-    // Policies run side by side, one worker thread per core; a line per policy and quarter.
     const quarter = new Map<string, number>();
-    const { output, runs } = await simulate(loaded, POLICY_NAMES, {
+    const { output, runs } = await simulate(loaded, policies, {
       workers: availableParallelism(),
       onProgress: (policy, fraction) => {
         const pct = Math.round(fraction * 100);
         if (pct === 100) done++;
-        const line = `[${done}/${total} done] ${loaded.scenario.name} · ${policy} ${pct}% (${((Date.now() - started) / 1000).toFixed(0)} s)`;
+        const line = `[${set} ${done}/${total} done] ${loaded.scenario.name} · ${policy} ${pct}% (${((Date.now() - started) / 1000).toFixed(0)} s)`;
         if (tty) err.write(`\r${line}\x1b[K`);
         else if (Math.floor(pct / 25) !== quarter.get(policy)) {
           quarter.set(policy, Math.floor(pct / 25));
@@ -70,20 +74,60 @@ async function main(): Promise<void> {
     });
     const wallSeconds = (Date.now() - t0) / 1000;
     if (tty) err.write('\n');
-    err.write(`${loaded.scenario.name}: ${POLICY_NAMES.length} policies in ${wallSeconds.toFixed(1)} s\n`);
-    outcomes.push({ file: `playground/bench/scenarios/${name}.json`, output, runs, wallSeconds });
+    err.write(`${loaded.scenario.name}: ${policies.length} policies in ${wallSeconds.toFixed(1)} s\n`);
+    const dir = set === 'train' ? 'scenarios' : 'test-scenarios';
+    outcomes.push({ file: `playground/bench/${dir}/${name}.json`, output, runs, wallSeconds });
   }
-  const wall = (Date.now() - started) / 1000;
+  return outcomes;
+}
 
-  const table = benchTable(outcomes);
-  const checks = outcomes.flatMap((o, i) => checkGoals(o.output, files[i] === DIURNAL));
-  const goals = goalsTable(checks);
+function section(
+  title: string,
+  outcomes: readonly ScenarioOutcome[],
+): { text: string; held: number; total: number } {
+  const checks = outcomes.flatMap((o) => checkGoals(o.output));
   const held = checks.filter((c) => c.holds).length;
-  const footer = `${outcomes.length} scenarios × ${POLICY_NAMES.length} policies in ${wall.toFixed(1)} s wall; goals held: ${held}/${checks.length}`;
-  process.stdout.write(`${table}\n\n${goals}\n\n${footer}\n`);
+  const text = `## ${title}\n\n${benchTable(outcomes)}\n\n### \`rate\` against issue 16 item 5's goals (${held}/${checks.length} hold)\n\n${goalsTable(checks)}`;
+  return { text, held, total: checks.length };
+}
+
+async function main(): Promise<void> {
+  // The functions' structured logs and EMF metrics would drown the output.
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  // The SDK's notice that its 2027 releases need Node 22, once per worker thread otherwise (README, toolchain).
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const { values } = parseArgs({
+    options: {
+      set: { type: 'string', default: 'all' },
+      only: { type: 'string' },
+      policies: { type: 'string' },
+    },
+  });
+  const sets: SetName[] = values.set === 'all' ? ['train', 'test'] : [values.set as SetName];
+  if (!sets.every((s) => s in SETS)) throw new Error(`--set must be train, test or all, got ${values.set}`);
+  const only = values.only ? values.only.split(',') : [];
+  const policies = values.policies ? values.policies.split(',') : [...POLICY_NAMES];
+  const bad = policies.filter((p) => !isPolicyName(p));
+  if (bad.length > 0) throw new Error(`unknown policies: ${bad.join(', ')}`);
+  const started = Date.now();
+  const results = new Map<SetName, ScenarioOutcome[]>();
+  for (const set of sets) results.set(set, await runSet(set, policies as PolicyName[], only, started));
+  const wall = (Date.now() - started) / 1000;
+  const train = results.get('train');
+  const test = results.get('test');
+  const parts = [
+    ...(test
+      ? [section('Test set (real public traces and one synthetic step; not used for tuning)', test)]
+      : []),
+    ...(train ? [section("Training set (what `rate`'s defaults were tuned on)", train)] : []),
+  ];
+  const footer = `${[...results.values()].flat().length} scenarios × ${policies.length} policies in ${wall.toFixed(1)} s wall; score = TaskManager-hours + ${SLO_MINUTE_PRICE_TM_HOURS} TaskManager-hour per SLO-violation minute`;
+  process.stdout.write(`${parts.map((p) => p.text).join('\n\n')}\n\n${footer}\n`);
+  if (!(train && test) || only.length > 0 || values.policies) return;
 
   const analysis = await readFile(ANALYSIS, 'utf8');
-  const scenarios = outcomes
+  const charts = test
     .map(
       (o) =>
         `### ${o.output.scenario}\n\n\`${o.file}\`: ${o.output.durationSeconds / 3600} h simulated, physical minimum ${o.output.physicalMinimumTaskManagerHours.toFixed(1)} TaskManager-hours, ${o.wallSeconds.toFixed(1)} s wall for all policies.\n\n${scenarioCharts(o)}`,
@@ -91,40 +135,44 @@ async function main(): Promise<void> {
     .join('\n\n');
   const doc = `# Benchmarks: \`rate\` against the autoscalers users would pick instead
 
-Generated by \`npm run bench\` (playground/bench/run.ts). Every policy runs on every scenario of
-playground/bench/scenarios through the same engine: the same simulated Flink job and ECS service, the same
-CloudWatch metrics with the same ingestion delay, the same 60 s schedule and the same
-UpdateService call. \`rate\` and \`threshold\` are the real scaler Lambda handler; the others are
-the baselines in playground/src/baselines (each file cites the public rule it follows).
+Generated by \`npm run bench\` (playground/bench/run.ts). Every policy runs on every scenario through
+the same engine: the same ground-truth Flink job (docs/simulator.md), the same CloudWatch metrics
+with the same ingestion delay, the same 60 s schedule and the same UpdateService call. \`rate\` and
+\`threshold\` are the real scaler Lambda handler; the others are the baselines in
+playground/src/baselines, each in its default form and, where its documentation says what to set
+for a 60 s lag SLO and the job's restart time, its \`-tuned\` form (each file cites its sources;
+docs/research/baselines.md has the derivations).
 
-Columns: cost ratio = TaskManager-hours / the physical minimum's (the smallest count that
-covers the input at 100% busy, moment by moment); SLO violation = time with lag above the
-scenario's SLO (60 s); rescales = desired-count changes; flaps = a scale-in followed by a
-scale-out within 15 minutes; job downtime = time the job processed nothing while input arrived
-(restarts); first scale-out delay = from the first sustained overload (input above capacity
-for 60 s) to the first scale-out ("—": no sustained overload, or no scale-out after it).
+**Protocol.** \`rate\`'s defaults (lib/core/config.ts, the policy block) were chosen on the
+**training set** (playground/bench/scenarios: bursty-day, diurnal, failure-storm, flash-spike, noise,
+partition-bound, slow-ramp, step-down) only. The **test set** (playground/bench/test-scenarios:
+flights-day, flights-week-as-day, earthquakes-week-as-day — real public traces from the npm package
+vega-datasets, playground/src/traces/SOURCES.md — and step-up, synthetic) was run with those
+defaults frozen and no per-scenario settings for any policy (no \`baselines\` block); no test trace
+was used for tuning.
 
-## Results (as printed by the run)
+**Columns.** cost ratio = TaskManager-hours / the physical minimum's (the model's smallest count
+that covers the input at 100% busy, moment by moment); SLO violation = time with lag above the
+scenario's SLO (60 s); score = TaskManager-hours + ${SLO_MINUTE_PRICE_TM_HOURS} TaskManager-hour per
+SLO-violation minute (the price and why: playground/bench/summary.ts, \`SLO_MINUTE_PRICE_TM_HOURS\`:
+one minute late costs what one TaskManager costs for an hour, about $0.05 on Fargate), lower is
+better, the best of a scenario in bold; Pareto = no other policy is at most as costly and at most as
+long over the SLO and better on one of them; rescales and flaps (a scale-in followed by a scale-out
+within 15 minutes) per simulated day; job downtime = time the job processed nothing while input
+arrived. "Beats" means dominates; "ties" means a score within 5%.
 
-${table}
-
-## Goals (issue 6)
-
-Adaptive baselines: ${['threshold', 'aas-target-tracking', 'msf-builtin', 'fko'].map((p) => `\`${p}\``).join(', ')}; \`static-peak\` knows the future peak and is
-reported for reference only.
-
-${goals}
+${parts.map((p) => p.text).join('\n\n')}
 
 ${footer}
 
 ${analysis.trim()}
 
-## Charts
+## Charts (test set)
 
-${scenarios}
+${charts}
 `;
   await writeFile(DOC, doc);
-  err.write(`written ${DOC}\n`);
+  process.stderr.write(`written ${DOC}\n`);
 }
 
 await main();

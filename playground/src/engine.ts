@@ -467,7 +467,9 @@ export async function simulatePolicy(
         .filter((task) => task.lastStatus === 'RUNNING')
         .map((task) => ({ taskId: task.taskId, hung: task.hung }));
       const input = traceRateAt(trace, t);
-      const step = model.step(clock.ms, dt, input, tms);
+      // A managed service's rescale stops the job until its new instance is up (baselines/msf-builtin.ts).
+      const outage = clock.ms < (controller.outageUntilMs?.() ?? Number.NEGATIVE_INFINITY);
+      const step = model.step(clock.ms, dt, input, outage ? [] : tms);
       // Every TaskManager's agent sidecar scrapes its /metrics at its own offset in the interval.
       for (const tm of tms) {
         if (!agent.isDue(tm.taskId, t + dt, dt)) continue;

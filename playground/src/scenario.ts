@@ -19,7 +19,9 @@ import { dirname, resolve } from 'node:path';
 import { AutoscalerError } from 'flink-ecs-autoscaler/lib/core/errors';
 import { isRecord } from 'flink-ecs-autoscaler/lib/core/values';
 import * as z from 'zod';
+import { BaselineSettingsSchema } from './baselines/registry';
 import { Rng } from './rng';
+import { DATASET_NAMES, datasetTrace } from './traces';
 
 /** The scenario or its trace is invalid. `problems` holds one "field.path: message" per issue. */
 export class ScenarioError extends AutoscalerError {
@@ -117,6 +119,12 @@ const NEEDS_LEVEL =
 const CsvTraceSchema = z.strictObject({ csv: z.string().trim().min(1) });
 
 /**
+ * A real public trace derived from an installed dataset package at load time
+ * (playground/src/traces: its median scaled to half the initial cluster's capacity).
+ */
+const DatasetTraceSchema = z.strictObject({ dataset: z.enum(DATASET_NAMES) });
+
+/**
  * Generated shapes combined: rate(t) = max(0, sum of the level shapes at t) × product of
  * the modifiers at t. Sampled at the start of every step, constant over the step.
  */
@@ -133,10 +141,13 @@ const SingleShapeSchema = ShapeSchema.refine((s) => LEVEL_SHAPES.includes(s.shap
   message: NEEDS_LEVEL,
 });
 
-const TRACE_FORMS = 'must be {"csv": FILE}, one {"shape": ...} or {"shapes": [...]}';
-export const TraceSpecSchema = z.union([CsvTraceSchema, ShapesTraceSchema, SingleShapeSchema], {
-  error: (iss) => (iss.input === undefined ? 'is required' : TRACE_FORMS),
-});
+const TRACE_FORMS = 'must be {"csv": FILE}, {"dataset": NAME}, one {"shape": ...} or {"shapes": [...]}';
+export const TraceSpecSchema = z.union(
+  [CsvTraceSchema, DatasetTraceSchema, ShapesTraceSchema, SingleShapeSchema],
+  {
+    error: (iss) => (iss.input === undefined ? 'is required' : TRACE_FORMS),
+  },
+);
 export type TraceSpec = z.infer<typeof TraceSpecSchema>;
 
 const fraction = z.number().min(0).lt(1);
@@ -363,6 +374,11 @@ export const ScenarioSchema = z
      * the bounds and the restart/checkpoint beliefs come from the simulation and the cluster.
      */
     policy: z.record(z.string(), z.union([z.number(), z.boolean(), z.string()])).optional(),
+    /**
+     * Overrides of the baselines' settings for this scenario, per baseline (default or tuned
+     * variant): playground/src/baselines/registry.ts. Not used by the benchmark's test set.
+     */
+    baselines: BaselineSettingsSchema.default({}),
   })
   .superRefine((s, ctx) => {
     if (s.durationSeconds % s.stepSeconds !== 0) {
@@ -658,7 +674,7 @@ export function generateTrace(shapes: readonly ShapeSpec[], options: GenerateOpt
 
 /** The shapes of a generated trace spec, or undefined for a CSV trace. */
 export function traceShapes(spec: TraceSpec): readonly ShapeSpec[] | undefined {
-  if ('csv' in spec) return undefined;
+  if ('csv' in spec || 'dataset' in spec) return undefined;
   if ('shapes' in spec) return spec.shapes;
   return [spec];
 }
@@ -675,6 +691,11 @@ export function scenarioTrace(scenario: Scenario, csvText?: string): Trace {
       durationSeconds: scenario.durationSeconds,
       stepSeconds: scenario.stepSeconds,
     });
+  }
+  if ('dataset' in scenario.trace) {
+    throw new ScenarioError(
+      `trace.dataset: ${scenario.trace.dataset} is read by loadScenario (playground/src/traces)`,
+    );
   }
   const csv = 'csv' in scenario.trace ? scenario.trace.csv : 'trace';
   if (csvText === undefined) throw new ScenarioError(`trace.csv: the text of ${csv} was not given`);
@@ -710,6 +731,9 @@ export async function loadScenario(path: string): Promise<LoadedScenario> {
     throw new ScenarioError(`scenario ${file}: not valid JSON (${(cause as Error).message})`, [], { cause });
   }
   const parsed = parseScenario(raw, file);
+  if ('dataset' in parsed.trace) {
+    return { path: file, scenario: parsed, trace: await datasetTrace(parsed.trace.dataset, parsed.cluster) };
+  }
   if (!('csv' in parsed.trace)) return { path: file, scenario: parsed, trace: scenarioTrace(parsed) };
   const csvPath = resolve(dirname(file), parsed.trace.csv);
   const scenario: Scenario = { ...parsed, trace: { csv: csvPath } };

@@ -16,7 +16,9 @@ export function config(
     partitions: 32,
     slotsPerTaskManager: 2,
     ...rest,
-    policy: { minTaskManagers: 1, maxTaskManagers: 20, ...(policy ?? {}) },
+    // A scale-out applies at its first evaluation here: the confirmation window (a default of
+    // 300 s, lib/core/config.ts) has its own cases (test/unit/core/guards.test.ts, 'confirm').
+    policy: { minTaskManagers: 1, maxTaskManagers: 20, scaleOutConfirmSeconds: 0, ...(policy ?? {}) },
   });
 }
 

@@ -22,26 +22,19 @@ import type { MetricsSource, ServiceController } from 'flink-ecs-autoscaler/lib/
 import type { LocalCloud } from '../cloud/local-cloud';
 import { localCloudRequestHandler } from '../cloud/request-handler';
 import { type Scenario, type Trace, tracePeak } from '../scenario';
-import { aasTargetTrackingRule } from './aas-target-tracking';
-import { fkoRule } from './fko';
-import { msfBuiltinRule } from './msf-builtin';
-import { staticPeakRule } from './static-peak';
+import { BASELINE_NAMES, type BaselineName, baselineRule } from './registry';
 import type { BaselineRule, BaselineSetup, JobMinute, Observation } from './types';
 
-export const BASELINE_NAMES = ['aas-target-tracking', 'msf-builtin', 'fko', 'static-peak'] as const;
-export type BaselineName = (typeof BASELINE_NAMES)[number];
+export { BASELINE_NAMES, type BaselineName };
 
 /** Every policy `simulate` runs, in the order `--policy all` runs them. */
 export const POLICY_NAMES = ['rate', 'threshold', ...BASELINE_NAMES] as const;
 export type PolicyName = (typeof POLICY_NAMES)[number];
 
 /** The baselines that adapt to the load (static-peak knows the future peak and never changes). */
-export const ADAPTIVE_BASELINES: readonly PolicyName[] = [
-  'threshold',
-  'aas-target-tracking',
-  'msf-builtin',
-  'fko',
-];
+export const ADAPTIVE_BASELINES: readonly PolicyName[] = POLICY_NAMES.filter(
+  (n) => n !== 'rate' && n !== 'static-peak',
+);
 
 export function isPolicyName(name: string): name is PolicyName {
   return (POLICY_NAMES as readonly string[]).includes(name);
@@ -62,6 +55,12 @@ export interface TickOutcome {
 export interface Controller {
   readonly name: PolicyName;
   onTick(nowMs: number, event: unknown): Promise<TickOutcome>;
+  /**
+   * Until when the job processes nothing because of this autoscaler's last change (a managed
+   * service's stop-and-redeploy rescale, baselines/msf-builtin.ts); the engine withholds the
+   * TaskManagers from the job until then. Undefined: never.
+   */
+  outageUntilMs?(): number;
 }
 
 export interface ControllerContext {
@@ -88,6 +87,9 @@ export function baselineSetup(scenario: Scenario, trace: Trace): BaselineSetup {
     slotsPerTaskManager: c.slotsPerTaskManager,
     recordsPerSecondPerSlot: c.recordsPerSecondPerSlot,
     peakInputRate: tracePeak(trace, scenario.durationSeconds),
+    sloLagSeconds: scenario.sloLagSeconds,
+    restartSeconds: c.restartSeconds,
+    startupSeconds: c.startupSeconds,
   };
 }
 
@@ -110,16 +112,7 @@ export function createController(name: PolicyName, ctx: ControllerContext): Cont
     resolved: { ...resolved, windowSeconds: QUERY_SECONDS, maxDataAgeSeconds: QUERY_SECONDS },
   };
   const setup = baselineSetup(ctx.scenario, ctx.trace);
-  switch (name) {
-    case 'aas-target-tracking':
-      return new BaselineController(name, aasTargetTrackingRule(setup), io);
-    case 'msf-builtin':
-      return new BaselineController(name, msfBuiltinRule(setup), io);
-    case 'fko':
-      return new BaselineController(name, fkoRule(setup), io);
-    case 'static-peak':
-      return new BaselineController(name, staticPeakRule(setup), io);
-  }
+  return new BaselineController(name, baselineRule(name, setup, ctx.scenario.baselines), io);
 }
 
 /** What the glue reads and writes through: the same adapters, and the same job-level series, as the scaler function. */
@@ -171,6 +164,7 @@ class BaselineController<S> implements Controller {
   private readonly history = new Map<number, JobMinute>();
   private runningKey: string | undefined;
   private lastRestartMs = Number.NEGATIVE_INFINITY;
+  private outageUntil = Number.NEGATIVE_INFINITY;
   private readonly ecs: ServiceController;
   private readonly metrics: MetricsSource;
   private readonly resolved: ResolvedMetrics;
@@ -202,12 +196,17 @@ class BaselineController<S> implements Controller {
     this.state = decision.state;
     if (decision.desired !== service.desiredCount) {
       await this.ecs.setDesiredCount(decision.desired);
+      if (this.rule.scalingOutageSeconds) this.outageUntil = nowMs + this.rule.scalingOutageSeconds * 1000;
       return { reason: 'Applied', desired: decision.desired };
     }
     return {
       reason: decision.reason === 'Applied' ? 'NoChange' : decision.reason,
       desired: decision.desired,
     };
+  }
+
+  outageUntilMs(): number {
+    return this.outageUntil;
   }
 
   /** Lists the TaskManagers, reads the newest minutes and returns the remembered history. */

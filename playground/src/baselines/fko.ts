@@ -1,5 +1,14 @@
 /**
- * Baseline: the Apache Flink Kubernetes operator's job autoscaler (DS2-based), defaults.
+ * Baseline: the Apache Flink Kubernetes operator's job autoscaler (DS2-based), in two variants:
+ * its defaults, and tuned as its docs advise for the scenario's SLO and restart time
+ * (docs/research/baselines.md §1.3–1.4: the docs' "Basic configuration example", Flink
+ * Kubernetes Operator 1.15 docs, custom-resource/autoscaler.md,
+ * https://nightlies.apache.org/flink/flink-kubernetes-operator-docs-release-1.15/docs/custom-resource/autoscaler/:
+ * metrics.window 5 min, stabilization.interval 1 min, utilization.target 0.6 with
+ * utilization.max 0.8 / utilization.min 0.4, catch-up.duration 5 min ("set this based on your
+ * actual objective"), restart.time = the job's own restart time; scale-down.interval left at 1 h).
+ *
+ * Defaults:
  *
  * The public rule (Flink Kubernetes Operator docs, "Autoscaler" and the configuration
  * reference, https://nightlies.apache.org/flink/flink-kubernetes-operator-docs-main/docs/custom-resource/autoscaler/;
@@ -14,9 +23,12 @@
  * - target capacity = lag / catch-up + input × restart / catch-up + input / target
  *   utilization, with job.autoscaler.target.utilization 0.7, catch-up.duration 30 min,
  *   restart.time 5 min;
- * - job.autoscaler.target.utilization.boundary 0.3: only a true processing rate outside
- *   [capacity at utilization 1.0, capacity at utilization 0.4] rescales (scale up only
- *   above 1.0, down only below 0.4);
+ * - utilization.max / utilization.min (default target ± boundary 0.3 = 1.0 / 0.4): only a
+ *   true processing rate outside [capacity at utilization.max without the restart term,
+ *   capacity at utilization.min with it] rescales (ScalingMetricEvaluator
+ *   .computeProcessingRateThresholds); while the job processes a backlog (lag / input rate
+ *   above backlog-processing.lag-threshold, 5 min) the band is [1.0, 0.0];
+ * - true processing rate = the window's input rate over its mean busy fraction;
  * - new parallelism = ceil(current × target capacity / true processing rate), the scale
  *   factor at least 1 − scale-down.max-factor (0.6: at most −60% per step), then aligned
  *   to the source's partition count (the next parallelism that divides it);
@@ -33,13 +45,16 @@ import {
   type Decision,
   isFresh,
   type Observation,
+  STATE_TRANSFER_SECONDS,
 } from './types';
 
 export interface FkoParams {
   readonly metricsWindowSeconds: number;
   readonly stabilizationSeconds: number;
   readonly targetUtilization: number;
-  readonly targetUtilizationBoundary: number;
+  readonly utilizationMax: number;
+  readonly utilizationMin: number;
+  readonly backlogLagThresholdSeconds: number;
   readonly catchUpSeconds: number;
   readonly restartSeconds: number;
   readonly scaleDownIntervalSeconds: number;
@@ -55,7 +70,9 @@ export const FKO_DEFAULTS = {
   metricsWindowSeconds: 900,
   stabilizationSeconds: 300,
   targetUtilization: 0.7,
-  targetUtilizationBoundary: 0.3,
+  utilizationMax: 1.0,
+  utilizationMin: 0.4,
+  backlogLagThresholdSeconds: 300,
   catchUpSeconds: 1800,
   restartSeconds: 300,
   scaleDownIntervalSeconds: 3600,
@@ -85,10 +102,12 @@ export interface FkoMetrics {
 
 /** The window's scaling metrics; undefined when nothing was processed while busy. */
 export function fkoMetrics(window: Observation['minutes']): FkoMetrics | undefined {
-  const busy = window.filter((m) => m.maxBusy > 0 && m.processedRate > 0);
-  if (busy.length === 0) return undefined;
-  const trueProcessingRate = busy.reduce((a, m) => a + m.processedRate / m.maxBusy, 0) / busy.length;
+  if (window.length === 0) return undefined;
   const processed = window.reduce((a, m) => a + m.processedRate, 0) / window.length;
+  const busy = window.reduce((a, m) => a + m.maxBusy, 0) / window.length;
+  if (!(busy > 0) || !(processed > 0)) return undefined;
+  // The window's rate over its mean busy fraction (ScalingMetricEvaluator.computeTprFromBusyTime).
+  const trueProcessingRate = processed / busy;
   const lags = window.filter((m): m is typeof m & { backlog: number } => m.backlog !== undefined);
   const first = lags[0];
   const last = lags.at(-1);
@@ -160,8 +179,9 @@ export function decideFko(state: FkoState, obs: Observation, p: FkoParams): Deci
 
   const S = p.slotsPerTaskManager;
   const target = fkoTargetCapacity(m, p.targetUtilization, true, p);
-  const upThreshold = fkoTargetCapacity(m, p.targetUtilization + p.targetUtilizationBoundary, false, p);
-  const downThreshold = fkoTargetCapacity(m, p.targetUtilization - p.targetUtilizationBoundary, false, p);
+  const backlog = m.inputRate > 0 && m.lag / m.inputRate > p.backlogLagThresholdSeconds;
+  const upThreshold = fkoTargetCapacity(m, backlog ? 1 : p.utilizationMax, false, p);
+  const downThreshold = backlog ? Number.POSITIVE_INFINITY : fkoTargetCapacity(m, p.utilizationMin, true, p);
   const outside = m.trueProcessingRate < upThreshold || m.trueProcessingRate > downThreshold;
   const factor = clamp(target / m.trueProcessingRate, 1 - p.maxScaleDownFactor, 1 + p.maxScaleUpFactor);
   const currentP = obs.running * S;
@@ -197,16 +217,36 @@ export function decideFko(state: FkoState, obs: Observation, p: FkoParams): Deci
   return outside ? applied(highest) : hold('WithinTolerance', kept);
 }
 
-export function fkoRule(setup: BaselineSetup): BaselineRule<FkoState> {
-  const params: FkoParams = {
-    ...FKO_DEFAULTS,
+/** The docs' basic configuration example, with restart.time = the job's own restart (§1.4). */
+export const FKO_TUNED = {
+  metricsWindowSeconds: 300,
+  stabilizationSeconds: 60,
+  targetUtilization: 0.6,
+  utilizationMax: 0.8,
+  utilizationMin: 0.4,
+  catchUpSeconds: 300,
+} as const;
+
+export function fkoParams(setup: BaselineSetup, variant: 'default' | 'tuned'): FkoParams {
+  const cluster = {
     partitions: setup.partitions,
     slotsPerTaskManager: setup.slotsPerTaskManager,
     minTaskManagers: setup.minTaskManagers,
     maxTaskManagers: setup.maxTaskManagers,
   };
+  if (variant === 'default') return { ...FKO_DEFAULTS, ...cluster };
+  // restart.time: what restart.time-tracking would observe, the restart plus the state restore.
   return {
-    lookbackSeconds: FKO_DEFAULTS.metricsWindowSeconds + 600,
+    ...FKO_DEFAULTS,
+    ...FKO_TUNED,
+    restartSeconds: setup.restartSeconds + STATE_TRANSFER_SECONDS,
+    ...cluster,
+  };
+}
+
+export function fkoRule(params: FkoParams): BaselineRule<FkoState> {
+  return {
+    lookbackSeconds: params.metricsWindowSeconds + 600,
     initialState: {},
     decide: (state, obs) => decideFko(state, obs, params),
   };

@@ -13,6 +13,22 @@
  * TaskManagers stands for the parallelism. A scaling action starts a new run of
  * datapoints: the alarm evaluates the rescaled application (datapoints from before the
  * action do not count towards the next one).
+ *
+ * Restart cost: every scaling takes a snapshot and restarts the application from it
+ * ("Managed Service for Apache Flink will automatically create and use snapshots when the
+ * application is updated, scaled, or stopped", "Manage application backups using snapshots",
+ * https://docs.aws.amazon.com/managed-flink/latest/java/how-snapshots.html): "the running
+ * instance of the application is terminated, and a new instance of the same application with
+ * more resources and a higher parallelism is created. The new instance of the application
+ * then populates its internal state from the snapshot" (AWS streaming analytics workshop,
+ * "(Auto)scale the Flink application", https://streaming-analytics.workshop.aws/flink-on-kda/scale-monitor/scale-kda/).
+ * The duration is not documented for scaling (maintenance restarts: "a downtime of 10 to 30
+ * seconds", https://docs.aws.amazon.com/managed-flink/latest/java/maintenance.html). Derived
+ * here (msfScalingOutageSeconds): the job processes nothing from the scaling decision for the
+ * snapshot (SNAPSHOT_SECONDS) plus the new instance's provisioning (the scenario's
+ * TaskManager startup time), and then restarts as any Flink job does (the model's restart and
+ * state restore). Shared with the aws-samples custom autoscaler, which scales with the same
+ * UpdateApplication call.
  */
 import {
   type BaselineRule,
@@ -22,6 +38,7 @@ import {
   isFresh,
   MINUTE_MS,
   type Observation,
+  STATE_TRANSFER_SECONDS,
   trailingRun,
 } from './types';
 
@@ -71,15 +88,32 @@ export function decideMsf(state: MsfState, obs: Observation, p: MsfParams): Deci
   return hold('NoChange');
 }
 
-export function msfBuiltinRule(setup: BaselineSetup): BaselineRule<MsfState> {
-  const params: MsfParams = {
+/** Seconds a snapshot takes before the old instance stops (our derivation: writing the state once). */
+export const SNAPSHOT_SECONDS = STATE_TRANSFER_SECONDS;
+
+/** How long a Managed Flink scaling keeps the job from processing before its Flink restart (see the header). */
+export function msfScalingOutageSeconds(setup: Pick<BaselineSetup, 'startupSeconds'>): number {
+  return SNAPSHOT_SECONDS + setup.startupSeconds;
+}
+
+/**
+ * Nothing of the rule is configurable [F1]; its floor is the application's `Parallelism`,
+ * which the user sets to the count that covers the base load (our initial count), as
+ * docs/research/baselines.md §4 "Defaults vs tuned" says: default and tuned are the same.
+ */
+export function msfParams(setup: BaselineSetup): MsfParams {
+  return {
     ...MSF_DEFAULTS,
     minCount: Math.max(setup.minTaskManagers, setup.initialTaskManagers),
     maxCount: setup.maxTaskManagers,
   };
+}
+
+export function msfBuiltinRule(params: MsfParams, setup: BaselineSetup): BaselineRule<MsfState> {
   return {
-    lookbackSeconds: (MSF_DEFAULTS.scaleDownDatapoints + 5) * 60,
+    lookbackSeconds: (params.scaleDownDatapoints + 5) * 60,
     initialState: {},
+    scalingOutageSeconds: msfScalingOutageSeconds(setup),
     decide: (state, obs) => decideMsf(state, obs, params),
   };
 }

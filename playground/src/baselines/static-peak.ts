@@ -18,8 +18,11 @@ export function staticPeakCount(setup: BaselineSetup, utilization = STATIC_PEAK_
   return clamp(count, setup.minTaskManagers, setup.maxTaskManagers);
 }
 
-export function staticPeakRule(setup: BaselineSetup): BaselineRule<Record<string, never>> {
-  const count = staticPeakCount(setup);
+export function staticPeakRule(
+  setup: BaselineSetup,
+  utilization = STATIC_PEAK_UTILIZATION,
+): BaselineRule<Record<string, never>> {
+  const count = staticPeakCount(setup, utilization);
   return {
     lookbackSeconds: 0,
     initialState: {},

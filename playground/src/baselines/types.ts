@@ -47,6 +47,28 @@ export interface BaselineSetup {
   readonly recordsPerSecondPerSlot: number;
   /** The trace's highest input rate (records/s): only the static baseline may use it. */
   readonly peakInputRate: number;
+  /** The scenario's lag SLO (seconds): what a tuned baseline's user sizes its settings for. */
+  readonly sloLagSeconds: number;
+  /** The job's restart time as its user knows it (the scenario's restartSeconds). */
+  readonly restartSeconds: number;
+  /** PROVISIONING → RUNNING time of a new TaskManager (the scenario's startupSeconds). */
+  readonly startupSeconds: number;
+}
+
+/**
+ * Records/s one TaskManager processes at 100% busy, as its user believes it
+ * (recordsPerSecondPerSlot × slots): the "processing rate per instance" of the
+ * queue-worker and lag-per-replica rules.
+ */
+export function believedTaskManagerRate(setup: BaselineSetup): number {
+  return setup.recordsPerSecondPerSlot * setup.slotsPerTaskManager;
+}
+
+/** Lag seconds of a minute: its backlog over the input rate (processed rate as the proxy). */
+export function lagSeconds(m: JobMinute): number | undefined {
+  if (m.backlog === undefined) return undefined;
+  if (m.backlog <= 0) return 0;
+  return m.processedRate > 0 ? m.backlog / m.processedRate : Number.POSITIVE_INFINITY;
 }
 
 /** One decision: the absolute desired count to set, and one reason code. */
@@ -61,10 +83,23 @@ export interface BaselineRule<S> {
   /** How much minute history the rule reads (the glue keeps at least this much). */
   readonly lookbackSeconds: number;
   readonly initialState: S;
+  /**
+   * Seconds after each applied change during which the job processes nothing before it
+   * restarts (a managed service that stops and redeploys the application to rescale it); none
+   * for a reactive-mode restart, which the model itself accounts for.
+   */
+  readonly scalingOutageSeconds?: number;
   decide(state: S, observation: Observation): Decision<S>;
 }
 
 export const MINUTE_MS = 60_000;
+
+/**
+ * Seconds to write or read the default job's keyed state once: its 1 GiB at the 100 MB/s the
+ * model restores it at (playground/src/model/calibration.ts), rounded up. Our derivation; the
+ * baselines' users would measure it (a snapshot's duration, the operator's restart tracking).
+ */
+export const STATE_TRANSFER_SECONDS = 11;
 
 /**
  * The newest datapoint must be at most this old (minute start to now). With per-minute

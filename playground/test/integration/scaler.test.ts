@@ -23,7 +23,8 @@ const config = {
   partitions: 32,
   slotsPerTaskManager: 2,
   metrics: { preset: 'flink-prometheus', dimensions: { ClusterName: CLUSTER } },
-  policy: { minTaskManagers: 1, maxTaskManagers: 20 },
+  // A scale-out applies at its first evaluation here (the confirmation window: test/unit/core/guards.test.ts).
+  policy: { minTaskManagers: 1, maxTaskManagers: 20, scaleOutConfirmSeconds: 0 },
 };
 
 let dynamo: DynaliteHandle;

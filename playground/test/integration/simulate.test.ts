@@ -11,6 +11,7 @@ import * as z from 'zod';
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const SCENARIO = fileURLToPath(new URL('../fixtures/short.json', import.meta.url));
+const TAIL = fileURLToPath(new URL('../fixtures/short-tail.json', import.meta.url));
 
 /** The `simulate --json` contract of issue 3 (extra fields allowed). */
 const TimelinePoint = z.object({
@@ -107,12 +108,14 @@ describe('CLI: simulate --json', () => {
     ]);
   });
 
-  it('the rate policy scaled out for the ramp and back in after it, without flapping', () => {
-    const [rate] = Output.parse(JSON.parse(first)).results;
+  it('the rate policy scaled out for the ramp and back in after it, without flapping', async () => {
+    // An hour more at the end than short.json: the scale-in waits an hour after a rescale.
+    const tail = await simulateJson('--timeline', '--scenario', TAIL);
+    const [rate] = Output.parse(JSON.parse(tail)).results;
     const desired = rate?.timeline?.map((p) => p.desired) ?? [];
     expect(Math.max(...desired)).toBeGreaterThanOrEqual(6);
     expect(desired.at(-1)).toBeLessThan(Math.max(...desired));
     expect(rate?.flaps).toBe(0);
     expect(rate?.backlogAtEnd).toBe(0);
-  });
+  }, 120_000);
 });

@@ -31,7 +31,8 @@ export const baseConfig = {
   partitions: 32,
   slotsPerTaskManager: 2,
   metrics: { preset: 'flink-prometheus', dimensions: { ClusterName: CLUSTER } },
-  policy: { minTaskManagers: 1, maxTaskManagers: 20 },
+  // A scale-out applies at its first evaluation here (the confirmation window: test/unit/core/guards.test.ts).
+  policy: { minTaskManagers: 1, maxTaskManagers: 20, scaleOutConfirmSeconds: 0 },
 } satisfies AppConfigInput;
 
 /**
@@ -124,7 +125,7 @@ export async function startWorld(initialTaskManagers = 4): Promise<World> {
 let tables = 0;
 
 /** A fresh table for one test. */
-export async function freshTable(world: World, clients: AwsClients): Promise<string> {
+export async function freshTable(_world: World, clients: AwsClients): Promise<string> {
   const tableName = `scaler-${++tables}`;
   await createTable(clients.dynamodb, tableName);
   return tableName;

@@ -13,29 +13,8 @@ import {
 } from '../../src/baselines/fko';
 import { decideMsf, MSF_DEFAULTS, type MsfParams } from '../../src/baselines/msf-builtin';
 import { staticPeakCount, staticPeakRule } from '../../src/baselines/static-peak';
-import { type BaselineSetup, type JobMinute, type Observation, trailingRun } from '../../src/baselines/types';
-
-// Every tick is on the minute; the newest visible datapoint started 120 s before it (60 s of
-// minute + 30 s ingestion delay, seen at the next tick).
-const NOW = Date.parse('2026-01-01T12:00:00.000Z');
-const MIN = 60_000;
-
-/** `values` as consecutive minutes ending with the newest visible one (NOW − 120 s). */
-function minutes(values: readonly Partial<JobMinute>[], newestAt = NOW - 2 * MIN): JobMinute[] {
-  return values.map((v, i) => ({
-    at: newestAt - (values.length - 1 - i) * MIN,
-    avgBusy: 0.5,
-    maxBusy: 0.5,
-    processedRate: 1000,
-    reporting: 4,
-    ...v,
-  }));
-}
-const repeat = <T>(n: number, v: T): T[] => Array.from({ length: n }, () => v);
-
-function obs(m: readonly JobMinute[], extra: Partial<Observation> = {}): Observation {
-  return { nowMs: NOW, minutes: m, desired: 4, running: 4, lastRestartMs: NOW - 86_400_000, ...extra };
-}
+import { type BaselineSetup, type JobMinute, trailingRun } from '../../src/baselines/types';
+import { MIN, minutes, NOW, obs, repeat } from '../support/baseline-minutes';
 
 describe('Function: trailingRun', () => {
   it.each([
@@ -131,14 +110,16 @@ describe('Baseline: aas-target-tracking', () => {
 
   it.each([
     {
-      name: '240 s after a scale-out: cooldown',
-      state: { lastScaleOutAt: NOW - 240_000 },
-      reason: 'Cooldown',
-    },
-    {
       name: '300 s after a scale-out: scales out',
       state: { lastScaleOutAt: NOW - 300_000 },
       reason: 'Applied',
+    },
+    {
+      // During the cooldown after 3 → 4, the metric still reflects 3 TaskManagers:
+      // ceil(3 × 0.9 / 0.7) = 4 is not larger than the current 4.
+      name: '240 s after a scale-out from 3: a scale-out no larger is held',
+      state: { lastScaleOutAt: NOW - 240_000, capacityBeforeScaleOut: 3 },
+      reason: 'NoChange',
     },
     {
       name: 'a recent scale-in does not hold a scale-out',
@@ -149,6 +130,54 @@ describe('Baseline: aas-target-tracking', () => {
     const d = decideAas(state, obs(minutes(repeat(3, { avgBusy: 0.9 }))), p);
     expect(d.reason).toBe(reason);
     if (reason === 'Applied') expect(d.state.lastScaleOutAt).toBe(NOW);
+  });
+
+  it('during the scale-out cooldown a larger scale-out still happens (AWS: "unless a larger scale out is triggered")', () => {
+    // 4 → 6 a minute ago (the metric still reflects 4): busy 1.0 on 4: ceil(4 × 1.0 / 0.7) = 6,
+    // not larger than 6: held ...
+    const base = { lastScaleOutAt: NOW - 60_000, capacityBeforeScaleOut: 4 };
+    const held = decideAas(base, obs(minutes(repeat(3, { avgBusy: 1 })), { running: 4, desired: 6 }), p);
+    // ... a larger one: the metric measured on 8 (cooldown started by 8 → 10): ceil(8 × 1 / 0.7) = 12 > 10.
+    const larger = decideAas(
+      { lastScaleOutAt: NOW - 60_000, capacityBeforeScaleOut: 8 },
+      obs(minutes(repeat(3, { avgBusy: 1 })), { running: 8, desired: 10 }),
+      p,
+    );
+    expect({ held: held.desired, larger: larger.desired, reason: larger.reason }).toEqual({
+      held: 6,
+      larger: 12,
+      reason: 'Applied',
+    });
+    // The cooldown keeps counting from the initiating scale-out's capacity.
+    expect(larger.state.capacityBeforeScaleOut).toBe(8);
+  });
+
+  it('after a step down it scales in only once 15 consecutive low minutes are visible, not 3', () => {
+    // 10 TaskManagers at 0.9 busy, then the load drops to 0.2 busy: minute by minute.
+    const history = [...repeat(10, 0.9), ...repeat(15, 0.2)];
+    const firstScaleIn = history.findIndex((_, i) => {
+      const seen = history.slice(0, i + 1).map((b) => ({ avgBusy: b }));
+      return (
+        decideAas({}, obs(minutes(seen), { running: 10, desired: 10 }), p).reason === 'Applied' && i >= 10
+      );
+    });
+    // Index 24 is the 15th low minute; ceil(10 × 0.2 / 0.7) = 3.
+    expect(firstScaleIn).toBe(24);
+    const all = history.map((b) => ({ avgBusy: b }));
+    expect(decideAas({}, obs(minutes(all), { running: 10, desired: 10 }), p).desired).toBe(3);
+  });
+
+  it.each([
+    // tuned: backlog per task target 60 s × 1000 records/s = 60,000; 3 minutes of 4 × 90,000
+    // = 360,000 backlog (90,000 per task): ceil(360000 / 60000) = 6, though CPU is at 0.5.
+    { name: 'the backlog policy scales out', backlog: 360_000, busy: 0.5, expected: 6 },
+    { name: 'under its target it does nothing', backlog: 200_000, busy: 0.5, expected: 4 },
+    // CPU 0.9: ceil(4 × 0.9 / 0.7) = 6; backlog 600,000: 10. Any policy scales out: the larger.
+    { name: 'both: the larger', backlog: 600_000, busy: 0.9, expected: 10 },
+  ])('tuned (backlog per task): $name', ({ backlog, busy, expected }) => {
+    const tuned: AasParams = { ...p, backlogPolicy: { targetBacklogPerTask: 60_000, disableScaleIn: true } };
+    const d = decideAas({}, obs(minutes(repeat(3, { avgBusy: busy, backlog }))), tuned);
+    expect(d.desired).toBe(expected);
   });
 
   it.each([
@@ -338,6 +367,9 @@ describe('Baseline: static-peak', () => {
     slotsPerTaskManager: 2,
     recordsPerSecondPerSlot: 500,
     peakInputRate: 6000,
+    sloLagSeconds: 60,
+    restartSeconds: 30,
+    startupSeconds: 60,
   };
 
   it.each([
@@ -413,8 +445,16 @@ describe('Constant: POLICY_NAMES', () => {
       'rate',
       'threshold',
       'aas-target-tracking',
+      'aas-target-tracking-tuned',
       'msf-builtin',
+      'msf-sample-stepscaling',
+      'msf-sample-stepscaling-tuned',
       'fko',
+      'fko-tuned',
+      'ds2',
+      'ds2-tuned',
+      'lag-target',
+      'lag-target-tuned',
       'static-peak',
     ]);
   });

@@ -23,6 +23,9 @@ const ecsMock = mockClient(ECSClient);
 const cwMock = mockClient(CloudWatchClient);
 const TASKS = ['a1', 'b2', 'c3', 'd4', 'e5', 'f6', 'g7', 'h8'];
 
+/** Ticks enough to cover the scale-in stabilization window (a minute each), and two more. */
+const TICKS = config().policy.scaleInStabilizationSeconds / 60 + 2;
+
 function scaler(store = new MemoryStore()) {
   const cfg = config();
   return {
@@ -111,7 +114,7 @@ describe('Scaler with mocked SDK clients', () => {
     const clock = (s as unknown as { deps: { clock: ManualClock } }).deps.clock;
     const reasons: string[] = [];
     // Act
-    for (let i = 0; i < 12; i++) {
+    for (let i = 0; i < TICKS; i++) {
       reasons.push((await s.handle({ kind: 'schedule', eventTime: clock.now() })).reason);
       clock.advance(60);
     }
@@ -124,7 +127,7 @@ describe('Scaler with mocked SDK clients', () => {
     idleMetrics(() => 'Complete');
     const { scaler: s } = scaler();
     const clock = (s as unknown as { deps: { clock: ManualClock } }).deps.clock;
-    for (let i = 0; i < 12; i++) {
+    for (let i = 0; i < TICKS; i++) {
       await s.handle({ kind: 'schedule', eventTime: clock.now() });
       clock.advance(60);
     }

@@ -6,6 +6,7 @@ import {
   applyGuards,
   backlogGuard,
   boundsGuard,
+  confirmGuard,
   cooldownGuard,
   dataGuard,
   deploymentGuard,
@@ -14,6 +15,7 @@ import {
   type GuardContext,
   heldGuard,
   pausedGuard,
+  risingInputGuard,
   scaleOutStepGuard,
   stabilizationGuard,
   toleranceGuard,
@@ -159,6 +161,121 @@ describe('Guard: tolerance', () => {
       rec: { withinTolerance: true },
       expect: { desired: 4 },
     },
+  ]);
+});
+
+describe('Guard: rising input (one step after a step up)', () => {
+  const recent = (secondsAgo: number, desired: number) => ({
+    recommendations: [{ at: T0 - secondsAgo * 1000, desired }],
+  });
+  check(risingInputGuard, [
+    {
+      name: 'a scale-out on a rising edge waits one period',
+      proposed: 9,
+      rec: { risingInput: true },
+      expect: { desired: 4, hold: 'RisingInput' },
+    },
+    {
+      name: 'the previous evaluation already wanted a scale-out: it goes through',
+      proposed: 9,
+      rec: { risingInput: true },
+      state: recent(60, 6),
+      expect: { desired: 9 },
+    },
+    {
+      name: 'a previous recommendation of no change does not count as waited',
+      proposed: 9,
+      rec: { risingInput: true },
+      state: recent(60, 4),
+      expect: { desired: 4, hold: 'RisingInput' },
+    },
+    {
+      name: 'a scale-out wanted more than two periods ago does not count as waited',
+      proposed: 9,
+      rec: { risingInput: true },
+      state: recent(180, 6),
+      expect: { desired: 4, hold: 'RisingInput' },
+    },
+    { name: 'no rising edge: passes', proposed: 9, expect: { desired: 9 } },
+    {
+      name: 'an alarm does not wait',
+      proposed: 9,
+      rec: { risingInput: true },
+      trigger: 'alarm',
+      expect: { desired: 9 },
+    },
+    {
+      name: 'a scale-in is not its business',
+      proposed: 2,
+      rec: { risingInput: true },
+      expect: { desired: 2 },
+    },
+  ]);
+});
+
+describe('Guard: confirm (ride out bursts shorter than the loop)', () => {
+  const policy = { scaleOutConfirmSeconds: 300, urgentBacklogSeconds: 60 };
+  const wanted = (...desired: number[]) => ({
+    // One evaluation a minute, the newest a minute ago.
+    recommendations: desired.map((d, i) => ({ at: T0 - (desired.length - i) * 60_000, desired: d })),
+  });
+  check(confirmGuard, [
+    {
+      name: 'the first evaluation that wants a scale-out waits',
+      proposed: 9,
+      policy,
+      expect: { desired: 4, hold: 'Confirming' },
+    },
+    {
+      name: 'five minutes of evaluations that all wanted more: it goes through',
+      proposed: 9,
+      policy,
+      state: wanted(5, 6, 9, 9, 8),
+      expect: { desired: 9 },
+    },
+    {
+      name: 'one of them wanted no more than the current count: it waits',
+      proposed: 9,
+      policy,
+      state: wanted(5, 6, 4, 9, 8),
+      expect: { desired: 4, hold: 'Confirming' },
+    },
+    {
+      name: 'only three minutes of history: it waits',
+      proposed: 9,
+      policy,
+      state: wanted(6, 9, 8),
+      expect: { desired: 4, hold: 'Confirming' },
+    },
+    {
+      name: 'samples older than the window do not count',
+      proposed: 9,
+      policy,
+      state: { recommendations: [6, 6, 6, 6, 6].map((d, i) => ({ at: T0 - (10 + i) * 60_000, desired: d })) },
+      expect: { desired: 4, hold: 'Confirming' },
+    },
+    {
+      name: 'a backlog of a minute of input is urgent: at once',
+      proposed: 9,
+      policy,
+      rec: { backlogSeconds: 60 },
+      expect: { desired: 9 },
+    },
+    {
+      name: 'a smaller backlog is not',
+      proposed: 9,
+      policy,
+      rec: { backlogSeconds: 59 },
+      expect: { desired: 4, hold: 'Confirming' },
+    },
+    { name: 'an alarm does not wait', proposed: 9, policy, trigger: 'alarm', expect: { desired: 9 } },
+    {
+      name: 'disabled',
+      proposed: 9,
+      policy: { scaleOutConfirmSeconds: 0 },
+      expect: { desired: 9 },
+    },
+    { name: 'a scale-in is not its business', proposed: 2, policy, expect: { desired: 2 } },
   ]);
 });
 
@@ -381,5 +498,10 @@ describe('Function: applyGuards', () => {
       ctx({ name: '', proposed: 50, policy: { maxTaskManagers: 12 }, expect: { desired: 0 } }),
     );
     expect(d.boundedRecommendation).toBe(12);
+  });
+
+  it('remembers the count that holds the input, not the backlog catch-up, where the policy gives one', () => {
+    const d = applyGuards(ctx({ name: '', proposed: 16, rec: { sustained: 6 }, expect: { desired: 0 } }));
+    expect(d.boundedRecommendation).toBe(6);
   });
 });

@@ -266,28 +266,49 @@ describe('Function: summarizeJob / summarizeMetrics with the Kafka source’s of
       ...patch,
     }).filter((x) => x.id !== J.throughput);
 
+  /** 900 records/s read every minute (offsets 60,000 → 114,000 → 168,000). */
+  const steadyReads = (patch: Partial<Record<string, MetricSeries>> = {}) =>
+    summarizeMetrics({
+      resolved: offsetsConfig,
+      mode: 'rate',
+      taskIds: ['t1', 't2', 't3'],
+      series: withOffsets(
+        [
+          [4, 6000],
+          [3, 60_000],
+          [2, 114_000],
+          [1, 168_000],
+        ],
+        patch,
+      ),
+      fleet,
+      nowMs: NOW,
+    });
+
   it('asks for the offsets instead of the throughput meter', () => {
     expect(jobQueries(offsetsConfig).map((q) => q.id)).toEqual(['jb', 'jh', 'bs', 'bc', 'jo']);
   });
 
   it('measures the throughput as the offsets’ growth, and the input as the log end’s', () => {
     // Offsets 60,000 → 114,000 → 168,000: 900 records/s read; the backlog grows 600 a minute: 10/s more arrive.
-    const snap = summarizeMetrics({
-      resolved: offsetsConfig,
-      mode: 'rate',
-      taskIds: ['t1', 't2', 't3'],
-      series: withOffsets([
-        [4, 6000],
-        [3, 60_000],
-        [2, 114_000],
-        [1, 168_000],
-      ]),
-      fleet,
-      nowMs: NOW,
-    });
+    const snap = steadyReads();
     expect(snap.job?.map((x) => x.processed)).toEqual([900, 900, 900]);
-    expect(snap.inputRate).toEqual({ mean: 910, latest: 910 });
+    expect(snap.inputRate).toEqual({ mean: 910, latest: 910, previous: 910 });
     expect(snap.complete).toBe(true);
+  });
+
+  it('a step in the input: the newest reading, and the one before it', () => {
+    // The newest period's backlog is 120,000 higher (2,000 records/s more for a minute): log ends
+    // 61,000 → 115,600 → 290,200.
+    const snap = steadyReads({
+      [J.backlogSum]: series(J.backlogSum, [
+        [4, 800],
+        [3, 2000],
+        [2, 3200],
+        [1, 244_400],
+      ]),
+    });
+    expect(snap.inputRate).toEqual({ mean: 1910, latest: 2910, previous: 910 });
   });
 
   it('a restart’s rewind moves records back into the backlog: no throughput across it, and no input', () => {
@@ -325,7 +346,8 @@ describe('Function: summarizeJob / summarizeMetrics with the Kafka source’s of
     });
     // Neither the restart period nor the next has a throughput to report; the log end moved 910/s all along.
     expect(snap.job?.map((x) => x.at)).toEqual([NOW - 3 * MIN]);
-    expect(snap.inputRate).toEqual({ mean: 910, latest: 910 });
+    // The period before the window gives the reading before the newest.
+    expect(snap.inputRate).toEqual({ mean: 910, latest: 910, previous: 910 });
     expect(snap.complete).toBe(false);
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { jobCapacity, smallestCountFor } from '../../../lib/core/capacity';
 import {
   estimatePerSlotRate,
+  isRising,
   jobSamples,
   minimumStep,
   ratePolicy,
@@ -115,14 +116,15 @@ describe('Policy: rate', () => {
     },
     {
       // processed 4000 at 100% busy, backlog 600,000 growing 1000/s → input 5000;
-      // max(5000/0.8 = 6250, 5000 + (600000 + restart 5000*60)/300 = 8000) = 8000 → 8 TMs (8000),
-      // already ≥ 1.4 × 4000.
-      name: 'backlog: catch-up and restart sized in one step',
+      // no restart: max(5000/0.8 = 6250, 5000 + 600000/300 = 7000) → 8 TMs; with the restart
+      // and the 1000/s shortfall of 4 TMs while the new ones start (120 - 30 s):
+      // 5000 + (600000 + 5000*60 + 1000*90)/300 = 8300 > 8000 → 16 TMs (16000), in one step.
+      name: 'backlog: catch-up, restart and startup shortfall sized in one step',
       current: 4,
       tms: Array.from({ length: 4 }, () => ({ load: 1, rate: 1000 })),
       backlog: { latest: 600_000, unit: 'records' as const, slopePerSecond: 1000 },
-      sized: 8,
-      desired: 8,
+      sized: 16,
+      desired: 16,
       withinTolerance: false,
       backlogPresent: true,
     },
@@ -290,4 +292,70 @@ describe('Function: requiredRate', () => {
       expect(requiredRate(input, backlog, policy, restart)).toBeCloseTo(expected, 0);
     },
   );
+});
+
+describe('Function: requiredRate with the shortfall while the new TaskManagers start', () => {
+  const policy = config().policy; // restart 30 s, checkpoint 60 s, settle 120 s: 90 s of startup
+  it.each([
+    // 3000 + (3000*60 + 2000*90)/300 = 4200 > 3000/0.8
+    { name: 'the shortfall adds 90 s of its backlog', shortfall: 2000, restart: true, expected: 4200 },
+    { name: 'no restart, no startup', shortfall: 2000, restart: false, expected: 3750 },
+    // 3000 + 180000/300 = 3600 < 3750
+    { name: 'a surplus is not a shortfall', shortfall: -500, restart: true, expected: 3750 },
+  ])('$name → $expected', ({ shortfall, restart, expected }) => {
+    expect(requiredRate(3000, 0, policy, restart, shortfall)).toBeCloseTo(expected, 6);
+  });
+});
+
+describe('Policy: rate, what the stabilization window remembers', () => {
+  it('remembers the count that holds the input, not the one that also drains the backlog', () => {
+    // 4 TMs at 100% busy process 4000 rec/s; a backlog of 1,500,000 that stays: input 4000.
+    // Desired: 4000 + (1,500,000 + 4000*60)/300 = 9800 → 16 TMs (8 give 8000).
+    // Sustained: max(4000/0.8 = 5000, 4000 + 4000*60/300 = 4800) → 6 (5333), stepped to ≥ 1.4 × 4000 → 8.
+    const r = ratePolicy({
+      config: config(),
+      current: 4,
+      running: 4,
+      metrics: snapshot(
+        Array.from({ length: 4 }, () => ({ load: 1, rate: 1000 })),
+        { backlog: { latest: 1_500_000, unit: 'records', slopePerSecond: 0 } },
+      ),
+    });
+    expect({ desired: r.desired, sustained: r.sustained, backlogSeconds: r.backlogSeconds }).toEqual({
+      desired: 16,
+      sustained: 8,
+      backlogSeconds: 375,
+    });
+  });
+});
+
+describe('Function: isRising', () => {
+  it.each([
+    // A step from 1,500 to 9,000 records/s: the first reading holds about half of it.
+    {
+      name: 'first reading after a step',
+      input: { mean: 3000, latest: 5250, previous: 1500 },
+      tol: 0.25,
+      expected: true,
+    },
+    {
+      name: 'the next reading holds all of it',
+      input: { mean: 5250, latest: 9000, previous: 5250 },
+      tol: 0.25,
+      expected: true,
+    },
+    { name: 'steady', input: { mean: 9000, latest: 9100, previous: 9000 }, tol: 0.25, expected: false },
+    {
+      name: 'exactly at the tolerance is not rising',
+      input: { mean: 1000, latest: 1250, previous: 1000 },
+      tol: 0.25,
+      expected: false,
+    },
+    { name: 'falling', input: { mean: 1000, latest: 500, previous: 1000 }, tol: 0.25, expected: false },
+    { name: 'no earlier reading', input: { mean: 1000, latest: 5000 }, tol: 0.25, expected: false },
+    { name: 'disabled', input: { mean: 1000, latest: 5000, previous: 1000 }, tol: 0, expected: false },
+    { name: 'no input measured', input: undefined, tol: 0.25, expected: false },
+  ])('$name → $expected', ({ input, tol, expected }) => {
+    expect(isRising(input, tol)).toBe(expected);
+  });
 });
