@@ -31,8 +31,16 @@ import {
 } from '../../lib/core/flink-metrics.js';
 import { acknowledge } from '../acknowledge.js';
 
+/**
+ * The Flink release of the demo cluster: the one the playground's real cluster runs
+ * (playground/flink/flink-version.json, which the product cannot import: the playground
+ * depends on the product, never the reverse). test/infra/demo-cluster.test.ts fails when the
+ * two differ, so they move together.
+ */
+export const DEMO_FLINK_VERSION = '2.2.1';
+
 export const DEMO_DEFAULTS = {
-  flinkImage: 'flink:1.20.1-java17',
+  flinkImage: `flink:${DEMO_FLINK_VERSION}-java17`,
   cloudWatchAgentImage: 'public.ecr.aws/cloudwatch-agent/cloudwatch-agent:1.300064.0b1337',
   jobClass: 'org.apache.flink.streaming.examples.statemachine.StateMachineExample',
   jobJar: '/opt/flink/examples/streaming/StateMachineExample.jar',
@@ -50,7 +58,7 @@ export interface DemoFlinkClusterProps {
   readonly slotsPerTaskManager?: number;
   /**
    * The Flink image (Docker Hub official image, with the Prometheus reporter plugin).
-   * @default 'flink:1.20.1-java17'
+   * @default 'flink:2.2.1-java17' (DEMO_FLINK_VERSION)
    */
   readonly flinkImage?: string;
   /**

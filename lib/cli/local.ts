@@ -45,6 +45,10 @@ export function registerLocalCommands(program: Command): void {
         .argParser(textArg(64))
         .default('flink-ecs-autoscaler-local'),
     )
+    .option(
+      '--flink',
+      'real Apache Flink instead of the simulated cluster, in real time (--speed does not apply): Kafka, a reactive JobManager and one TaskManager JVM per ECS task (needs Java 17; the first run fetches Flink and Kafka from Maven Central and caches them)',
+    )
     .option('--quiet', 'no progress line every 10 simulated minutes')
     .option(
       '--json',
@@ -57,6 +61,7 @@ Examples:
   flink-ecs-autoscaler local up
   flink-ecs-autoscaler local up --port 0 --speed 600 --json
   flink-ecs-autoscaler local up --scenario playground/scenarios/demo.json --policy threshold
+  flink-ecs-autoscaler local up --flink          (real Flink; prints the JobManager's web UI and the load tool's /rate)
 
 Then, in another terminal:
   flink-ecs-autoscaler status --endpoint http://127.0.0.1:${DEFAULT_LOCAL_PORT} --function flink-ecs-autoscaler-local

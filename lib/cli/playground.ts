@@ -27,6 +27,8 @@ export interface LocalUpCommandOptions {
   readonly function: string;
   readonly quiet?: boolean;
   readonly json?: boolean;
+  /** Real Flink (Java 17): TaskManager JVMs as the service's tasks, in real time (no --speed). */
+  readonly flink?: boolean;
 }
 
 export interface LocalUpIo {

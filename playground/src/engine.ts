@@ -73,6 +73,8 @@ export type Transport = 'http' | 'in-process';
 
 export interface SimulateOptions {
   readonly timeline?: boolean;
+  /** The timeline's resolution in simulated seconds (a multiple of the step). @default 60 */
+  readonly timelineEverySeconds?: number;
   /** @default 'in-process' */
   readonly transport?: Transport;
   /** Called with the fraction done (0..1), at most every 1% of simulated time. */
@@ -154,11 +156,12 @@ export function scenarioAppConfig(scenario: Scenario, mode: PolicyMode): AppConf
       inputRate: { preset: 'flink-kafka-offsets' },
     },
     policy: {
-      mode,
       minTaskManagers: c.minTaskManagers,
       maxTaskManagers: c.maxTaskManagers,
       restartSeconds: c.restartSeconds,
       checkpointIntervalSeconds: c.checkpointIntervalSeconds,
+      ...scenario.policy,
+      mode,
     },
     partitions: c.partitions,
     slotsPerTaskManager: c.slotsPerTaskManager,
@@ -416,7 +419,7 @@ export async function simulatePolicy(
         Math.max(...model.job.vertices.map((v) => v.maxParallelism)) / scenario.cluster.slotsPerTaskManager,
       ),
     );
-    const acc = new RunAccumulator(mode, scenario.sloLagSeconds);
+    const acc = new RunAccumulator(mode, scenario.sloLagSeconds, options.timelineEverySeconds);
     const alarms = new AlarmEvaluator(scenario.alarms ?? []);
     const faultRng = new Rng(scenario.seed).fork('faults');
     const dt = scenario.stepSeconds;

@@ -1,7 +1,9 @@
 /**
  * The simulation report: one self-contained HTML file with inline SVG charts (no scripts,
  * no network). Input vs capacity, TaskManagers desired/running vs the physical minimum with
- * the decisions marked by reason code, and lag vs the SLO, per policy.
+ * the decisions marked by reason code, and lag vs the SLO, per policy. A real-Flink run
+ * (playground/src/flink) adds its own charts (the job's parallelism as Flink REST reports it,
+ * what the metric presets saw) and a title and introduction of its own (ReportExtras).
  */
 import type { PolicyRun, SimulationOutput, TimelinePoint } from './results';
 
@@ -35,7 +37,7 @@ export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-interface Series {
+export interface Series {
   readonly name: string;
   readonly color: string;
   readonly points: readonly (readonly [number, number])[];
@@ -133,7 +135,26 @@ export function lineChart(
 const pts = (tl: readonly TimelinePoint[], f: (p: TimelinePoint) => number) =>
   tl.map((p) => [p.t, f(p)] as const);
 
-function policySection(out: SimulationOutput, run: PolicyRun): string {
+/** A chart of its own below a run's charts. */
+export interface ExtraChart {
+  readonly title: string;
+  readonly yLabel: string;
+  readonly series: readonly Series[];
+}
+
+/** What a report of something other than a simulation says and shows in addition. */
+export interface ReportExtras {
+  /** @default "Simulation report: <scenario>" */
+  readonly title?: string;
+  /** Replaces the paragraph under the title (plain text). */
+  readonly intro?: string;
+  /** Charts per policy, after the standard ones. */
+  readonly charts?: Readonly<Record<string, readonly ExtraChart[]>>;
+  /** Sections of HTML appended at the end (already escaped). */
+  readonly appendixHtml?: string;
+}
+
+function policySection(out: SimulationOutput, run: PolicyRun, extras: ReportExtras = {}): string {
   const tl = run.timeline;
   // Only what changed something, or came from outside (alarms, operators), is marked; every
   // reason is still counted in the legend below the chart.
@@ -218,12 +239,22 @@ ${lineChart(
   ],
   out.durationSeconds,
 )}
+${(extras.charts?.[run.result.policy] ?? []).map((c) => lineChart(c.title, c.yLabel, c.series, out.durationSeconds)).join('\n')}
 ${faults ? `<h3>Faults</h3><ul>${faults}</ul>` : ''}
 ${manual ? `<h3>Manual invocations</h3><ul>${manual}</ul>` : ''}
 </section>`;
 }
 
-export function renderReport(out: SimulationOutput, runs: readonly PolicyRun[]): string {
+export function renderReport(
+  out: SimulationOutput,
+  runs: readonly PolicyRun[],
+  extras: ReportExtras = {},
+): string {
+  const title = extras.title ?? `Simulation report: ${out.scenario}`;
+  const intro =
+    extras.intro === undefined
+      ? `${clock(out.durationSeconds)} simulated (h:mm). Physical minimum: ${out.physicalMinimumTaskManagerHours.toFixed(1)} TaskManager-hours (the smallest count whose capacity covers the input at 100% busy, moment by moment).`
+      : escapeHtml(extras.intro);
   const rows = runs
     .map(
       ({ result: r }) =>
@@ -231,7 +262,7 @@ export function renderReport(out: SimulationOutput, runs: readonly PolicyRun[]):
     )
     .join('');
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Simulation: ${escapeHtml(out.scenario)}</title>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
 <style>
 body{font:14px/1.4 system-ui,sans-serif;margin:24px auto;max-width:1000px;color:#222}
 h1{font-size:22px}h2{font-size:18px;margin-top:32px;border-top:1px solid #ddd;padding-top:16px}
@@ -239,10 +270,11 @@ table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:
 figure{margin:12px 0}figcaption{font-weight:600;margin-bottom:4px}
 .legend{display:flex;flex-wrap:wrap;gap:12px;font-size:12px;margin:2px 0}.key i{display:inline-block;width:12px;height:3px;margin-right:4px;vertical-align:middle}
 </style></head><body>
-<h1>Simulation report: ${escapeHtml(out.scenario)}</h1>
-<p>${clock(out.durationSeconds)} simulated (h:mm). Physical minimum: ${out.physicalMinimumTaskManagerHours.toFixed(1)} TaskManager-hours (the smallest count whose capacity covers the input at 100% busy, moment by moment).</p>
+<h1>${escapeHtml(title)}</h1>
+<p>${intro}</p>
 <table><tr><th>policy</th><th>cost ratio</th><th>SLO violation s</th><th>max lag s</th><th>rescales</th><th>flaps</th><th>job downtime s</th></tr>${rows}</table>
-${runs.map((r) => policySection(out, r)).join('\n')}
+${runs.map((r) => policySection(out, r, extras)).join('\n')}
+${extras.appendixHtml ?? ''}
 </body></html>
 `;
 }

@@ -139,6 +139,8 @@ export class RunAccumulator {
   constructor(
     readonly policy: string,
     readonly sloLagSeconds: number,
+    /** The timeline's resolution (a multiple of the step). */
+    readonly timelineEverySeconds: number = TIMELINE_EVERY_SECONDS,
   ) {}
 
   step(s: StepRecord): void {
@@ -156,7 +158,7 @@ export class RunAccumulator {
     } else if (s.capacity > 0) {
       this.overloadSince = undefined;
     }
-    if (s.t % TIMELINE_EVERY_SECONDS === 0) {
+    if (s.t % this.timelineEverySeconds === 0) {
       this.timeline.push({
         t: s.t,
         input: round(s.input, 1),

@@ -216,6 +216,7 @@ export const JobSchema = z.strictObject({
     })
     .optional(),
   rescaleCooldownSeconds: seconds.optional(),
+  rescaleOnCheckpoint: z.boolean().optional(),
   registrationSeconds: seconds.optional(),
   deploySeconds: seconds.optional(),
   heartbeatTimeoutSeconds: positiveSeconds.optional(),
@@ -367,6 +368,12 @@ export const ScenarioSchema = z
     faults: z.array(FaultSchema).default([]),
     manual: z.array(ManualInvokeSchema).default([]),
     alarms: z.array(AlarmSchema).default([]),
+    /**
+     * Overrides of the autoscaler's policy config (AppConfig.policy: cooldowns, stabilization,
+     * catch-up, …) for this scenario; the product's config schema validates them. `mode`,
+     * the bounds and the restart/checkpoint beliefs come from the simulation and the cluster.
+     */
+    policy: z.record(z.string(), z.union([z.number(), z.boolean(), z.string()])).optional(),
     /**
      * Overrides of the baselines' settings for this scenario, per baseline (default or tuned
      * variant): playground/src/baselines/registry.ts. Not used by the benchmark's test set.

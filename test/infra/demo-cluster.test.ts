@@ -3,9 +3,12 @@
  * exactly the metrics the `flink-prometheus` preset queries, and whose desired count a
  * redeploy never resets.
  */
+
+import { readFileSync } from 'node:fs';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_DEFAULTS, DEMO_FLINK_VERSION } from '../../infra/constructs/demo-flink-cluster';
 import {
   FLINK_DIMENSIONS,
   FLINK_METRICS,
@@ -171,5 +174,15 @@ describe('Stack: demo cluster', () => {
     for (const service of Object.values(demo.findResources('AWS::ECS::Service'))) {
       expect(service.Properties.NetworkConfiguration.AwsvpcConfiguration.AssignPublicIp).toBe('DISABLED');
     }
+  });
+});
+
+describe('Constant: DEMO_FLINK_VERSION', () => {
+  it('is the Flink release the playground runs for real (playground/flink/flink-version.json), and the default image carries it', () => {
+    const playground = JSON.parse(
+      readFileSync(new URL('../../playground/flink/flink-version.json', import.meta.url), 'utf8'),
+    ) as { flink: string };
+    expect(DEMO_FLINK_VERSION).toBe(playground.flink);
+    expect(DEMO_DEFAULTS.flinkImage).toBe(`flink:${playground.flink}-java17`);
   });
 });

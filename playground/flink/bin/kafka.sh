@@ -74,6 +74,7 @@ if [ ! -f "$dir/data/meta.properties" ]; then
   # A cluster id is 16 random bytes, URL-safe base64 without padding (what `kafka-storage random-uuid` prints).
   cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=' | cut -c1-22)
   echo "kafka.sh: formatting $dir/data with cluster id $cluster_id" >&2
-  "$JAVA" "${JOPTS[@]}" -cp "$CP" kafka.tools.StorageTool format -t "$cluster_id" -c "$dir/server.properties" >&2
+  # --cluster-id=ID, not -t ID: an id that starts with "-" (1 in 64) would be read as an option.
+  "$JAVA" "${JOPTS[@]}" -cp "$CP" kafka.tools.StorageTool format --cluster-id="$cluster_id" -c "$dir/server.properties" >&2
 fi
 exec "$JAVA" "${JOPTS[@]}" -cp "$CP" kafka.Kafka "$dir/server.properties"

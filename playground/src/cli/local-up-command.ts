@@ -1,6 +1,7 @@
 /**
  * `flink-ecs-autoscaler local up`: the local playground (./local-up) in the foreground until
- * Ctrl-C (SIGINT) or SIGTERM, which stop it cleanly, or until its scenario ends. The command's
+ * Ctrl-C (SIGINT) or SIGTERM, which stop it cleanly, or until its scenario ends; with --flink
+ * a real Flink cluster instead of the simulated one (./local-up-flink). The command's
  * options are defined by the product's CLI (lib/cli/local.ts), which loads this on demand.
  */
 import { resolve } from 'node:path';
@@ -9,9 +10,12 @@ import { FUNCTION_ENV } from 'flink-ecs-autoscaler/lib/cli/operator';
 import type { LocalUpCommandOptions, LocalUpIo } from 'flink-ecs-autoscaler/lib/cli/playground';
 import { LOCAL_POLICIES, type LocalUp, startLocalUp } from '../local-up';
 import { loadScenario } from '../scenario';
+import { runLocalUpFlink } from './local-up-flink';
 
 /** The environment that points an AWS SDK, the AWS CLI and the operator CLI at the local cloud. */
-export function localEnvironment(up: LocalUp): Record<string, string> {
+export function localEnvironment(
+  up: Pick<LocalUp, 'endpoints' | 'region' | 'functionName'>,
+): Record<string, string> {
   return {
     AWS_ENDPOINT_URL_ECS: up.endpoints.ecs,
     AWS_ENDPOINT_URL_CLOUDWATCH: up.endpoints.cloudwatch,
@@ -34,6 +38,7 @@ export async function runLocalUp(
   opts: LocalUpCommandOptions,
   io: LocalUpIo = { out: process.stdout, err: process.stderr, signals: process },
 ): Promise<void> {
+  if (opts.flink) return runLocalUpFlink(opts, io);
   const policy = LOCAL_POLICIES.find((p) => p === opts.policy) ?? 'rate';
   const scenario = opts.scenario ? await loadScenario(resolve(opts.scenario)) : undefined;
   const up = await startLocalUp({
@@ -90,22 +95,32 @@ export async function runLocalUp(
       ].join('\n'),
     );
   }
-  const stop = (signal: string) => {
-    io.err.write(`${signal}: stopping the local cloud\n`);
-    void up.close();
+  const end = await untilDone(io, 'the local cloud', up.done, () => void up.close());
+  const hours = (end.simSeconds / 3600).toFixed(1);
+  io.err.write(
+    end.reason === 'ended'
+      ? `scenario ${name} ended after ${hours} simulated hours: local cloud stopped\n`
+      : `local cloud stopped after ${hours} simulated hours\n`,
+  );
+}
+
+/** Waits for `done`; SIGINT or SIGTERM meanwhile says so on stderr and calls `stop` (which ends `done`). */
+export async function untilDone<T>(
+  io: LocalUpIo,
+  what: string,
+  done: Promise<T>,
+  stop: () => void,
+): Promise<T> {
+  const onSignal = (signal: string) => {
+    io.err.write(`${signal}: stopping ${what}\n`);
+    stop();
   };
-  const onInt = () => stop('SIGINT');
-  const onTerm = () => stop('SIGTERM');
+  const onInt = () => onSignal('SIGINT');
+  const onTerm = () => onSignal('SIGTERM');
   io.signals.once('SIGINT', onInt);
   io.signals.once('SIGTERM', onTerm);
   try {
-    const end = await up.done;
-    const hours = (end.simSeconds / 3600).toFixed(1);
-    io.err.write(
-      end.reason === 'ended'
-        ? `scenario ${name} ended after ${hours} simulated hours: local cloud stopped\n`
-        : `local cloud stopped after ${hours} simulated hours\n`,
-    );
+    return await done;
   } finally {
     io.signals.off('SIGINT', onInt);
     io.signals.off('SIGTERM', onTerm);

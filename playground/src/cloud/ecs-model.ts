@@ -11,6 +11,11 @@
  * and the service replaces it. Every change of a task increments its `version` and emits an
  * "ECS Task State Change" event to the subscribers.
  *
+ * A service's tasks are simulated (their timings on the model's clock) unless the service has a
+ * task runtime (./task-runtime.ts): then each task's life (started, ready, exited) is the
+ * runtime's, e.g. a real process, and the model applies what the runtime reports when it
+ * reports it; stops become SIGTERM, then SIGKILL after the stop timeout.
+ *
  * The API-facing methods throw `EcsApiError` exactly where ECS answers with an error; the
  * simulator-facing ones (`kill`, `hang`, `step`) throw `SimulationUsageError`.
  */
@@ -18,6 +23,7 @@
 import { type EcsTaskStateChangeEvent, taskStateChangeEvent } from './ecs-events';
 import { EcsApiError, SimulationUsageError } from './errors';
 import { type Random, randomDigits, randomTaskId, randomUuid, seededRandom } from './random';
+import type { TaskLifecycle, TaskRuntime } from './task-runtime';
 
 export type TaskLastStatus = 'PROVISIONING' | 'PENDING' | 'RUNNING' | 'STOPPED';
 export type TaskDesiredStatus = 'RUNNING' | 'STOPPED';
@@ -155,6 +161,11 @@ export interface TaskTimings {
   readonly provisioningSeconds?: number;
   /** From a graceful stop (StopTask, scale-in, failed health) to STOPPED. @default 0 */
   readonly stopSeconds?: number;
+  /**
+   * With a task runtime: how long a stop waits after SIGTERM before SIGKILL (the container
+   * definition's stopTimeout; Fargate allows up to 120). @default 30
+   */
+  readonly stopTimeoutSeconds?: number;
   /** Whether the container has a health check; without one health stays UNKNOWN. @default true */
   readonly healthCheck?: boolean;
   /** @default 10 */
@@ -195,6 +206,11 @@ export interface CreateServiceOptions extends TaskTimings {
   readonly memory?: string;
   /** Start the initial tasks already RUNNING (and HEALTHY) instead of launching them. @default false */
   readonly initialTasksRunning?: boolean;
+  /**
+   * What runs the service's tasks (e.g. real processes); the model then takes their state
+   * from what it reports. @default none: the tasks are simulated with the timings
+   */
+  readonly runtime?: TaskRuntime;
   /** @default { minimumHealthyPercent: 100, maximumPercent: 200 } */
   readonly deploymentConfiguration?: Partial<DeploymentConfiguration>;
 }
@@ -205,6 +221,7 @@ interface ResolvedTimings {
   readonly startupMs: number;
   readonly provisioningMs: number;
   readonly stopMs: number;
+  readonly stopTimeoutSeconds: number;
   readonly healthCheck: boolean;
   readonly healthIntervalMs: number;
   readonly unhealthyThreshold: number;
@@ -237,6 +254,8 @@ interface ServiceRecord {
   readonly memory: string;
   readonly createdAtMs: number;
   readonly timings: ResolvedTimings;
+  /** Runs the tasks; undefined: simulated. */
+  readonly runtime?: TaskRuntime;
   desiredCount: number;
   updatedAtMs: number;
   config: DeploymentConfiguration;
@@ -296,6 +315,7 @@ function resolveTimings(own: TaskTimings, defaults: TaskTimings): ResolvedTiming
   const startupSeconds = own.startupSeconds ?? defaults.startupSeconds ?? 60;
   const provisioningSeconds = own.provisioningSeconds ?? defaults.provisioningSeconds ?? startupSeconds / 2;
   const stopSeconds = own.stopSeconds ?? defaults.stopSeconds ?? 0;
+  const stopTimeoutSeconds = own.stopTimeoutSeconds ?? defaults.stopTimeoutSeconds ?? 30;
   const healthIntervalSeconds = own.healthCheckIntervalSeconds ?? defaults.healthCheckIntervalSeconds ?? 10;
   const unhealthyThreshold = own.unhealthyThreshold ?? defaults.unhealthyThreshold ?? 3;
   const listLagSeconds = own.listTasksLagSeconds ?? defaults.listTasksLagSeconds ?? 0;
@@ -305,6 +325,9 @@ function resolveTimings(own: TaskTimings, defaults: TaskTimings): ResolvedTiming
     );
   }
   if (!(stopSeconds >= 0)) throw new SimulationUsageError(`stopSeconds must be >= 0, got ${stopSeconds}`);
+  if (!(stopTimeoutSeconds > 0 && stopTimeoutSeconds <= 120)) {
+    throw new SimulationUsageError(`stopTimeoutSeconds must be > 0 and <= 120, got ${stopTimeoutSeconds}`);
+  }
   if (!(listLagSeconds >= 0)) {
     throw new SimulationUsageError(`listTasksLagSeconds must be >= 0, got ${listLagSeconds}`);
   }
@@ -320,6 +343,7 @@ function resolveTimings(own: TaskTimings, defaults: TaskTimings): ResolvedTiming
     startupMs: startupSeconds * 1000,
     provisioningMs: provisioningSeconds * 1000,
     stopMs: stopSeconds * 1000,
+    stopTimeoutSeconds,
     healthCheck: own.healthCheck ?? defaults.healthCheck ?? true,
     healthIntervalMs: healthIntervalSeconds * 1000,
     unhealthyThreshold,
@@ -453,6 +477,9 @@ export class EcsModel {
       throw new EcsApiError('InvalidParameterException', 'Creation of service was not idempotent.');
     }
     assertDesiredCount(options.desiredCount);
+    if (options.runtime && options.initialTasksRunning) {
+      throw new SimulationUsageError('initialTasksRunning: a service with a task runtime launches its tasks');
+    }
     const family = options.taskDefinitionFamily ?? options.serviceName;
     const service: ServiceRecord = {
       name: options.serviceName,
@@ -465,6 +492,7 @@ export class EcsModel {
       memory: options.memory ?? '4096',
       createdAtMs: this.now,
       timings: resolveTimings(options, this.defaults),
+      ...(options.runtime ? { runtime: options.runtime } : {}),
       desiredCount: options.desiredCount,
       updatedAtMs: this.now,
       config: deploymentConfiguration(DEFAULT_DEPLOYMENT, options.deploymentConfiguration),
@@ -543,6 +571,11 @@ export class EcsModel {
     const task = this.liveTaskForSimulation(taskRef);
     if (task.lastStatus === 'STOPPED')
       throw new SimulationUsageError(`task ${task.taskId} is already STOPPED`);
+    if (task.service.runtime) {
+      // The runtime kills the container; the task stops when it reports the exit (exited()).
+      task.service.runtime.kill(task.taskId);
+      return;
+    }
     task.exitCode = 137;
     this.finishStop(task, 'Essential container in task exited', 'EssentialContainerExited');
     task.deployment.failedTasks++;
@@ -558,6 +591,11 @@ export class EcsModel {
     const task = this.liveTaskForSimulation(taskRef);
     if (task.desiredStatus === 'STOPPED') throw new SimulationUsageError(`task ${task.taskId} is stopping`);
     if (task.hung) return;
+    const runtime = task.service.runtime;
+    if (runtime) {
+      if (!runtime.hang) throw new SimulationUsageError(`the task runtime of ${task.taskId} cannot hang it`);
+      runtime.hang(task.taskId);
+    }
     task.hung = true;
     task.failedChecks = 0;
     this.scheduleHealthCheck(task);
@@ -1100,8 +1138,17 @@ export class EcsModel {
       deployment,
       availabilityZone: zone,
       createdAtMs: this.now,
-      pendingAtMs: alreadyRunning ? this.now : this.now + timings.provisioningMs,
-      runningAtMs: alreadyRunning ? this.now : this.now + timings.startupMs,
+      // A runtime's task moves on when the runtime reports it (never by the clock).
+      pendingAtMs: service.runtime
+        ? Number.POSITIVE_INFINITY
+        : alreadyRunning
+          ? this.now
+          : this.now + timings.provisioningMs,
+      runningAtMs: service.runtime
+        ? Number.POSITIVE_INFINITY
+        : alreadyRunning
+          ? this.now
+          : this.now + timings.startupMs,
       lastStatus: 'PROVISIONING',
       desiredStatus: 'RUNNING',
       healthStatus: 'UNKNOWN',
@@ -1120,11 +1167,81 @@ export class EcsModel {
       this.scheduleHealthCheck(task);
     }
     this.changed(task);
+    service.runtime?.start(
+      {
+        taskId,
+        taskArn: task.taskArn,
+        clusterName: service.cluster.name,
+        serviceName: service.name,
+        containerName: service.containerName,
+      },
+      this.lifecycle(task),
+    );
     return task;
+  }
+
+  /**
+   * The reports of a runtime on one task. Each is applied in an event-loop turn of its own
+   * (never inside the model call that launched or stopped the task, and a runtime whose tasks
+   * fail at once cannot starve the event loop), at the reported instant or the model's clock
+   * if that is later, followed by the service scheduler and the events.
+   */
+  private lifecycle(task: TaskRecord): TaskLifecycle {
+    const apply = (atMs: number, change: () => boolean): void => {
+      setImmediate(() => {
+        if (task.lastStatus === 'STOPPED') return;
+        this.advanceTo(atMs);
+        if (!change()) return;
+        this.reconcile(task.service);
+        this.flush();
+      });
+    };
+    return {
+      pending: (atMs) =>
+        apply(atMs, () => {
+          if (task.lastStatus !== 'PROVISIONING' || task.desiredStatus !== 'RUNNING') return false;
+          task.lastStatus = 'PENDING';
+          task.connectivityAtMs = this.now;
+          task.pullStartedAtMs = this.now;
+          this.changed(task);
+          return true;
+        }),
+      running: (atMs) =>
+        apply(atMs, () => {
+          if (task.lastStatus === 'RUNNING' || task.desiredStatus !== 'RUNNING') return false;
+          this.markRunning(task, this.now);
+          this.changed(task);
+          return true;
+        }),
+      exited: (exitCode, atMs) =>
+        apply(atMs, () => {
+          task.exitCode = exitCode;
+          if (task.desiredStatus === 'RUNNING') {
+            // Nobody asked it to stop: the essential container exited by itself.
+            this.finishStop(task, 'Essential container in task exited', 'EssentialContainerExited');
+            task.deployment.failedTasks++;
+          } else {
+            this.completeStop(task);
+          }
+          return true;
+        }),
+    };
   }
 
   /** A graceful stop: desiredStatus STOPPED now, lastStatus STOPPED after stopSeconds. */
   private beginStop(task: TaskRecord, reason: string, stopCode: StopCode): void {
+    const runtime = task.service.runtime;
+    if (runtime) {
+      // SIGTERM now, SIGKILL after the stop timeout: STOPPED when the runtime reports the exit.
+      task.desiredStatus = 'STOPPED';
+      task.stoppingAtMs = this.now;
+      task.stoppedReason = reason;
+      task.stopCode = stopCode;
+      task.nextHealthCheckAtMs = undefined;
+      this.changed(task);
+      runtime.stop(task.taskId, task.service.timings.stopTimeoutSeconds);
+      return;
+    }
     const stopMs = task.service.timings.stopMs;
     if (stopMs === 0) {
       task.exitCode = task.lastStatus === 'RUNNING' ? 143 : undefined;

@@ -8,8 +8,8 @@
  *   until the heartbeat timeout, processing nothing (everything that sends to it stalls),
  *   then is given up. A lost TaskManager restarts the job at once; a new one restarts it
  *   once `rescaleCooldownSeconds` have passed since the job last started running
- *   (jobmanager.adaptive-scheduler.scaling-interval.min); a change during a restart
- *   restarts it again.
+ *   (executing.cooldown-after-rescaling) and, with `rescaleOnCheckpoint` (Flink 2.x), at the
+ *   first checkpoint completed after it registered; a change during a restart restarts it again.
  * - A restart: no processing for restartSeconds + the state restore (the busiest
  *   TaskManager's share of the keyed state at restoreBytesPerSecondPerTaskManager, when a
  *   checkpoint exists); every partition rewinds to the offsets of the last completed
@@ -232,6 +232,10 @@ export class FlinkJobModel {
   /** The current attempt reached RUNNING (its checkpoints are scheduled). */
   private runningAttempt = false;
   private executingSinceMs = Number.NEGATIVE_INFINITY;
+  /** Since when TaskManagers the job does not use yet are registered (a scale-up waits for a checkpoint after it). */
+  private joinWaitingSinceMs: number | undefined;
+  private lastCheckpointCompletedMs = Number.NEGATIVE_INFINITY;
+  private failedCheckpointsAtJoin = 0;
   private nextStepMs: number | undefined;
 
   private readonly backlogs: Float64Array;
@@ -312,10 +316,12 @@ export class FlinkJobModel {
       const lost = this.members.some((id) => !now.has(id));
       const joined = eligible.some((id) => !this.memberIndex.has(id));
       const restarting = tMs < this.restartUntilMs;
-      if (
-        lost ||
-        (joined && (restarting || tMs >= this.executingSinceMs + this.job.rescaleCooldownSeconds * 1000))
-      ) {
+      if (joined && this.joinWaitingSinceMs === undefined) {
+        this.joinWaitingSinceMs = tMs;
+        this.failedCheckpointsAtJoin = this.failedCheckpoints;
+      }
+      if (!joined) this.joinWaitingSinceMs = undefined;
+      if (lost || (joined && (restarting || this.scaleUpDue(tMs)))) {
         replayed = this.restart(tMs, eligible);
       }
     }
@@ -577,8 +583,24 @@ export class FlinkJobModel {
       .sort();
   }
 
+  /**
+   * A running job takes up new TaskManagers once the rescale cooldown has passed since it
+   * started running and, with rescaleOnCheckpoint (Flink 2.x, FLIP-461), once a checkpoint
+   * completed after they registered (or two failed meanwhile: Flink's
+   * rescale-trigger.max-checkpoint-failures), so a scale-up replays almost nothing.
+   */
+  private scaleUpDue(tMs: number): boolean {
+    if (tMs < this.executingSinceMs + this.job.rescaleCooldownSeconds * 1000) return false;
+    if (!this.job.rescaleOnCheckpoint) return true;
+    const since = this.joinWaitingSinceMs ?? tMs;
+    return (
+      this.lastCheckpointCompletedMs >= since || this.failedCheckpoints - this.failedCheckpointsAtJoin >= 2
+    );
+  }
+
   /** A restart at tMs onto `members`: replay since the last completed checkpoint, downtime, new splits. */
   private restart(tMs: number, members: readonly string[]): number {
+    this.joinWaitingSinceMs = undefined;
     let replayed = 0;
     for (let j = 0; j < this.job.partitions; j++) {
       const back = (this.positions[j] as number) - (this.checkpointPositions[j] as number);
@@ -909,6 +931,7 @@ export class FlinkJobModel {
           continue;
         }
         if (p.completesMs <= endMs) {
+          this.lastCheckpointCompletedMs = p.completesMs;
           this.checkpointPositions = p.positions;
           this.checkpointSplits = p.splits;
           this.checkpoints++;

@@ -145,6 +145,8 @@ export interface JobSpec {
   readonly restoreBytesPerSecondPerTaskManager: number;
   readonly checkpoint: CheckpointSpec;
   readonly rescaleCooldownSeconds: number;
+  /** A scale-up waits for the next completed checkpoint (Flink 2.x, FLIP-461). */
+  readonly rescaleOnCheckpoint: boolean;
   readonly registrationSeconds: number;
   /** Part of restartSeconds before the new attempt's tasks exist (the rest is INITIALIZING). */
   readonly deploySeconds: number;
@@ -186,6 +188,7 @@ export interface JobInput {
   readonly restoreBytesPerSecondPerTaskManager?: number;
   readonly checkpoint?: Partial<Omit<CheckpointSpec, 'intervalSeconds'>>;
   readonly rescaleCooldownSeconds?: number;
+  readonly rescaleOnCheckpoint?: boolean;
   readonly registrationSeconds?: number;
   readonly deploySeconds?: number;
   readonly heartbeatTimeoutSeconds?: number;
@@ -331,6 +334,7 @@ export function resolveJob(cluster: ClusterInput, job: JobInput = {}, options: R
       job.restoreBytesPerSecondPerTaskManager ?? C.restoreBytesPerSecondPerTaskManager,
     checkpoint,
     rescaleCooldownSeconds: job.rescaleCooldownSeconds ?? C.rescale.cooldownSeconds,
+    rescaleOnCheckpoint: job.rescaleOnCheckpoint ?? C.rescale.onCheckpoint,
     registrationSeconds: job.registrationSeconds ?? C.rescale.registrationSeconds,
     deploySeconds: Math.min(cluster.restartSeconds, job.deploySeconds ?? C.rescale.deploySeconds),
     heartbeatTimeoutSeconds: job.heartbeatTimeoutSeconds ?? C.rescale.heartbeatTimeoutSeconds,

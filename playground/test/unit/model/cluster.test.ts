@@ -33,6 +33,7 @@ const handInput = (overrides: JobInput = {}): JobInput => ({
   registrationSeconds: 0,
   deploySeconds: 0,
   rescaleCooldownSeconds: 0,
+  rescaleOnCheckpoint: false,
   checkpoint: { minPauseSeconds: 60, durationSeconds: 0 },
   ...overrides,
 });
@@ -155,6 +156,37 @@ describe('Class: FlinkJobModel — processing and restarts', () => {
       true,
       true,
     ]);
+  });
+
+  it('with rescaleOnCheckpoint (Flink 2.x) takes in a new TaskManager at the first checkpoint after it registered, replaying only what came since', () => {
+    // Checkpoints at 60 and 120 (taking no time); "c" registers at 100.
+    const tms = (t: number) => (t < 100 ? running('a', 'b') : running('a', 'b', 'c'));
+    const waits = handModel({ rescaleOnCheckpoint: true });
+    const waiting = run(waits, { steps: 14, rate: 100, tms });
+    const at = waiting.findIndex((s) => s.restarting) * 10;
+    expect(at).toBe(130);
+    expect(waiting[13]?.replayed).toBeCloseTo(10 * 100, 6);
+    const eager = handModel({ rescaleOnCheckpoint: false });
+    const immediate = run(eager, { steps: 11, rate: 100, tms });
+    expect(immediate.findIndex((s) => s.restarting) * 10).toBe(100);
+    expect(immediate[10]?.replayed).toBeCloseTo(40 * 100, 6);
+  });
+
+  it('with rescaleOnCheckpoint, a scale-up does not wait for checkpoints that fail: it rescales after two failures', () => {
+    // Every checkpoint fails (timeout 10 s while each takes 30 s): "c" is taken in after the second failure.
+    const model = handModel({
+      rescaleOnCheckpoint: true,
+      checkpoint: { minPauseSeconds: 60, durationSeconds: 30, timeoutSeconds: 10 },
+    });
+    const steps = run(model, {
+      steps: 30,
+      rate: 100,
+      tms: (t) => (t < 50 ? running('a', 'b') : running('a', 'b', 'c')),
+    });
+    const at = steps.findIndex((s) => s.restarting) * 10;
+    expect(model.totals().checkpoints).toBe(0);
+    expect(at).toBeGreaterThan(50);
+    expect(at).toBeLessThan(300);
   });
 
   it('restarts at once when a TaskManager is lost, cooldown or not', () => {

@@ -49,7 +49,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * per report interval goes to stdout: produced count, target rate, and the group's lag
  * (log-end offset - committed offset, summed and per partition). The KafkaSource commits
  * on checkpoint completion, so the committed lag includes up to one checkpoint interval.
- * With --status-port the latest line is served at /lag (JSON) and /metrics (Prometheus).
+ * With --status-port the latest line is served at /lag (JSON) and /metrics (Prometheus), and
+ * POST /rate?r=R changes the rate from now on (the trace's later rows are dropped; what the
+ * trace owed until now is still sent): for runs whose next step waits for a condition.
  */
 public final class LoadTool {
     public static void main(String[] argv) throws Exception {
@@ -108,6 +110,17 @@ public final class LoadTool {
             return t >= end ? 0 : r;
         }
 
+        /** The same trace until t, then `rate` until the end. */
+        Trace withRate(double t, double rate) {
+            int n = 0;
+            while (n < seconds.length && seconds[n] < t) n++;
+            double[] s = java.util.Arrays.copyOf(seconds, n + 1);
+            double[] r = java.util.Arrays.copyOf(rates, n + 1);
+            s[n] = t;
+            r[n] = rate;
+            return new Trace(s, r, end);
+        }
+
         /** Records due in [0, t): the integral of the rate. */
         double dueAt(double t) {
             double sum = 0;
@@ -154,7 +167,8 @@ public final class LoadTool {
         long reportMs = a.getLong("report-ms", 1000);
         double hotKey = a.getDouble("hot-key-fraction", 0);
         double hotPartition = a.getDouble("hot-partition-fraction", 0);
-        Trace trace = trace(a);
+        AtomicReference<Trace> traceRef = new AtomicReference<>(trace(a));
+        AtomicLong startNanos = new AtomicLong(System.nanoTime());
 
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, a.get("bootstrap", "127.0.0.1:9092"));
@@ -172,6 +186,19 @@ public final class LoadTool {
             http = HttpServer.create(new InetSocketAddress("127.0.0.1", a.getInt("status-port", 0)), 0);
             http.createContext("/lag", ex -> reply(ex, "application/json", last.get() + "\n"));
             http.createContext("/metrics", ex -> reply(ex, "text/plain; version=0.0.4", prometheus(last.get())));
+            http.createContext("/rate", ex -> {
+                String q = ex.getRequestURI().getQuery();
+                double rate;
+                try {
+                    rate = Double.parseDouble(q == null ? "" : q.replaceFirst("^r=", ""));
+                } catch (NumberFormatException e) {
+                    reply(ex, "text/plain", "usage: POST /rate?r=<records per second>\n", 400);
+                    return;
+                }
+                double t = (System.nanoTime() - startNanos.get()) / 1e9;
+                traceRef.updateAndGet(tr -> tr.withRate(t, rate));
+                reply(ex, "application/json", String.format("{\"t\":%.3f,\"rate\":%.0f}%n", t, rate));
+            });
             http.start();
         }
 
@@ -179,12 +206,14 @@ public final class LoadTool {
                 Admin admin = group == null ? null : admin(a)) {
             int partitions = producer.partitionsFor(topic).size();
             Random rnd = new Random(42);
-            long start = System.nanoTime();
+            startNanos.set(System.nanoTime());
+            long start = startNanos.get();
             long nextReport = 0;
             long seq = 0;
             volatileStop = false;
             Runtime.getRuntime().addShutdownHook(new Thread(() -> volatileStop = true));
             while (!volatileStop) {
+                Trace trace = traceRef.get();
                 double t = Math.min((System.nanoTime() - start) / 1e9, trace.end());
                 boolean atEnd = t >= trace.end(); // send what the trace owes up to its end, then stop
                 long due = (long) Math.round(trace.dueAt(t) * 1e6) / 1_000_000L;
@@ -264,9 +293,13 @@ public final class LoadTool {
     }
 
     static void reply(com.sun.net.httpserver.HttpExchange ex, String type, String body) throws IOException {
+        reply(ex, type, body, 200);
+    }
+
+    static void reply(com.sun.net.httpserver.HttpExchange ex, String type, String body, int status) throws IOException {
         byte[] b = body.getBytes(StandardCharsets.UTF_8);
         ex.getResponseHeaders().set("Content-Type", type);
-        ex.sendResponseHeaders(200, b.length);
+        ex.sendResponseHeaders(status, b.length);
         try (OutputStream o = ex.getResponseBody()) {
             o.write(b);
         }
