@@ -643,6 +643,17 @@ function runningTasks(tasks: readonly TaskInfo[]): { taskId: string; startedAtMs
     .map((t) => ({ taskId: t.taskId, startedAtMs: t.startedAt?.getTime() ?? Number.NEGATIVE_INFINITY }));
 }
 
+/**
+ * True when a period's source samples are at least one TaskManager scrape's worth short of what
+ * its scrapes carry at the window's most sources per scrape: some source subtasks did not report
+ * (a restart), not only a TaskManager less (which lowers both counts; the heartbeat check judges
+ * that). A scrape landing in the neighbouring period moves both counts by one scrape and is not short.
+ */
+export function sourcesShort(sourceSamples: number, scrapes: number | undefined, perScrape: number): boolean {
+  if (scrapes === undefined || scrapes <= 0) return sourceSamples < perScrape;
+  return sourceSamples <= perScrape * (scrapes - 1) + 1e-9;
+}
+
 /** Period starts in [fromMs, toMs) on the period grid (CloudWatch aligns periods to multiples of the period). */
 function periodStarts(fromMs: number, toMs: number, periodMs: number): number[] {
   const out: number[] = [];
@@ -654,9 +665,11 @@ function periodStarts(fromMs: number, toMs: number, periodMs: number): number[] 
  * The job's periods from the series of `jobQueries(resolved)`. A period is complete when:
  * every job-level series came back Complete; it has the bottleneck's busy time, the throughput
  * and the heartbeat count; the count is at least k for every TaskManager that ran through all
- * of it (RUNNING and started a scrape interval before it began); and, with the Flink backlog,
- * its backlog datapoint exists and its SampleCount is the most of the window (fewer means
- * source subtasks were missing: a job restart, or scrapes not visible yet). The summary
+ * of it (RUNNING and started a scrape interval before it began) and at most k for every one that
+ * may have answered in it (the sums then hold k samples of each); and, with the Flink backlog,
+ * its backlog datapoint exists and its SampleCount is not a TaskManager scrape's worth of
+ * sources short of its heartbeat count at the window's most sources per scrape (sourcesShort:
+ * source subtasks were missing, a job restart, while the TaskManagers answered). The summary
  * is complete when every period that should be visible by now (ingestionDelaySeconds after
  * its end) is complete, the newest complete one is fresh, and its count covers every
  * TaskManager running now.
@@ -719,12 +732,37 @@ export function summarizeJob(
   const logEnds: { at: number; logEnd: number }[] = [];
   let logEndBefore: { at: number; logEnd: number } | undefined;
   const incompleteDue: string[] = [];
-  // The most source samples any period of the window had: a period with fewer lacks some
-  // subtasks (a restart, or scrapes not visible yet); after a scale-out the older periods
-  // count as partial until they leave the window (cooldowns keep a scale-in off then anyway).
-  const mostSourceSamples = Math.max(
+  // A period's sums are k samples of every TaskManager's series only when its heartbeat count is
+  // k for each TaskManager that ran through it and at most k for each that may have answered in
+  // it (listed, started before it ended): a shorter count lacks someone's scrapes, a longer one
+  // holds someone's scrape twice (a late scrape of the period before, or one that left). Only
+  // such periods set the sources per scrape (in one not fully visible yet the two counts need
+  // not have caught up alike).
+  const through = (t: number): number =>
+    running.filter((r) => r.startedAtMs <= t - job.scrapeIntervalSeconds * 1000).length;
+  const mayAnswer = (t: number): number =>
+    fleet.tasks.filter((x) => {
+      const started =
+        x.startedAt?.getTime() ?? (x.lastStatus === 'RUNNING' ? Number.NEGATIVE_INFINITY : undefined);
+      return started !== undefined && started < t + periodMs;
+    }).length;
+  const surplus = (t: number): boolean => (heartbeat.get(t) ?? 0) > k * mayAnswer(t);
+  const heartbeatExact = (t: number): boolean => {
+    const hb = heartbeat.get(t);
+    return hb !== undefined && hb > 0 && hb >= k * through(t) && !surplus(t);
+  };
+  // Source samples per TaskManager scrape: the most any period of the window had. Every scrape of
+  // a TaskManager carries one sample per source subtask it runs, so a restart (sources gone while
+  // the TaskManagers still answer) lowers the ratio, while a change of the fleet (a kill, a
+  // scale-in or -out: reactive mode runs a source subtask per slot) moves both counts together.
+  // A period is partial when one TaskManager scrape's worth of sources is missing (sourcesShort).
+  // Where the sources do not fill the slots (fewer partitions than slots), a scale-out lowers the
+  // ratio and the older periods keep the newer ones partial until they leave the window.
+  const sourcesPerScrape = Math.max(
     0,
-    ...[...backlogCount.entries()].filter(([t]) => t < nowMs).map(([, v]) => v),
+    ...[...backlogCount.entries()]
+      .filter(([t]) => t < nowMs && heartbeatExact(t))
+      .map(([t, v]) => v / (heartbeat.get(t) as number)),
   );
   // Flink's per-second meters average the last 60 s (MeterView): for that long after the job's
   // tasks (re)start they read low. A period in which the source was missing or short (a restart)
@@ -740,10 +778,9 @@ export function summarizeJob(
       reasons.push('the rate meters are still filling after a restart');
     }
     const hb = heartbeat.get(t);
-    const through = running.filter((r) => r.startedAtMs <= t - job.scrapeIntervalSeconds * 1000).length;
-    const heartbeatOk = hb !== undefined && hb >= k * through;
+    const heartbeatOk = hb !== undefined && heartbeatExact(t);
     if (hb === undefined) reasons.push('no heartbeat count');
-    else if (!heartbeatOk) reasons.push(`heartbeat ${hb} < ${k}×${through}`);
+    else if (hb < k * through(t)) reasons.push(`heartbeat ${hb} < ${k}×${through(t)}`);
     const b = busy.get(t);
     const offset = offsets.get(t);
     let restart = false;
@@ -758,8 +795,10 @@ export function summarizeJob(
       if (sum === undefined || count === undefined) {
         reasons.push('no backlog');
         restart ||= hb !== undefined;
-      } else if (count < mostSourceSamples) {
-        reasons.push(`backlog from ${count} of ${mostSourceSamples} source samples`);
+      } else if (sourcesShort(count, hb, sourcesPerScrape)) {
+        reasons.push(
+          `backlog from ${count} source samples in ${hb ?? 0} TaskManager scrapes (up to ${+sourcesPerScrape.toFixed(2)} a scrape in the window)`,
+        );
         restart = true;
       } else backlog = sum / k;
     }
@@ -785,6 +824,9 @@ export function summarizeJob(
     } else if (sourcesComplete) reasons.push('no earlier period to measure the offsets’ growth from');
     if (sourcesComplete) lastSource = { at: t, offsets: offset as number };
     if (t < fromMs) continue;
+    // More scrapes than the listed TaskManagers give: a TaskManager that left since (ListTasks no
+    // longer lists it), or one scrape counted twice. Not usable, but nothing is missing from it.
+    if (reasons.length === 0 && surplus(t)) continue;
     if (reasons.length > 0 || processed === undefined) {
       if (due.has(t)) incompleteDue.push(`${new Date(t).toISOString()}: ${reasons.join(', ')}`);
       continue;

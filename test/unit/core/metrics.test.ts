@@ -6,6 +6,7 @@ import {
   jobQueries,
   resolveMetrics,
   scalerQueries,
+  sourcesShort,
   summarizeJob,
   summarizeMetrics,
   summarizePerTask,
@@ -112,6 +113,22 @@ describe('Function: jobQueries / scalerQueries', () => {
   });
 });
 
+/** t3 gone after the oldest period (2 TaskManagers scraped since), the job's sources reporting `restartPeriod` samples in the period after. */
+function lostOne(restartPeriod: number): Partial<Record<string, MetricSeries>> {
+  return {
+    [J.heartbeat]: series(J.heartbeat, [
+      [3, 6],
+      [2, 4],
+      [1, 4],
+    ]),
+    [J.backlogCount]: series(J.backlogCount, [
+      [3, 12],
+      [2, restartPeriod],
+      [1, 8],
+    ]),
+  };
+}
+
 describe('Function: summarizeJob', () => {
   it('turns the sums and counts of complete periods into the job’s throughput, bottleneck and backlog', () => {
     const s = summarizeJob(flink, fleetSeries(), fleet, NOW);
@@ -168,6 +185,39 @@ describe('Function: summarizeJob', () => {
       newest: { at: NOW - 3 * MIN, backlog: 1000 },
     },
     {
+      name: 'a restart while the fleet shrank (4 source samples in 4 scrapes, 2 a scrape before)',
+      patch: lostOne(4),
+      // The period before it holds the gone TaskManager's scrapes (not usable), the one after it the meters filling again.
+      running: [task('t1'), task('t2')],
+      complete: false,
+      newest: undefined,
+    },
+    {
+      name: 'a TaskManager gone and the job restarted on the rest: the scrapes and the sources shrink together',
+      patch: lostOne(8),
+      running: [task('t1'), task('t2')],
+      complete: true,
+      newest: { at: NOW - MIN, backlog: 2200, reporting: 2 },
+    },
+    {
+      name: 'one TaskManager scraped a third time in a period (a late scrape of the one before): its sums hold it twice, not used',
+      patch: {
+        [J.heartbeat]: series(J.heartbeat, [
+          [3, 6],
+          [2, 7],
+          [1, 6],
+        ]),
+        [J.backlogCount]: series(J.backlogCount, [
+          [3, 12],
+          [2, 14],
+          [1, 12],
+        ]),
+      },
+      complete: true,
+      newest: { at: NOW - MIN, backlog: 2200 },
+      unused: NOW - 2 * MIN,
+    },
+    {
       name: 'no backlog datapoint in a period (the sources not running)',
       patch: {
         [J.backlogSum]: series(J.backlogSum, [
@@ -200,8 +250,10 @@ describe('Function: summarizeJob', () => {
       complete: false,
       newest: undefined,
     },
-  ])('$name → complete $complete', ({ patch, complete, newest }) => {
-    const s = summarizeJob(flink, fleetSeries(patch), fleet, NOW);
+  ])('$name → complete $complete', ({ patch, complete, newest, running, unused }) => {
+    const view = running ? { tasks: running, runningCount: running.length } : fleet;
+    const s = summarizeJob(flink, fleetSeries(patch), view, NOW);
+    if (unused) expect(s.samples.map((x) => x.at)).not.toContain(unused);
     expect(s.complete).toBe(complete);
     if (newest) expect(s.samples.at(-1)).toMatchObject(newest);
     else expect(s.samples).toEqual([]);
@@ -228,6 +280,25 @@ describe('Function: summarizeJob', () => {
     const s = summarizeJob(flink, fleetSeries(), fleet, NOW, { notBeforeMs: NOW - 2 * MIN });
     expect(s.samples.map((x) => x.at)).toEqual([NOW - 2 * MIN, NOW - MIN]);
   });
+});
+
+describe('Function: sourcesShort', () => {
+  it.each([
+    // [source samples, TaskManager scrapes, most sources a scrape in the window, short]
+    [12, 6, 2, false], // every scrape carried its 2 sources
+    [10, 6, 2, true], // one scrape without its sources (a restart began before it)
+    [8, 4, 2, false], // two TaskManagers fewer (a kill): both counts shrink
+    [14, 7, 2, false], // one TaskManager scraped once more
+    [1, 2, 1, true], // one TaskManager: its second scrape found no source (restarting)
+    [2, 2, 1, false],
+    [20, 12, 22 / 13, false], // unequal sources per TaskManager, a two-source one scraped once more earlier
+    [0, 0, 2, true], // sources reported nowhere
+  ])(
+    '%i source samples in %i scrapes at most %d a scrape → short %s',
+    (samples, scrapes, perScrape, short) => {
+      expect(sourcesShort(samples, scrapes, perScrape)).toBe(short);
+    },
+  );
 });
 
 describe('Function: summarizeJob / summarizeMetrics with the Kafka source’s offsets', () => {
