@@ -111,6 +111,7 @@ async function main(): Promise<number> {
       ingestionDelaySeconds: INGESTION_DELAY,
       sampleSeconds: 1,
       log: say,
+      logTicks: true,
       onProgress: (p) =>
         say(
           `t=${p.t}s input ${p.input}/s · desired ${p.desired} · running ${p.running} · parallelism ${p.parallelism}${p.processing ? '' : ' (not processing)'} · lag ${p.lag}`,

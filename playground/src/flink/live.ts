@@ -71,6 +71,8 @@ export interface RealFlinkRunOptions {
   readonly lambda?: { readonly port: number; readonly functionName: string };
   readonly restPort?: number;
   readonly log?: (line: string) => void;
+  /** Log every scaler decision with its inputs (the e2e does, to be diagnosable from its output). */
+  readonly logTicks?: boolean;
   /** Every `progressEverySeconds` (default 30). */
   readonly onProgress?: (p: RealProgress) => void;
   readonly progressEverySeconds?: number;
@@ -551,6 +553,9 @@ export async function startRealFlinkRun(options: RealFlinkRunOptions): Promise<R
         const d = await scaler(event);
         acc.decision(Math.round(t), trigger, d.reason, d.desired);
         const after = counts().desiredCount;
+        // Every decision with its inputs and problems: what a failed run in CI is diagnosed from.
+        if (options.logTicks)
+          log(`tick (${trigger}): ${d.reason}, desired ${d.desired} ${JSON.stringify(d.inputs ?? {})}`);
         if (after !== before) {
           desiredChanges.push({ atMs: Date.now(), from: before, to: after, reason: d.reason });
           log(

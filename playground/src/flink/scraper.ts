@@ -1,7 +1,7 @@
 /**
  * The CloudWatch agent sidecar of every real TaskManager: each RUNNING task's Prometheus
  * endpoint is scraped every `scrapeIntervalSeconds` (each target at its own offset within the
- * interval, on a fixed grid), and the scrape goes through the playground collector
+ * interval, on a fixed grid, each scrape stamped with its slot), and the scrape goes through the playground collector
  * (playground/src/collector.ts: the agent's relabelling, metric declarations and dimension
  * sets, and its flush + CloudWatch's ingestion delay) into the local CloudWatch.
  *
@@ -114,8 +114,13 @@ export class PrometheusScraper {
         this.next.set(t.taskId, due);
       }
       if (due > now) continue;
-      this.next.set(t.taskId, due + Math.max(1, Math.ceil((now - due + 1) / intervalMs)) * intervalMs);
-      void this.scrape(t, now);
+      // The scrape is stamped with its slot on the grid, as Prometheus's scrape loop does (a Go
+      // ticker, timestamps aligned to the schedule within its tolerance), not with when this
+      // 100 ms timer got to it: a late timer must not move a scrape into the next metric period.
+      // Slots the timer slept through are skipped (no scrape), as a stalled agent would.
+      const slot = due + Math.floor((now - due) / intervalMs) * intervalMs;
+      this.next.set(t.taskId, slot + intervalMs);
+      void this.scrape(t, slot);
     }
   }
 
