@@ -644,14 +644,14 @@ function runningTasks(tasks: readonly TaskInfo[]): { taskId: string; startedAtMs
 }
 
 /**
- * True when a period's source samples are at least one TaskManager scrape's worth short of what
- * its scrapes carry at the window's most sources per scrape: some source subtasks did not report
- * (a restart), not only a TaskManager less (which lowers both counts; the heartbeat check judges
- * that). A scrape landing in the neighbouring period moves both counts by one scrape and is not short.
+ * True when a period's source samples are fewer than its TaskManager scrapes carry at the
+ * window's most sources per scrape: some source subtasks did not report while their
+ * TaskManagers answered (a restart; with region failover, even one subtask's). A TaskManager
+ * less lowers both counts and is not short (the heartbeat check judges that). Judged only on
+ * periods whose scrape count is exact, so no slack is given: any shortfall is partial data.
  */
 export function sourcesShort(sourceSamples: number, scrapes: number | undefined, perScrape: number): boolean {
-  if (scrapes === undefined || scrapes <= 0) return sourceSamples < perScrape;
-  return sourceSamples <= perScrape * (scrapes - 1) + 1e-9;
+  return sourceSamples < perScrape * Math.max(0, scrapes ?? 0) - 1e-9 || (scrapes ?? 0) <= 0;
 }
 
 /** Period starts in [fromMs, toMs) on the period grid (CloudWatch aligns periods to multiples of the period). */
@@ -667,9 +667,9 @@ function periodStarts(fromMs: number, toMs: number, periodMs: number): number[] 
  * and the heartbeat count; the count is at least k for every TaskManager that ran through all
  * of it (RUNNING and started a scrape interval before it began) and at most k for every one that
  * may have answered in it (the sums then hold k samples of each); and, with the Flink backlog,
- * its backlog datapoint exists and its SampleCount is not a TaskManager scrape's worth of
- * sources short of its heartbeat count at the window's most sources per scrape (sourcesShort:
- * source subtasks were missing, a job restart, while the TaskManagers answered). The summary
+ * its backlog datapoint exists and its SampleCount is not below its heartbeat count times the
+ * window's most sources per scrape (sourcesShort: source subtasks were missing while their
+ * TaskManagers answered, a restart). The summary
  * is complete when every period that should be visible by now (ingestionDelaySeconds after
  * its end) is complete, the newest complete one is fresh, and its count covers every
  * TaskManager running now.
@@ -755,7 +755,7 @@ export function summarizeJob(
   // a TaskManager carries one sample per source subtask it runs, so a restart (sources gone while
   // the TaskManagers still answer) lowers the ratio, while a change of the fleet (a kill, a
   // scale-in or -out: reactive mode runs a source subtask per slot) moves both counts together.
-  // A period is partial when one TaskManager scrape's worth of sources is missing (sourcesShort).
+  // A period with fewer is partial (sourcesShort).
   // Where the sources do not fill the slots (fewer partitions than slots), a scale-out lowers the
   // ratio and the older periods keep the newer ones partial until they leave the window.
   const sourcesPerScrape = Math.max(

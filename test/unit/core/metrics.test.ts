@@ -287,12 +287,13 @@ describe('Function: sourcesShort', () => {
     // [source samples, TaskManager scrapes, most sources a scrape in the window, short]
     [12, 6, 2, false], // every scrape carried its 2 sources
     [10, 6, 2, true], // one scrape without its sources (a restart began before it)
+    [11, 6, 2, true], // one source subtask missing from one scrape (region failover restarts it alone)
     [8, 4, 2, false], // two TaskManagers fewer (a kill): both counts shrink
-    [14, 7, 2, false], // one TaskManager scraped once more
     [1, 2, 1, true], // one TaskManager: its second scrape found no source (restarting)
     [2, 2, 1, false],
-    [20, 12, 22 / 13, false], // unequal sources per TaskManager, a two-source one scraped once more earlier
-    [0, 0, 2, true], // sources reported nowhere
+    [28, 4, 8, true], // 8 sources a TaskManager, one of them missing from 4 scrapes
+    [20, 12, 10 / 6, false], // 10 sources on 6 TaskManagers
+    [0, 0, 2, true], // nothing scraped
   ])(
     '%i source samples in %i scrapes at most %d a scrape → short %s',
     (samples, scrapes, perScrape, short) => {
