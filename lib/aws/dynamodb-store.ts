@@ -116,6 +116,7 @@ const ScalerItemSchema = z
     pending: ScalerChangeSchema.omit({ appliedAt: true }).optional(),
     lastTriggerId: z.string().optional(),
     perSlotRate: finite.optional(),
+    inputRate: z.object({ rate: finite, at: finite }).optional(),
     lastReason: z.custom<ReasonCode>((v) => typeof v === 'string' && v !== '').optional(),
   })
   .transform(({ pending, ...state }) =>
@@ -204,6 +205,7 @@ export function scalerToItem(appId: string, version: number, state: Omit<ScalerS
     change: state.change,
     lastTriggerId: state.lastTriggerId,
     perSlotRate: state.perSlotRate,
+    inputRate: state.inputRate,
     lastReason: state.lastReason,
   };
   return toItem({ [PK]: appPk(appId), [SK]: SCALER_SK, version, ...fields }, 'scaler state');

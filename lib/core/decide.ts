@@ -184,6 +184,13 @@ export function expectedTaskManagers(tasks: readonly TaskInfo[]): string[] {
 }
 
 /**
+ * How old the last measured input may be to stand in for it while no period is complete
+ * (policy.ts backlogFloorScaleOut): a storm of restarts lasts minutes; an input older than
+ * this may have moved too far to size from.
+ */
+export const LAST_INPUT_MAX_AGE_SECONDS = 900;
+
+/**
  * The metrics snapshot of an evaluation (lib/core/metrics.ts summarizeMetrics). It is complete
  * only when it covers every running TaskManager — young ones too (a TaskManager that has not
  * published yet is load nobody measured) — and at least as many as ECS counts running
@@ -241,12 +248,16 @@ export function decideAutomatic(input: AutomaticInput): Decision {
 
   const { snapshot, complete, expected, notBeforeMs } = evaluationSnapshot(input);
   const runningTasks = expectedTaskManagers(cluster.tasks).length;
+  const lastInput = state.inputRate;
   const rec = recommend({
     config,
     current: service.desiredCount,
     running: Math.max(runningTasks, service.runningCount),
     metrics: snapshot,
     ...(state.perSlotRate !== undefined ? { perSlotRate: state.perSlotRate } : {}),
+    ...(lastInput && nowMs - lastInput.at <= LAST_INPUT_MAX_AGE_SECONDS * 1000
+      ? { lastInputRate: lastInput.rate }
+      : {}),
   });
   const guarded = applyGuards({
     nowMs,
@@ -269,6 +280,7 @@ export function decideAutomatic(input: AutomaticInput): Decision {
     lastTriggerId: id,
     lastReason: guarded.reason,
     ...(rec.perSlotRate !== undefined ? { perSlotRate: rec.perSlotRate } : {}),
+    ...(rec.inputRate !== undefined ? { inputRate: { rate: rec.inputRate, at: nowMs } } : {}),
   };
   confirmLanded(next, pending, nowMs);
   const change =

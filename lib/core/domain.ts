@@ -82,6 +82,8 @@ export interface ScalerState {
   readonly lastTriggerId?: string;
   /** Records/s one slot processes at 100% busy, as last measured (rate policy). */
   readonly perSlotRate?: number;
+  /** The job's input (records/s) as last measured from complete periods, and when (rate policy). */
+  readonly inputRate?: MeasuredRate;
   /** The reason of the last scheduled or alarm decision (a tick repeating it is not kept in the audit log). */
   readonly lastReason?: ReasonCode;
   /**
@@ -90,6 +92,12 @@ export interface ScalerState {
    * UpdateService, and re-asserts it if a stale UpdateService of an older decision landed later.
    */
   readonly change?: ScalerChange;
+}
+
+export interface MeasuredRate {
+  readonly rate: number;
+  /** Epoch ms of the decision that measured it. */
+  readonly at: number;
 }
 
 /** A committed change of the desired count (lib/core/decide.ts). */

@@ -506,6 +506,17 @@ export interface InputRateMetrics {
   readonly previous?: number;
 }
 
+/**
+ * A backlog the job has at least (Flink backlog): Σ pendingRecords / k of a period that may be
+ * partial (sources restarting, a TaskManager's scrapes missing or not visible yet). Each
+ * reported series gave at most k samples, so the records of the sources that did not report
+ * can only be missing from it. Only a scale-out may act on it.
+ */
+export interface BacklogFloor {
+  readonly at: number;
+  readonly records: number;
+}
+
 export interface MetricsSnapshot {
   /** TaskManagers with complete, fresh per-TaskManager data (when per-TaskManager series were read). */
   readonly taskManagers: readonly TaskManagerMetrics[];
@@ -516,6 +527,8 @@ export interface MetricsSnapshot {
   readonly backlog?: BacklogMetrics;
   /** The source's input rate, when configured and fresh. */
   readonly inputRate?: InputRateMetrics;
+  /** A fresh period newer than the newest complete one, with the backlog it has at least (job-level Flink backlog). */
+  readonly backlogFloor?: BacklogFloor;
   /** True when every expected series is complete and fresh (the only data a scale-in may use). */
   readonly complete: boolean;
   /** TaskManagers the data covers, of those expected (for the decision record). */
@@ -630,6 +643,8 @@ export interface JobSummary {
   readonly logEnds: readonly { readonly at: number; readonly logEnd: number }[];
   /** The log end of the period before the window, when every source subtask reported in it (the input's `previous` reading). */
   readonly logEndBefore?: { readonly at: number; readonly logEnd: number };
+  /** The newest period's backlog as a floor, complete or not (see BacklogFloor). */
+  readonly backlogFloor?: BacklogFloor;
   /** Every period that should be visible by now is complete, and the newest covers every running TaskManager. */
   readonly complete: boolean;
   readonly coverage: { readonly covered: number; readonly expected: number };
@@ -732,6 +747,7 @@ export function summarizeJob(
   const logEnds: { at: number; logEnd: number }[] = [];
   let logEndBefore: { at: number; logEnd: number } | undefined;
   const incompleteDue: string[] = [];
+  let backlogFloor: BacklogFloor | undefined;
   // A period's sums are k samples of every TaskManager's series only when its heartbeat count is
   // k for each TaskManager that ran through it and at most k for each that may have answered in
   // it (listed, started before it ended): a shorter count lacks someone's scrapes, a longer one
@@ -824,6 +840,10 @@ export function summarizeJob(
     } else if (sourcesComplete) reasons.push('no earlier period to measure the offsets’ growth from');
     if (sourcesComplete) lastSource = { at: t, offsets: offset as number };
     if (t < fromMs) continue;
+    const pending = backlogSum.get(t);
+    if (flinkBacklog && pending !== undefined && !surplus(t)) {
+      backlogFloor = { at: t, records: Math.max(0, pending / k) };
+    }
     // More scrapes than the listed TaskManagers give: a TaskManager that left since (ListTasks no
     // longer lists it), or one scrape counted twice. Not usable, but nothing is missing from it.
     if (reasons.length === 0 && surplus(t)) continue;
@@ -858,6 +878,7 @@ export function summarizeJob(
     samples,
     logEnds,
     ...(logEndBefore ? { logEndBefore } : {}),
+    ...(backlogFloor ? { backlogFloor } : {}),
     complete,
     coverage: { covered, expected: expectedNow },
     problems,
@@ -1023,12 +1044,15 @@ export function summarizeMetrics(input: SnapshotInput): MetricsSnapshot {
     resolved.inputRate?.kind === 'flink-offsets'
       ? offsetsInputRate(job.logEnds, freshAfter, problems, job.logEndBefore)
       : inputRateOf(resolved, byId, fromMs, freshAfter, problems);
+  const floor = job.backlogFloor;
+  const newestComplete = job.samples.at(-1)?.at ?? Number.NEGATIVE_INFINITY;
   return {
     taskManagers: [],
     missing: [],
     job: job.samples,
     ...(backlog ? { backlog } : {}),
     ...(inputRate ? { inputRate } : {}),
+    ...(floor && floor.at > newestComplete && floor.at >= freshAfter ? { backlogFloor: floor } : {}),
     complete: job.complete && other.complete,
     coverage: job.coverage,
     problems,

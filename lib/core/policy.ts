@@ -40,6 +40,8 @@ export interface Recommendation {
   readonly risingInput?: boolean;
   /** Learned records/s per busy slot, kept for ticks where it cannot be measured. */
   readonly perSlotRate?: number;
+  /** The input this recommendation measured (records/s), from complete periods. */
+  readonly inputRate?: number;
   readonly hot: readonly string[];
   readonly inputs: Readonly<Record<string, number | string | boolean | readonly string[]>>;
 }
@@ -75,6 +77,11 @@ export interface PolicyInput {
   readonly metrics: MetricsSnapshot;
   /** The last learned per-slot rate, if any. */
   readonly perSlotRate?: number;
+  /**
+   * The input last measured from complete periods, when recent enough to stand in for it
+   * (decide.ts: LAST_INPUT_MAX_AGE_SECONDS) while no period is complete.
+   */
+  readonly lastInputRate?: number;
 }
 
 const round = (v: number, digits = 3): number => Number(v.toFixed(digits));
@@ -227,6 +234,55 @@ function loadInputs(
   };
 }
 
+/**
+ * No complete period (a job restarting again and again, a TaskManager's scrapes missing) but a
+ * backlog floor (metrics.ts BacklogFloor), the input last measured and the per-slot rate: size
+ * for that input plus the floor's catch-up, counting a restart, as the rate policy does with
+ * complete data. Only a scale-out comes of it (a count at or below the current one is "no
+ * data": the data guard keeps it), so a backlog that grows while nothing can be measured still
+ * gets the capacity it needs instead of waiting for the restarts to stop.
+ */
+export function backlogFloorScaleOut(
+  input: PolicyInput,
+  perSlotRate: number | undefined,
+): Omit<Recommendation, 'policy' | 'hot'> | undefined {
+  const { config, metrics, current, running } = input;
+  const { policy, partitions, slotsPerTaskManager: slots } = config;
+  const floor = metrics.backlogFloor;
+  const inputRate = input.lastInputRate;
+  if (!floor || inputRate === undefined || perSlotRate === undefined || perSlotRate <= 0) return undefined;
+  const maxUseful = Math.max(usefulMaximum(partitions, slots), 1);
+  const shortfall = inputRate - jobCapacity(Math.max(running, 1), perSlotRate, partitions, slots);
+  const required = requiredRate(inputRate, floor.records, policy, true, shortfall);
+  const sized = smallestCountFor(required, perSlotRate, partitions, slots, maxUseful);
+  const desired = minimumStep(sized, current, {
+    perSlotRate,
+    partitions,
+    slots,
+    step: policy.minRescaleStep,
+    maxCount: Math.min(maxUseful, policy.maxTaskManagers),
+  });
+  if (desired <= current) return undefined;
+  const backlogSeconds = inputRate > 0 ? floor.records / inputRate : 0;
+  return {
+    desired,
+    hasData: true,
+    withinTolerance: false,
+    backlogPresent: backlogSeconds > policy.backlogToleranceSeconds,
+    backlogSeconds,
+    sustained: current,
+    inputs: {
+      estimate: 'backlog floor',
+      inputRate: round(inputRate, 1),
+      inputSource: 'last measured',
+      backlogRecords: round(floor.records, 0),
+      backlogSeconds: round(backlogSeconds, 1),
+      requiredRate: round(required, 1),
+      sizedCount: sized,
+    },
+  };
+}
+
 export function ratePolicy(input: PolicyInput): Recommendation {
   const { config, metrics, current, running } = input;
   const { policy, partitions, slotsPerTaskManager: slots } = config;
@@ -237,6 +293,8 @@ export function ratePolicy(input: PolicyInput): Recommendation {
   const load = loadInputs(metrics, policy.loadFactor, latest);
   const base = { policy: 'rate' as const, hot: load.hot };
   if (!latest) {
+    const floor = backlogFloorScaleOut(input, perSlotRate);
+    if (floor) return { ...base, ...floor };
     return {
       ...base,
       desired: current,
@@ -292,6 +350,7 @@ export function ratePolicy(input: PolicyInput): Recommendation {
       withinTolerance: false,
       backlogPresent,
       risingInput,
+      inputRate,
       inputs: { ...inputs, estimate: 'none' },
     };
   }
@@ -334,6 +393,7 @@ export function ratePolicy(input: PolicyInput): Recommendation {
     backlogSeconds,
     sustained,
     perSlotRate: measured,
+    inputRate,
     inputs: {
       ...inputs,
       perSlotRate: round(perSlotRate, 1),

@@ -469,6 +469,7 @@ describe('Function: scalerToItem / itemToScaler (exhaustive)', () => {
       change: { decisionId: 'd-1', desired: 7, committedAt: 3_000, appliedAt: 3_500 },
       lastTriggerId: 'tick-42',
       perSlotRate: 512.5,
+      inputRate: { rate: 4_000, at: 3_000 },
       lastReason: 'WithinTolerance',
     };
     expect(itemToScaler(scalerToItem('orders', 4, full))).toEqual({ ...full, version: 4 });

@@ -12,7 +12,13 @@ import {
   reopen,
   screenTrigger,
 } from '../../../lib/core/decide';
-import type { MetricQuery, MetricSeries, ScalerChange, TaskInfo } from '../../../lib/core/domain';
+import type {
+  MetricQuery,
+  MetricSeries,
+  ScalerChange,
+  ScalerState,
+  TaskInfo,
+} from '../../../lib/core/domain';
 import {
   JOB_QUERY_IDS,
   type ResolvedMetrics,
@@ -366,23 +372,65 @@ describe('Function: decideAutomatic', () => {
     );
   });
 
-  it('the control case of the property below: the same job-level series, complete, scale an idle fleet in', () => {
-    const tasks = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => task(i));
+  /** n TaskManagers, every one reporting, the job-level Flink series (withBacklog); `extra` for the state. */
+  const jobLevel = (
+    n: number,
+    busy: number,
+    rate: number,
+    opts: { backlog: number; adjust?: (q: MetricQuery, s: MetricSeries) => MetricSeries },
+    extra: Partial<ScalerState> = {},
+  ) => {
+    const tasks = Array.from({ length: n }, (_, i) => task(i));
     const flinkBacklog = resolveMetrics(withBacklog);
-    const d = decideAutomatic({
+    return decideAutomatic({
       ...base,
       config: withBacklog,
       resolved: flinkBacklog,
-      state: state({ recommendations: [] }),
-      service: service(8),
-      cluster: reading(tasks, new Set(tasks.map((t) => t.taskId)), 0.1, 100, {
+      state: state({ recommendations: [], ...extra }),
+      service: service(n),
+      cluster: reading(tasks, new Set(tasks.map((t) => t.taskId)), busy, rate, {
         resolved: flinkBacklog,
-        backlog: 0,
+        ...opts,
       }),
     });
+  };
+
+  it('the control case of the property below: the same job-level series, complete, scale an idle fleet in', () => {
+    const d = jobLevel(8, 0.1, 100, { backlog: 0 });
     expect(d.fields).toMatchObject({ reason: 'Applied', inputs: { coverage: '8/8' } });
     expect(d.fields.desired).toBeLessThan(8);
   });
+
+  it('remembers the input it measured (the state’s inputRate)', () => {
+    const d = jobLevel(4, 0.5, 500, { backlog: 0 });
+    expect(d.next?.inputRate).toEqual({ rate: d.fields.inputs?.inputRate, at: T0 });
+    expect(d.next?.inputRate?.rate).toBeGreaterThan(0);
+  });
+
+  it.each([
+    {
+      name: 'remembered 2 minutes ago → a scale-out sized from it and the floor',
+      ageSeconds: 120,
+      reason: 'Applied',
+      desired: 8,
+    },
+    { name: 'remembered 16 minutes ago → no data', ageSeconds: 960, reason: 'InsufficientData', desired: 4 },
+  ])(
+    'no busy time in any period (the job’s tasks restarting), 600,000 records waiting, the input $name',
+    ({ ageSeconds, reason, desired }) => {
+      const d = jobLevel(
+        4,
+        0.9,
+        3000,
+        {
+          backlog: 600_000,
+          adjust: (q, s) => (q.id === JOB_QUERY_IDS.busy ? { ...s, timestamps: [], values: [] } : s),
+        },
+        { perSlotRate: 500, inputRate: { rate: 3000, at: T0 - ageSeconds * 1000 } },
+      );
+      expect(d.fields).toMatchObject({ reason, desired });
+    },
+  );
 
   it('property: a job-level series that is partial, or a period that should be visible but is not complete, never lowers the desired count', () => {
     const jobIds = [

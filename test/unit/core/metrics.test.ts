@@ -367,6 +367,8 @@ describe('Function: summarizeJob / summarizeMetrics with the Kafka source’s of
     expect(snap.job?.map((x) => x.processed)).toEqual([900, 900, 900]);
     expect(snap.inputRate).toEqual({ mean: 910, latest: 910, previous: 910 });
     expect(snap.complete).toBe(true);
+    // The newest period is complete: no floor beyond it.
+    expect(snap.backlogFloor).toBeUndefined();
   });
 
   it('a step in the input: the newest reading, and the one before it', () => {
@@ -421,6 +423,8 @@ describe('Function: summarizeJob / summarizeMetrics with the Kafka source’s of
     // The period before the window gives the reading before the newest.
     expect(snap.inputRate).toEqual({ mean: 910, latest: 910, previous: 910 });
     expect(snap.complete).toBe(false);
+    // The newest period is not usable, but its sources report 172,400 / 2 records waiting at least.
+    expect(snap.backlogFloor).toEqual({ at: NOW - MIN, records: 86_200 });
   });
 });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { jobCapacity, smallestCountFor } from '../../../lib/core/capacity';
 import {
+  backlogFloorScaleOut,
   estimatePerSlotRate,
   isRising,
   jobSamples,
@@ -10,7 +11,7 @@ import {
   seedThreshold,
   thresholdPolicy,
 } from '../../../lib/core/policy';
-import { config, snapshot } from '../../support/fixtures';
+import { config, snapshot, T0 } from '../../support/fixtures';
 
 // All cases: 32 partitions, 2 slots per TaskManager, a true per-slot rate of 500 records/s,
 // target utilization 0.8 ± 0.1, catch-up 300 s, restart 30 s + half a 60 s checkpoint interval,
@@ -252,6 +253,95 @@ describe('Policy: rate', () => {
 
   it('no samples → no data', () => {
     expect(ratePolicy({ config: cfg, current: 3, running: 3, metrics: snapshot([]) }).hasData).toBe(false);
+  });
+});
+
+describe('Function: backlogFloorScaleOut (no complete period: a scale-out from the backlog floor and the last input)', () => {
+  const cfg = config();
+  // No complete period; the newest one's sources report a backlog of at least `floor`.
+  const partial = (floor: number | undefined) => ({
+    ...snapshot([]),
+    complete: false,
+    ...(floor !== undefined ? { backlogFloor: { at: T0 - 60_000, records: floor } } : {}),
+  });
+  it.each([
+    {
+      // restart: 3000 × (30 + 60/2) = 180,000 records; 4 TMs hold 4000 > 3000 (no shortfall);
+      // required max(3000/0.8 = 3750, 3000 + (600,000 + 180,000)/300 = 5600) = 5600 → 8 TMs (8000),
+      // the minimum step (≥ 1.4 × 4000 = 5600) → 8.
+      name: 'a floor of 200 s of input on 4 TaskManagers → 8',
+      floor: 600_000,
+      lastInput: 3000,
+      perSlot: 500,
+      desired: 8,
+    },
+    {
+      // required max(3750, 3000 + (30,000 + 180,000)/300 = 3700) = 3750 → 4 TMs: nothing to add.
+      name: 'a floor the current count catches up on → no recommendation (no data)',
+      floor: 30_000,
+      lastInput: 3000,
+      perSlot: 500,
+      desired: undefined,
+    },
+    {
+      // 6000 on 4 TMs (4000): shortfall 2000 × (120 - 30) = 180,000 more; restart 6000 × 60 = 360,000;
+      // required max(7500, 6000 + (0 + 540,000)/300 = 7800) = 7800 → 8 TMs (8000).
+      name: 'an empty floor still sizes for a last input above the capacity',
+      floor: 0,
+      lastInput: 6000,
+      perSlot: 500,
+      desired: 8,
+    },
+    {
+      name: 'no last measured input → nothing',
+      floor: 600_000,
+      lastInput: undefined,
+      perSlot: 500,
+      desired: undefined,
+    },
+    {
+      name: 'no per-slot rate → nothing',
+      floor: 600_000,
+      lastInput: 3000,
+      perSlot: undefined,
+      desired: undefined,
+    },
+    { name: 'no floor → nothing', floor: undefined, lastInput: 3000, perSlot: 500, desired: undefined },
+  ])('$name', ({ floor, lastInput, perSlot, desired }) => {
+    const input = {
+      config: cfg,
+      current: 4,
+      running: 4,
+      metrics: partial(floor),
+      ...(lastInput !== undefined ? { lastInputRate: lastInput } : {}),
+    };
+    const out = backlogFloorScaleOut(input, perSlot);
+    expect(out?.desired).toBe(desired);
+    if (desired !== undefined) {
+      // The policy answers the same, as data a scale-out may use (never a scale-in: desired > current).
+      const rec = ratePolicy({ ...input, ...(perSlot !== undefined ? { perSlotRate: perSlot } : {}) });
+      expect(rec).toMatchObject({ desired, hasData: true, inputs: { estimate: 'backlog floor' } });
+    } else {
+      expect(
+        ratePolicy({ ...input, ...(perSlot !== undefined ? { perSlotRate: perSlot } : {}) }).hasData,
+      ).toBe(false);
+    }
+  });
+
+  it('a complete period wins over the floor', () => {
+    const metrics = {
+      ...snapshot(Array.from({ length: 4 }, () => ({ load: 0.5, rate: 500 }))),
+      backlogFloor: { at: T0, records: 10_000_000 },
+    };
+    const rec = ratePolicy({
+      config: cfg,
+      current: 4,
+      running: 4,
+      metrics,
+      perSlotRate: 500,
+      lastInputRate: 3000,
+    });
+    expect(rec.inputs.estimate).not.toBe('backlog floor');
   });
 });
 
