@@ -23,6 +23,12 @@ export interface RealConfigOptions {
   readonly periodSeconds: number;
   readonly restartSeconds: number;
   readonly checkpointIntervalSeconds: number;
+  /**
+   * Seconds after a period's end until all of it is visible in the local CloudWatch (the agent's
+   * flush + the cloud's ingestion delay + a margin): periods older than that must be complete.
+   * @default the product's default (60 s, for the real CloudWatch)
+   */
+  readonly ingestionDelaySeconds?: number;
   /** Other policy fields; the product's defaults otherwise. */
   readonly policy?: Partial<NonNullable<AppConfigInput['policy']>>;
 }
@@ -44,6 +50,7 @@ export function realConfig(o: RealConfigOptions): AppConfigInput {
       scrapeIntervalSeconds: period / 2,
       periodSeconds: period,
       ...(short ? { windowSeconds: 60, maxDataAgeSeconds: 60 } : {}),
+      ...(o.ingestionDelaySeconds !== undefined ? { ingestionDelaySeconds: o.ingestionDelaySeconds } : {}),
       backlog: { preset: 'flink-pending-records' },
       inputRate: { preset: 'flink-kafka-offsets' },
     },

@@ -19,6 +19,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { AGENT_FLUSH_SECONDS } from 'flink-ecs-autoscaler/lib/core/flink-metrics';
 import { realConfig } from './config';
 import { buildFlink, checkPrerequisites, FlinkPrerequisiteError, flinkVersions } from './env';
 import { type RealFlinkResult, type RealFlinkRun, startRealFlinkRun } from './live';
@@ -85,6 +86,9 @@ async function main(): Promise<number> {
     periodSeconds: PERIOD,
     restartSeconds: 5,
     checkpointIntervalSeconds: 10,
+    // What this run's CloudWatch really delays (flush + ingestion) plus 5 s, so that every period
+    // older than that must be complete (at the product's 60 s no period of the 60 s window is due).
+    ingestionDelaySeconds: INGESTION_DELAY + AGENT_FLUSH_SECONDS + 5,
     policy: {
       catchUpSeconds: 60,
       settleSeconds: 30,
