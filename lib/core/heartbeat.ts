@@ -28,7 +28,13 @@
 import type { AppConfig } from './config.js';
 import type { MetricQuery, MetricSeries, TaskHealthItem, TaskInfo } from './domain.js';
 import { ECS_GONE_STATUSES } from './health.js';
-import { perTaskQueries, type ResolvedMetrics, resolveMetrics, summarizePerTask } from './metrics.js';
+import {
+  perTaskQueries,
+  type ResolvedMetrics,
+  resolveMetrics,
+  startedBefore,
+  summarizePerTask,
+} from './metrics.js';
 import { compareIds } from './values.js';
 
 /**
@@ -108,9 +114,7 @@ export function periodContributors(
   const listed = new Set<string>();
   for (const t of tasks) {
     listed.add(t.taskId);
-    const started =
-      t.startedAt?.getTime() ?? (t.lastStatus === 'RUNNING' ? Number.NEGATIVE_INFINITY : undefined);
-    if (started !== undefined && started < endMs) out.add(t.taskId);
+    if (startedBefore(t, endMs)) out.add(t.taskId);
   }
   for (const t of known) {
     if (listed.has(t.taskId)) continue;

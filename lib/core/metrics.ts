@@ -669,6 +669,13 @@ export function sourcesShort(sourceSamples: number, scrapes: number | undefined,
   return sourceSamples < perScrape * Math.max(0, scrapes ?? 0) - 1e-9 || (scrapes ?? 0) <= 0;
 }
 
+/** True when the listed task had started (RUNNING at some point) before endMs: it may have answered a scrape before then. */
+export function startedBefore(task: TaskInfo, endMs: number): boolean {
+  const started =
+    task.startedAt?.getTime() ?? (task.lastStatus === 'RUNNING' ? Number.NEGATIVE_INFINITY : undefined);
+  return started !== undefined && started < endMs;
+}
+
 /** Period starts in [fromMs, toMs) on the period grid (CloudWatch aligns periods to multiples of the period). */
 function periodStarts(fromMs: number, toMs: number, periodMs: number): number[] {
   const out: number[] = [];
@@ -756,12 +763,7 @@ export function summarizeJob(
   // not have caught up alike).
   const through = (t: number): number =>
     running.filter((r) => r.startedAtMs <= t - job.scrapeIntervalSeconds * 1000).length;
-  const mayAnswer = (t: number): number =>
-    fleet.tasks.filter((x) => {
-      const started =
-        x.startedAt?.getTime() ?? (x.lastStatus === 'RUNNING' ? Number.NEGATIVE_INFINITY : undefined);
-      return started !== undefined && started < t + periodMs;
-    }).length;
+  const mayAnswer = (t: number): number => fleet.tasks.filter((x) => startedBefore(x, t + periodMs)).length;
   const surplus = (t: number): boolean => (heartbeat.get(t) ?? 0) > k * mayAnswer(t);
   const heartbeatExact = (t: number): boolean => {
     const hb = heartbeat.get(t);

@@ -234,6 +234,21 @@ function loadInputs(
   };
 }
 
+/** minimumStep's limits for this config: the job's capacity model, the minimum step, the useful and configured maximum. */
+function stepLimits(
+  config: AppConfig,
+  perSlotRate: number,
+  maxUseful: number,
+): Parameters<typeof minimumStep>[2] {
+  return {
+    perSlotRate,
+    partitions: config.partitions,
+    slots: config.slotsPerTaskManager,
+    step: config.policy.minRescaleStep,
+    maxCount: Math.min(maxUseful, config.policy.maxTaskManagers),
+  };
+}
+
 /**
  * No complete period (a job restarting again and again, a TaskManager's scrapes missing) but a
  * backlog floor (metrics.ts BacklogFloor), the input last measured and the per-slot rate: size
@@ -255,13 +270,7 @@ export function backlogFloorScaleOut(
   const shortfall = inputRate - jobCapacity(Math.max(running, 1), perSlotRate, partitions, slots);
   const required = requiredRate(inputRate, floor.records, policy, true, shortfall);
   const sized = smallestCountFor(required, perSlotRate, partitions, slots, maxUseful);
-  const desired = minimumStep(sized, current, {
-    perSlotRate,
-    partitions,
-    slots,
-    step: policy.minRescaleStep,
-    maxCount: Math.min(maxUseful, policy.maxTaskManagers),
-  });
+  const desired = minimumStep(sized, current, stepLimits(config, perSlotRate, maxUseful));
   if (desired <= current) return undefined;
   const backlogSeconds = inputRate > 0 ? floor.records / inputRate : 0;
   return {
@@ -364,13 +373,7 @@ export function ratePolicy(input: PolicyInput): Recommendation {
     desired = smallestCountFor(required, perSlotRate, partitions, slots, maxUseful);
   }
   const sized = desired;
-  const step = {
-    perSlotRate,
-    partitions,
-    slots,
-    step: policy.minRescaleStep,
-    maxCount: Math.min(maxUseful, policy.maxTaskManagers),
-  };
+  const step = stepLimits(config, perSlotRate, maxUseful);
   desired = minimumStep(desired, current, step);
   const holdsInput = (restart: boolean) =>
     smallestCountFor(requiredRate(inputRate, 0, policy, restart), perSlotRate, partitions, slots, maxUseful);
