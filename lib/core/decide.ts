@@ -24,6 +24,7 @@ import type { AppConfig } from './config.js';
 import type {
   MetricSeries,
   ReasonCode,
+  RecommendationSample,
   ScalerChange,
   ScalerState,
   ServiceState,
@@ -221,6 +222,17 @@ export function evaluationSnapshot(
   return { snapshot, complete, expected, notBeforeMs };
 }
 
+/**
+ * The inputs the window's evaluations measured on complete metrics (oldest first), when at
+ * least half of them had complete metrics; undefined otherwise. Readings from partial metrics
+ * are left out, never counted: a partial reading is low, and a low reading could lower the
+ * count the window asks for.
+ */
+export function completeInputs(samples: readonly RecommendationSample[]): number[] | undefined {
+  const inputs = samples.flatMap((s) => (s.input !== undefined ? [s.input] : []));
+  return inputs.length > 0 && inputs.length * 2 >= samples.length ? inputs : undefined;
+}
+
 export function decideAutomatic(input: AutomaticInput): Decision {
   const { config, resolved, trigger, nowMs, decisionId, state, service, cluster } = input;
   const base = { current: service.desiredCount, running: service.runningCount };
@@ -249,6 +261,8 @@ export function decideAutomatic(input: AutomaticInput): Decision {
   const { snapshot, complete, expected, notBeforeMs } = evaluationSnapshot(input);
   const runningTasks = expectedTaskManagers(cluster.tasks).length;
   const lastInput = state.inputRate;
+  const inWindow = windowSamples(state.recommendations, nowMs, config.policy.scaleInStabilizationSeconds);
+  const windowInputs = completeInputs(inWindow);
   const rec = recommend({
     config,
     current: service.desiredCount,
@@ -258,6 +272,7 @@ export function decideAutomatic(input: AutomaticInput): Decision {
     ...(lastInput && nowMs - lastInput.at <= LAST_INPUT_MAX_AGE_SECONDS * 1000
       ? { lastInputRate: lastInput.rate }
       : {}),
+    ...(windowInputs ? { windowInputs } : {}),
   });
   const guarded = applyGuards({
     nowMs,
@@ -271,7 +286,14 @@ export function decideAutomatic(input: AutomaticInput): Decision {
     settling: nowMs < notBeforeMs + resolved.periodSeconds * 1000,
   });
   const samples = rec.hasData
-    ? [...state.recommendations, { at: nowMs, desired: guarded.boundedRecommendation }]
+    ? [
+        ...state.recommendations,
+        {
+          at: nowMs,
+          desired: guarded.boundedRecommendation,
+          ...(complete && rec.inputRate !== undefined ? { input: rec.inputRate } : {}),
+        },
+      ]
     : state.recommendations;
   const next: Mutable<NextScalerState> = {
     ...withoutVersion(state),

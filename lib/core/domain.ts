@@ -57,6 +57,8 @@ export interface TaskInfo {
 export interface RecommendationSample {
   readonly at: number; // epoch ms
   readonly desired: number;
+  /** The input the evaluation measured (records/s), when its metrics were complete (core/absorb.ts). */
+  readonly input?: number;
 }
 
 export interface TimedFlag {

@@ -8,6 +8,7 @@
  *   costs, at the target utilization, aware of partition skew; and only in steps worth the
  *   restart a rescale costs (minRescaleStep).
  */
+import { absorbs, meanRate } from './absorb.js';
 import { jobCapacity, smallestCountFor } from './capacity.js';
 import type { AppConfig } from './config.js';
 import type { JobSample, MetricsSnapshot, TaskManagerMetrics } from './metrics.js';
@@ -82,6 +83,11 @@ export interface PolicyInput {
    * (decide.ts: LAST_INPUT_MAX_AGE_SECONDS) while no period is complete.
    */
   readonly lastInputRate?: number;
+  /**
+   * The inputs (records/s, oldest first) the scale-in window's evaluations measured on complete
+   * metrics (decide.ts completeInputs); undefined when fewer than half of them had complete metrics.
+   */
+  readonly windowInputs?: readonly number[];
 }
 
 const round = (v: number, digits = 3): number => Number(v.toFixed(digits));
@@ -373,13 +379,27 @@ export function ratePolicy(input: PolicyInput): Recommendation {
     desired = smallestCountFor(required, perSlotRate, partitions, slots, maxUseful);
   }
   const sized = desired;
+  const base_n = Math.max(running, 1);
   const step = stepLimits(config, perSlotRate, maxUseful);
   desired = minimumStep(desired, current, step);
+  const window = input.windowInputs ? [...input.windowInputs, inputRate] : undefined;
+  // No backlog, and the window's inputs (this one included) fit the current count at the top
+  // of the tolerance band, their peaks replayed through it building at most
+  // backlogToleranceSeconds: a peak, not a need (absorb.ts). The training set's trials chose
+  // replaying through the band over replaying through the full capacity (docs/benchmarks.md).
+  const band =
+    jobCapacity(base_n, perSlotRate, partitions, slots) *
+    (policy.targetUtilization + policy.utilizationTolerance);
+  const absorbedPeak =
+    desired > current &&
+    !backlogPresent &&
+    window !== undefined &&
+    absorbs(window, band, meanRate(window), config.scheduleSeconds, policy.backlogToleranceSeconds);
+  if (absorbedPeak) desired = current;
   const holdsInput = (restart: boolean) =>
     smallestCountFor(requiredRate(inputRate, 0, policy, restart), perSlotRate, partitions, slots, maxUseful);
   const unstepped = holdsInput(false);
   const sustained = minimumStep(unstepped === current ? unstepped : holdsInput(true), current, step);
-  const base_n = Math.max(running, 1);
   const utilization = inputRate / jobCapacity(base_n, perSlotRate, partitions, slots);
   const { targetUtilization: target, utilizationTolerance: tol } = policy;
   const withinTolerance =
@@ -404,6 +424,7 @@ export function ratePolicy(input: PolicyInput): Recommendation {
       requiredRate: round(required, 1),
       sizedCount: sized,
       sustainedCount: sustained,
+      ...(absorbedPeak ? { absorbedPeak } : {}),
       utilization: round(utilization),
       capacityAtDesired: round(jobCapacity(desired, perSlotRate, partitions, slots), 1),
     },

@@ -44,7 +44,7 @@ const scaler: Omit<ScalerState, 'version'> = {
   lastDecisionAt: 1_700_000_060_000,
   recommendations: [
     { at: 1_700_000_000_000, desired: 4 },
-    { at: 1_700_000_060_000, desired: 3 },
+    { at: 1_700_000_060_000, desired: 3, input: 2_950.5 },
   ],
   hold: { until: 1_700_000_900_000, reason: 'load test', by: 'ops' },
   change: { decisionId: 'd-7', desired: 4, committedAt: 1_700_000_060_000 },

@@ -4,6 +4,7 @@ import type { AutomaticTrigger } from '../../../lib/core/decide';
 import {
   afterApply,
   type ClusterReading,
+  completeInputs,
   decideAutomatic,
   decideManual,
   evaluationSnapshot,
@@ -379,12 +380,13 @@ describe('Function: decideAutomatic', () => {
     rate: number,
     opts: { backlog: number; adjust?: (q: MetricQuery, s: MetricSeries) => MetricSeries },
     extra: Partial<ScalerState> = {},
+    cfg = withBacklog,
   ) => {
     const tasks = Array.from({ length: n }, (_, i) => task(i));
-    const flinkBacklog = resolveMetrics(withBacklog);
+    const flinkBacklog = resolveMetrics(cfg);
     return decideAutomatic({
       ...base,
-      config: withBacklog,
+      config: cfg,
       resolved: flinkBacklog,
       state: state({ recommendations: [], ...extra }),
       service: service(n),
@@ -405,6 +407,31 @@ describe('Function: decideAutomatic', () => {
     const d = jobLevel(4, 0.5, 500, { backlog: 0 });
     expect(d.next?.inputRate).toEqual({ rate: d.fields.inputs?.inputRate, at: T0 });
     expect(d.next?.inputRate?.rate).toBeGreaterThan(0);
+  });
+
+  it('remembers each evaluation’s input in its window sample only when its metrics were complete', () => {
+    const windowed = config({
+      metrics: { backlog: { preset: 'flink-pending-records' } },
+      policy: { scaleInStabilizationSeconds: 600 },
+    });
+    const complete = jobLevel(4, 0.5, 500, { backlog: 0 }, {}, windowed);
+    expect(complete.next?.recommendations.at(-1)?.input).toBe(complete.fields.inputs?.inputRate);
+    // The same reading with a failed part of the metrics read (cluster.metricsProblem): not complete.
+    const tasks = Array.from({ length: 4 }, (_, i) => task(i));
+    const resolved = resolveMetrics(windowed);
+    const partial = decideAutomatic({
+      ...base,
+      config: windowed,
+      resolved,
+      state: state({ recommendations: [] }),
+      service: service(4),
+      cluster: {
+        ...reading(tasks, new Set(tasks.map((t) => t.taskId)), 0.5, 500, { resolved, backlog: 0 }),
+        metricsProblem: 'ListTasks: throttled',
+      },
+    });
+    expect(partial.fields.inputs?.inputRate).toBe(complete.fields.inputs?.inputRate);
+    expect(partial.next?.recommendations.at(-1)).toEqual({ at: T0, desired: expect.any(Number) });
   });
 
   it.each([
@@ -501,5 +528,19 @@ describe('Function: decideAutomatic', () => {
       ),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('Function: completeInputs (the window inputs the absorbed-peak rule may use)', () => {
+  const s = (input?: number) => ({ at: T0, desired: 4, ...(input !== undefined ? { input } : {}) });
+  it.each([
+    { name: 'every evaluation complete', samples: [s(1), s(2), s(3)], expected: [1, 2, 3] },
+    { name: 'partial readings left out, not counted as 0', samples: [s(1), s(), s(3)], expected: [1, 3] },
+    { name: 'exactly half complete', samples: [s(1), s(), s(), s(4)], expected: [1, 4] },
+    { name: 'fewer than half complete: none', samples: [s(1), s(), s()], expected: undefined },
+    { name: 'no evaluation complete', samples: [s(), s()], expected: undefined },
+    { name: 'an empty window', samples: [], expected: undefined },
+  ])('$name', ({ samples, expected }) => {
+    expect(completeInputs(samples)).toEqual(expected);
   });
 });

@@ -449,3 +449,48 @@ describe('Function: isRising', () => {
     expect(isRising(input, tol)).toBe(expected);
   });
 });
+
+describe('Policy: rate, a peak the window absorbed is not a scale-out', () => {
+  // 4 TMs at 85% busy processing 850 rec/s each: input 3400, capacity 4000, sized 6 and stepped
+  // to 8 without a window. The band: (0.8 + 0.1) × 4000 = 3600 records/s; a reading lasts 60 s;
+  // the peaks may build backlogToleranceSeconds (30 s) of the band: 108,000 records.
+  const tms = Array.from({ length: 4 }, () => ({ load: 0.85, rate: 850 }));
+  it.each([
+    {
+      name: 'no window (fewer than half its evaluations complete): sized as before',
+      window: undefined,
+      desired: 8,
+    },
+    {
+      name: 'the window ran at 3000: the 3400 is a peak the band absorbs',
+      window: [3000, 3000, 3000],
+      desired: 4,
+    },
+    // mean (3 × 3700 + 3400) / 4 = 3625 > 3600.
+    { name: 'the window ran above the band: a need', window: [3700, 3700, 3700], desired: 8 },
+    // mean (3000 + 3 × 4500 + 1000 + 3400) / 6 = 3483 ≤ 3600, but the replay builds 3 × 900 × 60 = 162,000 (45 s).
+    {
+      name: 'mean inside the band, peaks beyond the lag bound: a need',
+      window: [3000, 4500, 4500, 4500, 1000],
+      desired: 8,
+    },
+    // 3000, 4500, 4500, 2000: 54,000 + 54,000 = 108,000 = 30 s: at the bound, absorbed.
+    { name: 'peaks exactly at the lag bound: absorbed', window: [3000, 4500, 4500, 2000], desired: 4 },
+    {
+      name: 'a backlog present is never absorbed',
+      window: [3000, 3000],
+      backlog: { latest: 3400 * 31, unit: 'records' as const, slopePerSecond: 0 },
+      desired: 8,
+    },
+  ])('$name → $desired', ({ window, backlog, desired }) => {
+    const r = ratePolicy({
+      config: config(),
+      current: 4,
+      running: 4,
+      metrics: snapshot(tms, backlog ? { backlog } : {}),
+      ...(window ? { windowInputs: window } : {}),
+    });
+    expect(r.desired).toBe(desired);
+    expect(r.inputs.absorbedPeak === true).toBe(desired === 4);
+  });
+});
