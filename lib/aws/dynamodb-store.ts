@@ -117,6 +117,7 @@ const ScalerItemSchema = z
     lastTriggerId: z.string().optional(),
     perSlotRate: finite.optional(),
     inputRate: z.object({ rate: finite, at: finite }).optional(),
+    rises: z.array(z.object({ at: finite, from: finite, to: finite })).optional(),
     lastReason: z.custom<ReasonCode>((v) => typeof v === 'string' && v !== '').optional(),
   })
   .transform(({ pending, ...state }) =>
@@ -210,6 +211,7 @@ export function scalerToItem(appId: string, version: number, state: Omit<ScalerS
     lastTriggerId: state.lastTriggerId,
     perSlotRate: state.perSlotRate,
     inputRate: state.inputRate,
+    rises: state.rises,
     lastReason: state.lastReason,
   };
   return toItem({ [PK]: appPk(appId), [SK]: SCALER_SK, version, ...fields }, 'scaler state');

@@ -3,8 +3,12 @@
  * backlog they build drains before it is a lag anyone would act on: the scale-in window's
  * inputs replayed through a count's capacity as a fluid queue (each reading lasting one
  * schedule period) show the lag that count had (policy.ts: a scale-out that the window
- * absorbed is a peak, not a need).
+ * absorbed is a peak, not a need). And a count is worth scaling in to only if it survives the
+ * steepest rise the input made lately for as long as a scale-out takes to land (the loop's dead
+ * time): below that, the next such rise is a lag over the SLO before the capacity comes back.
  */
+import type { AppConfig } from './config.js';
+import type { Rise } from './domain.js';
 
 /** The largest backlog, in seconds of `capacity`, that `rates` (one per step, records/s) build in a queue served at `capacity`. */
 export function replayLagSeconds(rates: readonly number[], capacity: number, stepSeconds: number): number {
@@ -32,4 +36,72 @@ export function absorbs(
 /** The mean of `rates` (0 for none). */
 export function meanRate(rates: readonly number[]): number {
   return rates.length === 0 ? 0 : rates.reduce((a, r) => a + r, 0) / rates.length;
+}
+
+/**
+ * The loop's dead time: from a rise to the capacity that answers it, the next evaluation
+ * (scheduleSeconds), the metrics' delay (ingestion + one period) and the rescale's settle time
+ * (startup + restart).
+ */
+export function deadTimeSeconds(config: AppConfig): number {
+  return (
+    config.scheduleSeconds +
+    config.metrics.ingestionDelaySeconds +
+    config.metrics.periodSeconds +
+    config.policy.settleSeconds
+  );
+}
+
+/**
+ * The rise the window's inputs (oldest first, `at` epoch ms) and the newest one show at
+ * `nowMs`: from the last reading at least `deadSeconds` old to the mean of the readings since.
+ * Undefined when the window does not reach back that far, or the input did not rise.
+ */
+export function observeRise(
+  readings: readonly { readonly at: number; readonly input: number }[],
+  nowMs: number,
+  deadSeconds: number,
+): Rise | undefined {
+  const cut = nowMs - deadSeconds * 1000;
+  const before = readings.filter((r) => r.at <= cut).at(-1);
+  if (!before) return undefined;
+  const since = readings.filter((r) => r.at > cut).map((r) => r.input);
+  if (since.length === 0) return undefined;
+  const to = meanRate(since);
+  return to > before.input ? { at: nowMs, from: before.input, to } : undefined;
+}
+
+/**
+ * The rises worth remembering: those of the last `lookbackSeconds` that no other one covers
+ * (another from at most as low to at least as high; of two equal ones, the newer), newest last.
+ */
+export function keepRises(rises: readonly Rise[], nowMs: number, lookbackSeconds: number): Rise[] {
+  const recent = rises.filter((r) => r.at > nowMs - lookbackSeconds * 1000 && r.at <= nowMs);
+  const covers = (a: Rise, b: Rise) => a.from <= b.from && a.to >= b.to;
+  return recent.filter((r, i) => !recent.some((o, j) => j !== i && covers(o, r) && (!covers(r, o) || j > i)));
+}
+
+/**
+ * The smallest count (up to `maxCount`) that survives every remembered rise that started at a
+ * level it holds at the target utilization: the backlog such a rise builds over the dead time,
+ * (to - capacity) × deadSeconds, stays within `lagSeconds` of its capacity. 1 for no rises.
+ */
+export function riseFloor(
+  rises: readonly Rise[],
+  capacityOf: (n: number) => number,
+  c: {
+    readonly maxCount: number;
+    readonly target: number;
+    readonly deadSeconds: number;
+    readonly lagSeconds: number;
+  },
+): number {
+  for (let n = 1; n < c.maxCount; n++) {
+    const capacity = capacityOf(n);
+    const survives = rises.every(
+      (r) => r.from > c.target * capacity || (r.to - capacity) * c.deadSeconds <= c.lagSeconds * capacity,
+    );
+    if (survives) return n;
+  }
+  return Math.max(1, c.maxCount);
 }

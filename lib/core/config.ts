@@ -173,6 +173,13 @@ const PolicySchema = z
      */
     scaleInStabilizationSeconds: nonNegative.default(1800),
     /**
+     * No scale-in to a count that the input's steepest rise of this long ago would overrun for
+     * a loop dead time (core/absorb.ts riseFloor): a lull shorter than the next rise's cost is
+     * ridden out. 0 disables. 21600 s (6 h) chosen on the training set (docs/benchmarks.md: 0 and
+     * 2 h let short-nights scale in every lull, 4 h made bursty-day rescale 9 times, 12 h equals 6 h).
+     */
+    scaleInLookbackSeconds: nonNegative.default(21_600),
+    /**
      * A scale-out recommended when the newest input reading exceeds the one before by more than
      * this fraction waits one schedule period (a step's first reading holds part of it):
      * lib/core/guards.ts, risingInputGuard. 0 disables.
@@ -206,6 +213,7 @@ const PolicySchema = z
     scaleOutCooldownSeconds: 120,
     scaleInCooldownSeconds: 3600,
     scaleInStabilizationSeconds: 1800,
+    scaleInLookbackSeconds: 21_600,
     risingInputTolerance: 0.25,
     scaleOutConfirmSeconds: 300,
     urgentBacklogSeconds: 60,

@@ -19,6 +19,7 @@
  *   else → someone wrote after it, nothing to undo. So the last UpdateService to land is always
  *   checked against the latest committed change.
  */
+import { deadTimeSeconds, keepRises, observeRise } from './absorb.js';
 import { isAuditWorthy } from './audit.js';
 import type { AppConfig } from './config.js';
 import type {
@@ -228,8 +229,13 @@ export function evaluationSnapshot(
  * are left out, never counted: a partial reading is low, and a low reading could lower the
  * count the window asks for.
  */
+/** The window's readings measured on complete metrics, with their times. */
+function readings(samples: readonly RecommendationSample[]): { at: number; input: number }[] {
+  return samples.flatMap((s) => (s.input !== undefined ? [{ at: s.at, input: s.input }] : []));
+}
+
 export function completeInputs(samples: readonly RecommendationSample[]): number[] | undefined {
-  const inputs = samples.flatMap((s) => (s.input !== undefined ? [s.input] : []));
+  const inputs = readings(samples).map((r) => r.input);
   return inputs.length > 0 && inputs.length * 2 >= samples.length ? inputs : undefined;
 }
 
@@ -263,6 +269,7 @@ export function decideAutomatic(input: AutomaticInput): Decision {
   const lastInput = state.inputRate;
   const inWindow = windowSamples(state.recommendations, nowMs, config.policy.scaleInStabilizationSeconds);
   const windowInputs = completeInputs(inWindow);
+  const lookbackS = config.policy.scaleInLookbackSeconds;
   const rec = recommend({
     config,
     current: service.desiredCount,
@@ -273,6 +280,7 @@ export function decideAutomatic(input: AutomaticInput): Decision {
       ? { lastInputRate: lastInput.rate }
       : {}),
     ...(windowInputs ? { windowInputs } : {}),
+    ...(lookbackS > 0 && state.rises ? { rises: state.rises } : {}),
   });
   const guarded = applyGuards({
     nowMs,
@@ -295,6 +303,16 @@ export function decideAutomatic(input: AutomaticInput): Decision {
         },
       ]
     : state.recommendations;
+  const rise =
+    lookbackS > 0 && complete && rec.inputRate !== undefined
+      ? observeRise(
+          [...readings(inWindow), { at: nowMs, input: rec.inputRate }],
+          nowMs,
+          deadTimeSeconds(config),
+        )
+      : undefined;
+  const rises =
+    lookbackS > 0 ? keepRises([...(state.rises ?? []), ...(rise ? [rise] : [])], nowMs, lookbackS) : [];
   const next: Mutable<NextScalerState> = {
     ...withoutVersion(state),
     recommendations: windowSamples(samples, nowMs, config.policy.scaleInStabilizationSeconds),
@@ -303,6 +321,7 @@ export function decideAutomatic(input: AutomaticInput): Decision {
     lastReason: guarded.reason,
     ...(rec.perSlotRate !== undefined ? { perSlotRate: rec.perSlotRate } : {}),
     ...(rec.inputRate !== undefined ? { inputRate: { rate: rec.inputRate, at: nowMs } } : {}),
+    ...(rises.length > 0 ? { rises } : { rises: undefined }),
   };
   confirmLanded(next, pending, nowMs);
   const change =

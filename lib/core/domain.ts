@@ -86,6 +86,8 @@ export interface ScalerState {
   readonly perSlotRate?: number;
   /** The job's input (records/s) as last measured from complete periods, and when (rate policy). */
   readonly inputRate?: MeasuredRate;
+  /** The input's steepest recent rises (rate policy, core/absorb.ts keepRises): a floor on scale-in. */
+  readonly rises?: readonly Rise[];
   /** The reason of the last scheduled or alarm decision (a tick repeating it is not kept in the audit log). */
   readonly lastReason?: ReasonCode;
   /**
@@ -94,6 +96,16 @@ export interface ScalerState {
    * UpdateService, and re-asserts it if a stale UpdateService of an older decision landed later.
    */
   readonly change?: ScalerChange;
+}
+
+/**
+ * A rise of the input the scaler saw: at `at` (epoch ms), the input had gone from `from`
+ * (records/s, one loop dead time before) to `to` (the mean since).
+ */
+export interface Rise {
+  readonly at: number;
+  readonly from: number;
+  readonly to: number;
 }
 
 export interface MeasuredRate {

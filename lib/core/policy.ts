@@ -8,9 +8,10 @@
  *   costs, at the target utilization, aware of partition skew; and only in steps worth the
  *   restart a rescale costs (minRescaleStep).
  */
-import { absorbs, meanRate } from './absorb.js';
+import { absorbs, deadTimeSeconds, meanRate, riseFloor } from './absorb.js';
 import { jobCapacity, smallestCountFor } from './capacity.js';
 import type { AppConfig } from './config.js';
+import type { Rise } from './domain.js';
 import type { JobSample, MetricsSnapshot, TaskManagerMetrics } from './metrics.js';
 
 export interface Recommendation {
@@ -88,6 +89,8 @@ export interface PolicyInput {
    * metrics (decide.ts completeInputs); undefined when fewer than half of them had complete metrics.
    */
   readonly windowInputs?: readonly number[];
+  /** The input's remembered rises (policy.scaleInLookbackSeconds): a floor on scale-in. */
+  readonly rises?: readonly Rise[];
 }
 
 const round = (v: number, digits = 3): number => Number(v.toFixed(digits));
@@ -381,7 +384,17 @@ export function ratePolicy(input: PolicyInput): Recommendation {
   const sized = desired;
   const base_n = Math.max(running, 1);
   const step = stepLimits(config, perSlotRate, maxUseful);
-  desired = minimumStep(desired, current, step);
+  // A scale-in goes no lower than the count that survives the input's recent rises (absorb.ts).
+  const floor = Math.min(
+    current,
+    riseFloor(input.rises ?? [], (n) => jobCapacity(n, perSlotRate, partitions, slots), {
+      maxCount: maxUseful,
+      target: policy.targetUtilization,
+      deadSeconds: deadTimeSeconds(config),
+      lagSeconds: policy.backlogToleranceSeconds,
+    }),
+  );
+  desired = minimumStep(desired < current ? Math.max(desired, floor) : desired, current, step);
   const window = input.windowInputs ? [...input.windowInputs, inputRate] : undefined;
   // No backlog, and the window's inputs (this one included) fit the current count at the top
   // of the tolerance band, their peaks replayed through it building at most
@@ -399,7 +412,11 @@ export function ratePolicy(input: PolicyInput): Recommendation {
   const holdsInput = (restart: boolean) =>
     smallestCountFor(requiredRate(inputRate, 0, policy, restart), perSlotRate, partitions, slots, maxUseful);
   const unstepped = holdsInput(false);
-  const sustained = minimumStep(unstepped === current ? unstepped : holdsInput(true), current, step);
+  const sustained = minimumStep(
+    Math.max(floor, unstepped === current ? unstepped : holdsInput(true)),
+    current,
+    step,
+  );
   const utilization = inputRate / jobCapacity(base_n, perSlotRate, partitions, slots);
   const { targetUtilization: target, utilizationTolerance: tol } = policy;
   const withinTolerance =
@@ -424,6 +441,7 @@ export function ratePolicy(input: PolicyInput): Recommendation {
       requiredRate: round(required, 1),
       sizedCount: sized,
       sustainedCount: sustained,
+      ...(floor > 1 ? { riseFloor: floor } : {}),
       ...(absorbedPeak ? { absorbedPeak } : {}),
       utilization: round(utilization),
       capacityAtDesired: round(jobCapacity(desired, perSlotRate, partitions, slots), 1),

@@ -463,13 +463,14 @@ describe('Function: scalerToItem / itemToScaler (exhaustive)', () => {
       lastScaleOutAt: 1_000,
       lastScaleInAt: 2_000,
       lastDecisionAt: 3_000,
-      recommendations: [{ at: 4_000, desired: 6 }],
+      recommendations: [{ at: 4_000, desired: 6, input: 3_990.5 }],
       hold: { until: 5_000, reason: 'sale', by: 'manual' },
       pause: { until: 6_000, reason: 'maintenance', by: 'manual' },
       change: { decisionId: 'd-1', desired: 7, committedAt: 3_000, appliedAt: 3_500 },
       lastTriggerId: 'tick-42',
       perSlotRate: 512.5,
       inputRate: { rate: 4_000, at: 3_000 },
+      rises: [{ at: 2_500, from: 60, to: 1_500.25 }],
       lastReason: 'WithinTolerance',
     };
     expect(itemToScaler(scalerToItem('orders', 4, full))).toEqual({ ...full, version: 4 });

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { absorbs, meanRate, replayLagSeconds } from '../../../lib/core/absorb';
+import {
+  absorbs,
+  deadTimeSeconds,
+  keepRises,
+  meanRate,
+  observeRise,
+  replayLagSeconds,
+  riseFloor,
+} from '../../../lib/core/absorb';
+import { config, T0 } from '../../support/fixtures';
 
 describe('Function: replayLagSeconds (the window replayed through a capacity as a fluid queue)', () => {
   it.each([
@@ -45,5 +54,97 @@ describe('Function: absorbs', () => {
   it('meanRate: the mean, 0 for none', () => {
     expect(meanRate([1, 2, 6])).toBe(3);
     expect(meanRate([])).toBe(0);
+  });
+});
+
+describe('Function: deadTimeSeconds (from a rise to the capacity that answers it)', () => {
+  it('is the schedule + the ingestion delay + one period + the settle time', () => {
+    // 60 + 60 + 60 + 120 at the defaults.
+    expect(deadTimeSeconds(config())).toBe(300);
+    expect(deadTimeSeconds(config({ scheduleSeconds: 30, policy: { settleSeconds: 200 } }))).toBe(
+      30 + 60 + 60 + 200,
+    );
+  });
+});
+
+describe('Function: observeRise', () => {
+  const at = (minutesAgo: number) => T0 - minutesAgo * 60_000;
+  const r = (minutesAgo: number, input: number) => ({ at: at(minutesAgo), input });
+  it.each([
+    // dead time 180 s: the last reading at least 3 minutes old is the level before.
+    {
+      name: 'a step: from the level before to the mean since',
+      readings: [r(5, 60), r(3, 60), r(2, 1500), r(1, 1500), r(0, 1800)],
+      expected: { at: T0, from: 60, to: 1600 },
+    },
+    { name: 'a fall is no rise', readings: [r(3, 1500), r(2, 100), r(0, 50)], expected: undefined },
+    { name: 'flat is no rise', readings: [r(3, 500), r(0, 500)], expected: undefined },
+    {
+      name: 'the window does not reach back a dead time',
+      readings: [r(2, 60), r(0, 1500)],
+      expected: undefined,
+    },
+    { name: 'nothing since the level before', readings: [r(4, 60), r(3, 60)], expected: undefined },
+  ])('$name', ({ readings, expected }) => {
+    expect(observeRise(readings, T0, 180)).toEqual(expected);
+  });
+});
+
+describe('Function: keepRises (the lookback, and no rise another one covers)', () => {
+  const rise = (hoursAgo: number, from: number, to: number) => ({ at: T0 - hoursAgo * 3_600_000, from, to });
+  it.each([
+    {
+      name: 'older than the lookback: dropped',
+      rises: [rise(7, 60, 1500), rise(1, 500, 900)],
+      expected: [rise(1, 500, 900)],
+    },
+    {
+      name: 'covered (from as low, to as high): dropped',
+      rises: [rise(3, 60, 1500), rise(1, 100, 1200)],
+      expected: [rise(3, 60, 1500)],
+    },
+    {
+      name: 'neither covers the other: both kept',
+      rises: [rise(3, 60, 1000), rise(1, 500, 2000)],
+      expected: [rise(3, 60, 1000), rise(1, 500, 2000)],
+    },
+    {
+      name: 'two equal: the newer kept',
+      rises: [rise(3, 60, 1500), rise(1, 60, 1500)],
+      expected: [rise(1, 60, 1500)],
+    },
+    { name: 'none', rises: [], expected: [] },
+  ])('$name', ({ rises, expected }) => {
+    expect(keepRises(rises, T0, 6 * 3600)).toEqual(expected);
+  });
+});
+
+describe('Function: riseFloor', () => {
+  // Capacity 1000 per TaskManager; target 0.8; dead time 300 s; lag bound 30 s of capacity.
+  const limits = { maxCount: 10, target: 0.8, deadSeconds: 300, lagSeconds: 30 };
+  const rise = (from: number, to: number) => ({ at: T0, from, to });
+  it.each([
+    { name: 'no rises: no floor', rises: [], expected: 1 },
+    // 1: (1500 - 1000) × 300 = 150,000 > 30,000 → fails; 2: 1500 < 2000 → survives.
+    { name: 'a night-to-day step over one TaskManager', rises: [rise(60, 1500)], expected: 2 },
+    // 1: (1100 - 1000) × 300 = 30,000 = the bound → survives.
+    { name: 'a rise whose backlog is exactly the bound', rises: [rise(60, 1100)], expected: 1 },
+    // from 900 > 0.8 × 1000: one TaskManager would not be chosen at that level, so the rise does not judge it.
+    {
+      name: 'a rise from a level a count does not hold does not judge that count',
+      rises: [rise(900, 2500)],
+      expected: 1,
+    },
+    // from 500: 1 fails (1500 × 300); 2: (2500 - 2000) × 300 = 150,000 > 60,000 fails; 3: 2500 < 3000 survives.
+    {
+      name: 'a large rise needs more than one TaskManager of headroom',
+      rises: [rise(500, 2500)],
+      expected: 3,
+    },
+    // Two rises: the larger floor wins.
+    { name: 'the steepest rise sets the floor', rises: [rise(60, 1500), rise(100, 3500)], expected: 4 },
+    { name: 'no count survives: the maximum', rises: [rise(0, 1e9)], expected: 10 },
+  ])('$name → $expected', ({ rises, expected }) => {
+    expect(riseFloor(rises, (n) => 1000 * n, limits)).toBe(expected);
   });
 });

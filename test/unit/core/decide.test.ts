@@ -435,6 +435,20 @@ describe('Function: decideAutomatic', () => {
   });
 
   it.each([
+    { name: 'remembers the rise in the state', lookback: 21_600, rises: [{ at: T0, from: 60, to: 2000 }] },
+    { name: 'with the lookback off, none', lookback: 0, rises: undefined },
+  ])('a complete evaluation after a step from 60 to 2000 records/s: $name', ({ lookback, rises }) => {
+    const cfg = config({
+      metrics: { backlog: { preset: 'flink-pending-records' } },
+      policy: { scaleInStabilizationSeconds: 600, scaleInLookbackSeconds: lookback },
+    });
+    const before = { recommendations: [{ at: T0 - 400_000, desired: 4, input: 60 }] };
+    const d = jobLevel(4, 0.5, 500, { backlog: 0 }, before, cfg);
+    expect(d.fields.inputs?.inputRate).toBe(2000);
+    expect(d.next?.rises).toEqual(rises);
+  });
+
+  it.each([
     {
       name: 'remembered 2 minutes ago → a scale-out sized from it and the floor',
       ageSeconds: 120,

@@ -494,3 +494,41 @@ describe('Policy: rate, a peak the window absorbed is not a scale-out', () => {
     expect(r.inputs.absorbedPeak === true).toBe(desired === 4);
   });
 });
+
+describe('Policy: rate, no scale-in below the count the recent rises need', () => {
+  // 4 TMs nearly idle (4 × 100 rec/s at 10% busy: input 400): sized 1 without a floor.
+  // Dead time 300 s, lag bound 30 s of the count's capacity (1 → 1000, 2 → 2000, 3 → 2667, 4 → 4000).
+  const tms = Array.from({ length: 4 }, () => ({ load: 0.1, rate: 100 }));
+  const rise = (from: number, to: number) => ({ at: T0 - 3_600_000, from, to });
+  it.each([
+    { name: 'no rise remembered: down to what the input needs', rises: [], desired: 1, sustained: 1 },
+    // 1: (1500 - 1000) × 300 > 30,000; 2: 1500 < 2000 → floor 2 (sheds half the capacity: worth a restart).
+    {
+      name: 'a night-to-day step over one TaskManager: down to 2',
+      rises: [rise(300, 1500)],
+      desired: 2,
+      sustained: 2,
+    },
+    // 3: (3000 - 2667) × 300 = 100,000 > 80,000; only 4 survives: no scale-in.
+    {
+      name: 'a rise only the current count survives: no scale-in',
+      rises: [rise(300, 3000)],
+      desired: 4,
+      sustained: 4,
+    },
+  ])('$name', ({ rises, desired, sustained }) => {
+    const r = ratePolicy({ config: config(), current: 4, running: 4, metrics: snapshot(tms), rises });
+    expect({ desired: r.desired, sustained: r.sustained }).toEqual({ desired, sustained });
+  });
+
+  it('a floor never raises a scale-out or the count above the current one', () => {
+    const r = ratePolicy({
+      config: config(),
+      current: 1,
+      running: 1,
+      metrics: snapshot([{ load: 0.1, rate: 100 }]),
+      rises: [rise(50, 1e6)],
+    });
+    expect({ desired: r.desired, sustained: r.sustained }).toEqual({ desired: 1, sustained: 1 });
+  });
+});
