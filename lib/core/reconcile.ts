@@ -2,9 +2,10 @@
  * The failover reconcile planner (DESIGN §3, Failover): from what one invocation read (the
  * TASK and PARTITION items, ECS's tasks and service, the metric heartbeats, or one ECS task
  * state change event) to a plan of conditional writes and ECS calls. Pure: no I/O, time passed
- * in. lib/failover.ts executes the plan step by step, re-reads and re-plans when a write loses
- * a race; this file decides everything: who is dead, who is stopped, who leaves on a scale-in,
- * which partitions move where, whose scale-in protection changes, what is cleaned up.
+ * in. lib/failover.ts has the plan executed step by step (lib/failover-execute.ts), re-reads
+ * and re-plans when a write loses a race (lib/core/failover-outcome.ts says when); this file
+ * decides the plan: who is dead, who is stopped, who leaves on a scale-in, which partitions
+ * move where, whose scale-in protection changes, what is cleaned up.
  *
  * The plan's steps run in order, each step's writes independent of each other (the executor
  * runs them in parallel, bounded): health; stops of DEAD TaskManagers ECS still runs (before
