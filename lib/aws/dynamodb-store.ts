@@ -118,6 +118,9 @@ const ScalerItemSchema = z
     perSlotRate: finite.optional(),
     inputRate: z.object({ rate: finite, at: finite }).optional(),
     rises: z.array(z.object({ at: finite, from: finite, to: finite })).optional(),
+    capacityCurve: z
+      .array(z.object({ count: z.number().int().min(1), perSlotRate: finite, at: finite }))
+      .optional(),
     lastReason: z.custom<ReasonCode>((v) => typeof v === 'string' && v !== '').optional(),
   })
   .transform(({ pending, ...state }) =>
@@ -212,6 +215,7 @@ export function scalerToItem(appId: string, version: number, state: Omit<ScalerS
     perSlotRate: state.perSlotRate,
     inputRate: state.inputRate,
     rises: state.rises,
+    capacityCurve: state.capacityCurve,
     lastReason: state.lastReason,
   };
   return toItem({ [PK]: appPk(appId), [SK]: SCALER_SK, version, ...fields }, 'scaler state');

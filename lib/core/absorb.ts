@@ -8,7 +8,7 @@
  * time): below that, the next such rise is a lag over the SLO before the capacity comes back.
  */
 import type { AppConfig } from './config.js';
-import type { Rise } from './domain.js';
+import type { CountRate, Rise } from './domain.js';
 
 /** The largest backlog, in seconds of `capacity`, that `rates` (one per step, records/s) build in a queue served at `capacity`. */
 export function replayLagSeconds(rates: readonly number[], capacity: number, stepSeconds: number): number {
@@ -104,4 +104,15 @@ export function riseFloor(
     if (survives) return n;
   }
   return Math.max(1, c.maxCount);
+}
+
+/** The newest per-slot rate of each count measured in the last `lookbackSeconds`, by count. */
+export function keepCurve(rates: readonly CountRate[], nowMs: number, lookbackSeconds: number): CountRate[] {
+  const newest = new Map<number, CountRate>();
+  for (const r of rates) {
+    if (r.at <= nowMs - lookbackSeconds * 1000 || r.at > nowMs) continue;
+    const seen = newest.get(r.count);
+    if (!seen || r.at >= seen.at) newest.set(r.count, r);
+  }
+  return [...newest.values()].sort((a, b) => a.count - b.count);
 }

@@ -29,8 +29,19 @@ export function smallestCountFor(
   slotsPerTaskManager: number,
   max: number,
 ): number {
-  for (let n = 1; n <= max; n++) {
-    if (jobCapacity(n, perSlotRate, partitions, slotsPerTaskManager) >= requiredRate) return n;
-  }
+  return smallestCountWith(
+    requiredRate,
+    (n) => jobCapacity(n, perSlotRate, partitions, slotsPerTaskManager),
+    max,
+  );
+}
+
+/** The smallest count in [1, max] whose `capacityOf` covers `requiredRate`, or `max` when none does. */
+export function smallestCountWith(
+  requiredRate: number,
+  capacityOf: (n: number) => number,
+  max: number,
+): number {
+  for (let n = 1; n <= max; n++) if (capacityOf(n) >= requiredRate) return n;
   return max;
 }

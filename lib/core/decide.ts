@@ -19,7 +19,7 @@
  *   else → someone wrote after it, nothing to undo. So the last UpdateService to land is always
  *   checked against the latest committed change.
  */
-import { deadTimeSeconds, keepRises, observeRise } from './absorb.js';
+import { deadTimeSeconds, keepCurve, keepRises, observeRise } from './absorb.js';
 import { isAuditWorthy } from './audit.js';
 import type { AppConfig } from './config.js';
 import type {
@@ -281,7 +281,9 @@ export function decideAutomatic(input: AutomaticInput): Decision {
       : {}),
     ...(windowInputs ? { windowInputs } : {}),
     ...(lookbackS > 0 && state.rises ? { rises: state.rises } : {}),
+    ...(lookbackS > 0 && state.capacityCurve ? { capacityCurve: state.capacityCurve } : {}),
   });
+  const settling = nowMs < notBeforeMs + resolved.periodSeconds * 1000;
   const guarded = applyGuards({
     nowMs,
     trigger: trigger.kind,
@@ -291,7 +293,7 @@ export function decideAutomatic(input: AutomaticInput): Decision {
     recommendation: rec,
     metricsComplete: complete,
     dryRun: config.dryRun,
-    settling: nowMs < notBeforeMs + resolved.periodSeconds * 1000,
+    settling,
   });
   const samples = rec.hasData
     ? [
@@ -313,6 +315,17 @@ export function decideAutomatic(input: AutomaticInput): Decision {
       : undefined;
   const rises =
     lookbackS > 0 ? keepRises([...(state.rises ?? []), ...(rise ? [rise] : [])], nowMs, lookbackS) : [];
+  // A steady count's measured per-slot rate: every task running, none settling, complete metrics.
+  const steady =
+    complete &&
+    !settling &&
+    service.runningCount === service.desiredCount &&
+    runningTasks === service.desiredCount;
+  const measured =
+    lookbackS > 0 && steady && rec.perSlotRate !== undefined
+      ? [{ count: service.runningCount, perSlotRate: rec.perSlotRate, at: nowMs }]
+      : [];
+  const capacityCurve = keepCurve([...(state.capacityCurve ?? []), ...measured], nowMs, lookbackS);
   const next: Mutable<NextScalerState> = {
     ...withoutVersion(state),
     recommendations: windowSamples(samples, nowMs, config.policy.scaleInStabilizationSeconds),
@@ -322,6 +335,7 @@ export function decideAutomatic(input: AutomaticInput): Decision {
     ...(rec.perSlotRate !== undefined ? { perSlotRate: rec.perSlotRate } : {}),
     ...(rec.inputRate !== undefined ? { inputRate: { rate: rec.inputRate, at: nowMs } } : {}),
     ...(rises.length > 0 ? { rises } : { rises: undefined }),
+    ...(capacityCurve.length > 0 ? { capacityCurve } : { capacityCurve: undefined }),
   };
   confirmLanded(next, pending, nowMs);
   const change =

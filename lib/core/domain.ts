@@ -88,6 +88,12 @@ export interface ScalerState {
   readonly inputRate?: MeasuredRate;
   /** The input's steepest recent rises (rate policy, core/absorb.ts keepRises): a floor on scale-in. */
   readonly rises?: readonly Rise[];
+  /**
+   * The per-slot rate last measured at each count (rate policy, within policy.scaleInLookbackSeconds):
+   * a job's capacity grows less than linearly with its TaskManagers, so a rate measured at a
+   * larger count understates a smaller one's.
+   */
+  readonly capacityCurve?: readonly CountRate[];
   /** The reason of the last scheduled or alarm decision (a tick repeating it is not kept in the audit log). */
   readonly lastReason?: ReasonCode;
   /**
@@ -106,6 +112,13 @@ export interface Rise {
   readonly at: number;
   readonly from: number;
   readonly to: number;
+}
+
+/** The per-slot rate (records/s at 100% busy) measured while `count` TaskManagers ran, at `at` (epoch ms). */
+export interface CountRate {
+  readonly count: number;
+  readonly perSlotRate: number;
+  readonly at: number;
 }
 
 export interface MeasuredRate {

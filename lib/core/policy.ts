@@ -9,9 +9,9 @@
  *   restart a rescale costs (minRescaleStep).
  */
 import { absorbs, deadTimeSeconds, meanRate, riseFloor } from './absorb.js';
-import { jobCapacity, smallestCountFor } from './capacity.js';
+import { jobCapacity, smallestCountFor, smallestCountWith } from './capacity.js';
 import type { AppConfig } from './config.js';
-import type { Rise } from './domain.js';
+import type { CountRate, Rise } from './domain.js';
 import type { JobSample, MetricsSnapshot, TaskManagerMetrics } from './metrics.js';
 
 export interface Recommendation {
@@ -91,6 +91,8 @@ export interface PolicyInput {
   readonly windowInputs?: readonly number[];
   /** The input's remembered rises (policy.scaleInLookbackSeconds): a floor on scale-in. */
   readonly rises?: readonly Rise[];
+  /** The per-slot rate last measured at each count, recent enough to use (decide.ts). */
+  readonly capacityCurve?: readonly CountRate[];
 }
 
 const round = (v: number, digits = 3): number => Number(v.toFixed(digits));
@@ -198,10 +200,18 @@ export function requiredRate(
 export function minimumStep(
   desired: number,
   current: number,
-  c: { perSlotRate: number; partitions: number; slots: number; step: number; maxCount: number },
+  c: {
+    perSlotRate: number;
+    partitions: number;
+    slots: number;
+    step: number;
+    maxCount: number;
+    /** Capacity by count where it is not linear in the per-slot rate (ratePolicy's capacity curve). */
+    capacityOf?: (n: number) => number;
+  },
 ): number {
   if (c.step <= 0 || desired === current || current <= 0) return desired;
-  const capacity = (n: number) => jobCapacity(n, c.perSlotRate, c.partitions, c.slots);
+  const capacity = c.capacityOf ?? ((n: number) => jobCapacity(n, c.perSlotRate, c.partitions, c.slots));
   const now = capacity(current);
   const EPS = 1e-9;
   if (desired > current) {
@@ -374,20 +384,29 @@ export function ratePolicy(input: PolicyInput): Recommendation {
   }
 
   const maxUseful = Math.max(usefulMaximum(partitions, slots), 1);
+  // Below the current count, a per-slot rate measured there before (and higher) stands for it.
+  const measuredAt = new Map((input.capacityCurve ?? []).map((c) => [c.count, c.perSlotRate]));
+  const capacityOf = (n: number) =>
+    jobCapacity(
+      n,
+      n < current ? Math.max(perSlotRate, measuredAt.get(n) ?? 0) : perSlotRate,
+      partitions,
+      slots,
+    );
   let required = requiredRate(inputRate, backlogRecords, policy, false);
-  let desired = smallestCountFor(required, perSlotRate, partitions, slots, maxUseful);
+  let desired = smallestCountWith(required, capacityOf, maxUseful);
   if (desired !== current) {
     const shortfall = inputRate - jobCapacity(Math.max(running, 1), perSlotRate, partitions, slots);
     required = requiredRate(inputRate, backlogRecords, policy, true, shortfall);
-    desired = smallestCountFor(required, perSlotRate, partitions, slots, maxUseful);
+    desired = smallestCountWith(required, capacityOf, maxUseful);
   }
   const sized = desired;
   const base_n = Math.max(running, 1);
-  const step = stepLimits(config, perSlotRate, maxUseful);
+  const step = { ...stepLimits(config, perSlotRate, maxUseful), capacityOf };
   // A scale-in goes no lower than the count that survives the input's recent rises (absorb.ts).
   const floor = Math.min(
     current,
-    riseFloor(input.rises ?? [], (n) => jobCapacity(n, perSlotRate, partitions, slots), {
+    riseFloor(input.rises ?? [], capacityOf, {
       maxCount: maxUseful,
       target: policy.targetUtilization,
       deadSeconds: deadTimeSeconds(config),
@@ -410,7 +429,7 @@ export function ratePolicy(input: PolicyInput): Recommendation {
     absorbs(window, band, meanRate(window), config.scheduleSeconds, policy.backlogToleranceSeconds);
   if (absorbedPeak) desired = current;
   const holdsInput = (restart: boolean) =>
-    smallestCountFor(requiredRate(inputRate, 0, policy, restart), perSlotRate, partitions, slots, maxUseful);
+    smallestCountWith(requiredRate(inputRate, 0, policy, restart), capacityOf, maxUseful);
   const unstepped = holdsInput(false);
   const sustained = minimumStep(
     Math.max(floor, unstepped === current ? unstepped : holdsInput(true)),
@@ -444,7 +463,7 @@ export function ratePolicy(input: PolicyInput): Recommendation {
       ...(floor > 1 ? { riseFloor: floor } : {}),
       ...(absorbedPeak ? { absorbedPeak } : {}),
       utilization: round(utilization),
-      capacityAtDesired: round(jobCapacity(desired, perSlotRate, partitions, slots), 1),
+      capacityAtDesired: round(capacityOf(desired), 1),
     },
   };
 }

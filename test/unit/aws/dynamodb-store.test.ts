@@ -471,6 +471,7 @@ describe('Function: scalerToItem / itemToScaler (exhaustive)', () => {
       perSlotRate: 512.5,
       inputRate: { rate: 4_000, at: 3_000 },
       rises: [{ at: 2_500, from: 60, to: 1_500.25 }],
+      capacityCurve: [{ count: 6, perSlotRate: 450.5, at: 2_000 }],
       lastReason: 'WithinTolerance',
     };
     expect(itemToScaler(scalerToItem('orders', 4, full))).toEqual({ ...full, version: 4 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   absorbs,
   deadTimeSeconds,
+  keepCurve,
   keepRises,
   meanRate,
   observeRise,
@@ -146,5 +147,29 @@ describe('Function: riseFloor', () => {
     { name: 'no count survives: the maximum', rises: [rise(0, 1e9)], expected: 10 },
   ])('$name → $expected', ({ rises, expected }) => {
     expect(riseFloor(rises, (n) => 1000 * n, limits)).toBe(expected);
+  });
+});
+
+describe('Function: keepCurve (the newest per-slot rate of each count, within the lookback)', () => {
+  const m = (count: number, perSlotRate: number, hoursAgo: number) => ({
+    count,
+    perSlotRate,
+    at: T0 - hoursAgo * 3_600_000,
+  });
+  it.each([
+    { name: 'the newest of a count wins', rates: [m(6, 450, 3), m(6, 430, 1)], expected: [m(6, 430, 1)] },
+    {
+      name: 'older than the lookback: dropped',
+      rates: [m(6, 450, 7), m(12, 414, 1)],
+      expected: [m(12, 414, 1)],
+    },
+    {
+      name: 'sorted by count',
+      rates: [m(12, 414, 1), m(6, 450, 2)],
+      expected: [m(6, 450, 2), m(12, 414, 1)],
+    },
+    { name: 'none', rates: [], expected: [] },
+  ])('$name', ({ rates, expected }) => {
+    expect(keepCurve(rates, T0, 6 * 3600)).toEqual(expected);
   });
 });

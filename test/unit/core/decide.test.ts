@@ -446,6 +446,10 @@ describe('Function: decideAutomatic', () => {
     const d = jobLevel(4, 0.5, 500, { backlog: 0 }, before, cfg);
     expect(d.fields.inputs?.inputRate).toBe(2000);
     expect(d.next?.rises).toEqual(rises);
+    // A steady count (every task running, none settling, complete metrics): its per-slot rate is remembered.
+    expect(d.next?.capacityCurve).toEqual(
+      lookback > 0 ? [{ count: 4, perSlotRate: d.fields.inputs?.perSlotRate, at: T0 }] : undefined,
+    );
   });
 
   it.each([

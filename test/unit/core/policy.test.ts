@@ -532,3 +532,41 @@ describe('Policy: rate, no scale-in below the count the recent rises need', () =
     expect({ desired: r.desired, sustained: r.sustained }).toEqual({ desired: 1, sustained: 1 });
   });
 });
+
+describe('Policy: rate, a smaller count sized from the per-slot rate measured there (the capacity curve)', () => {
+  // 12 TMs at 8,000 records/s of capacity (32 partitions, 24 slots: 2 partitions on the busiest slot,
+  // 500 × 32 / 2 = 8000) each at 25% busy processing 2000 in all: per-slot rate 2000 × 2 / (32 × 0.25) = 500.
+  // Input 2000 needs 2000 / 0.8 = 2500 → 3 TMs (2667) at 500; at 4 TMs (4000) the minimum step holds.
+  const tms = Array.from({ length: 12 }, () => ({ load: 0.25, rate: 2000 / 12 }));
+  const at = (count: number, perSlotRate: number) => ({ count, perSlotRate, at: T0 });
+  it.each([
+    { name: 'no curve: linear in the per-slot rate', curve: [], desired: 3 },
+    // 2 TMs = 4 slots, 8 partitions on the busiest: 600 × 32 / 8 = 2400 < 2500: still 3.
+    { name: 'a higher rate at a count that still falls short', curve: [at(2, 600)], desired: 3 },
+    // 700 × 32 / 8 = 2800 ≥ 2500 → 2.
+    { name: 'a higher rate measured at 2 TMs: 2 hold the input', curve: [at(2, 700)], desired: 2 },
+    // A lower rate measured at 3 is not used (the current estimate stands).
+    { name: 'a lower rate measured before is not used', curve: [at(3, 300)], desired: 3 },
+  ])('$name → $desired', ({ curve, desired }) => {
+    const r = ratePolicy({
+      config: config(),
+      current: 12,
+      running: 12,
+      metrics: snapshot(tms),
+      capacityCurve: curve,
+    });
+    expect(r.desired).toBe(desired);
+  });
+
+  it('is not used above the current count (a scale-out is sized from the current estimate)', () => {
+    // 4 TMs at 95%: input 3800 → sized 6, stepped to 8 (as in the table above), whatever was measured at 6.
+    const r = ratePolicy({
+      config: config(),
+      current: 4,
+      running: 4,
+      metrics: snapshot(Array.from({ length: 4 }, () => ({ load: 0.95, rate: 950 }))),
+      capacityCurve: [at(6, 5000)],
+    });
+    expect(r.desired).toBe(8);
+  });
+});
