@@ -223,17 +223,17 @@ export function evaluationSnapshot(
   return { snapshot, complete, expected, notBeforeMs };
 }
 
+/** The window's readings measured on complete metrics, with their times. */
+function readings(samples: readonly RecommendationSample[]): { at: number; input: number }[] {
+  return samples.flatMap((s) => (s.input !== undefined ? [{ at: s.at, input: s.input }] : []));
+}
+
 /**
  * The inputs the window's evaluations measured on complete metrics (oldest first), when at
  * least half of them had complete metrics; undefined otherwise. Readings from partial metrics
  * are left out, never counted: a partial reading is low, and a low reading could lower the
  * count the window asks for.
  */
-/** The window's readings measured on complete metrics, with their times. */
-function readings(samples: readonly RecommendationSample[]): { at: number; input: number }[] {
-  return samples.flatMap((s) => (s.input !== undefined ? [{ at: s.at, input: s.input }] : []));
-}
-
 export function completeInputs(samples: readonly RecommendationSample[]): number[] | undefined {
   const inputs = readings(samples).map((r) => r.input);
   return inputs.length > 0 && inputs.length * 2 >= samples.length ? inputs : undefined;

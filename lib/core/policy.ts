@@ -413,7 +413,8 @@ export function ratePolicy(input: PolicyInput): Recommendation {
       lagSeconds: policy.backlogToleranceSeconds,
     }),
   );
-  desired = minimumStep(desired < current ? Math.max(desired, floor) : desired, current, step);
+  // The floor is at most the current count: it raises a scale-in only, never a scale-out.
+  desired = minimumStep(Math.max(desired, floor), current, step);
   const window = input.windowInputs ? [...input.windowInputs, inputRate] : undefined;
   // No backlog, and the window's inputs (this one included) fit the current count at the top
   // of the tolerance band, their peaks replayed through it building at most
