@@ -10,6 +10,12 @@
  *     npm run bench                 # both sets, writes docs/benchmarks.md
  *     npm run bench -- --set train  # one set (training or test), prints only
  *     npm run bench -- --set test --only flights-day --policies rate,fko-tuned
+ *     npm run bench -- --set train --policies rate --policy targetUtilization=0.85,utilizationTolerance=0.05
+ *
+ * `--policy` overrides the scaler's policy config (AppConfig.policy, what `rate` and `threshold`
+ * read) on every scenario of the run: a training trial of a knob, reproducible from its command
+ * line (playground/bench/analysis.md lists them). The product's config schema validates them.
+ * With it, as with --only and --policies, docs/benchmarks.md is not written.
  */
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -43,10 +49,27 @@ async function scenarioFiles(dir: string): Promise<string[]> {
     .sort();
 }
 
+type PolicyOverrides = Record<string, number | boolean | string>;
+
+/** `k=v,k=v` → overrides; a number or boolean where the text is one, else the string. */
+function parsePolicyOverrides(text: string): PolicyOverrides {
+  const out: PolicyOverrides = {};
+  for (const pair of text.split(',')) {
+    const eq = pair.indexOf('=');
+    const key = pair.slice(0, eq).trim();
+    const raw = pair.slice(eq + 1).trim();
+    if (eq <= 0 || raw === '') throw new Error(`--policy: expected key=value, got "${pair}"`);
+    const n = Number(raw);
+    out[key] = raw === 'true' ? true : raw === 'false' ? false : Number.isFinite(n) ? n : raw;
+  }
+  return out;
+}
+
 async function runSet(
   set: SetName,
   policies: readonly PolicyName[],
   only: readonly string[],
+  overrides: PolicyOverrides,
   started: number,
 ): Promise<ScenarioOutcome[]> {
   const err = process.stderr;
@@ -56,7 +79,11 @@ async function runSet(
   const outcomes: ScenarioOutcome[] = [];
   let done = 0;
   for (const name of files) {
-    const loaded = await loadScenario(join(SETS[set], `${name}.json`));
+    const file = await loadScenario(join(SETS[set], `${name}.json`));
+    const loaded = {
+      ...file,
+      scenario: { ...file.scenario, policy: { ...file.scenario.policy, ...overrides } },
+    };
     const t0 = Date.now();
     const quarter = new Map<string, number>();
     const { output, runs } = await simulate(loaded, policies, {
@@ -102,6 +129,7 @@ async function main(): Promise<void> {
       set: { type: 'string', default: 'all' },
       only: { type: 'string' },
       policies: { type: 'string' },
+      policy: { type: 'string' },
     },
   });
   const sets: SetName[] = values.set === 'all' ? ['train', 'test'] : [values.set as SetName];
@@ -110,9 +138,11 @@ async function main(): Promise<void> {
   const policies = values.policies ? values.policies.split(',') : [...POLICY_NAMES];
   const bad = policies.filter((p) => !isPolicyName(p));
   if (bad.length > 0) throw new Error(`unknown policies: ${bad.join(', ')}`);
+  const overrides = values.policy ? parsePolicyOverrides(values.policy) : {};
   const started = Date.now();
   const results = new Map<SetName, ScenarioOutcome[]>();
-  for (const set of sets) results.set(set, await runSet(set, policies as PolicyName[], only, started));
+  for (const set of sets)
+    results.set(set, await runSet(set, policies as PolicyName[], only, overrides, started));
   const wall = (Date.now() - started) / 1000;
   const train = results.get('train');
   const test = results.get('test');
@@ -122,9 +152,9 @@ async function main(): Promise<void> {
       : []),
     ...(train ? [section("Training set (what `rate`'s defaults were tuned on)", train)] : []),
   ];
-  const footer = `${[...results.values()].flat().length} scenarios × ${policies.length} policies in ${wall.toFixed(1)} s wall; score = TaskManager-hours + ${SLO_MINUTE_PRICE_TM_HOURS} TaskManager-hour per SLO-violation minute`;
+  const footer = `${[...results.values()].flat().length} scenarios × ${policies.length} policies in ${wall.toFixed(1)} s wall; score = TaskManager-hours + ${SLO_MINUTE_PRICE_TM_HOURS} TaskManager-hour per SLO-violation minute${values.policy ? `; policy overrides ${values.policy}` : ''}`;
   process.stdout.write(`${parts.map((p) => p.text).join('\n\n')}\n\n${footer}\n`);
-  if (!(train && test) || only.length > 0 || values.policies) return;
+  if (!(train && test) || only.length > 0 || values.policies || values.policy) return;
 
   const analysis = await readFile(ANALYSIS, 'utf8');
   const charts = test
