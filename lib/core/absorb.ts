@@ -33,6 +33,43 @@ export function absorbs(
   return capacity >= steadyRate && replayLagSeconds(rates, capacity, stepSeconds) <= lagSeconds;
 }
 
+/**
+ * The input's trend, records/s per second: the median of the slopes between every pair of
+ * `rates` (one reading per `stepSeconds`, oldest first), the Theil–Sen estimator. A noisy
+ * level's pairs rise as often as they fall, so its median is about 0, where a least-squares
+ * line would follow one high reading; a ramp's pairs all rise. 0 for fewer than two readings.
+ */
+export function trendPerSecond(rates: readonly number[], stepSeconds: number): number {
+  const slopes: number[] = [];
+  for (let i = 0; i < rates.length; i++)
+    for (let j = i + 1; j < rates.length; j++)
+      slopes.push(((rates[j] as number) - (rates[i] as number)) / ((j - i) * stepSeconds));
+  if (slopes.length === 0) return 0;
+  slopes.sort((a, b) => a - b);
+  const mid = slopes.length / 2;
+  return Number.isInteger(mid)
+    ? ((slopes[mid - 1] as number) + (slopes[mid] as number)) / 2
+    : (slopes[Math.floor(mid)] as number);
+}
+
+/**
+ * `rates` followed by `horizonSeconds` more readings of the input rising on its trend from the
+ * newest one (a falling trend is not projected: the newest reading is held). What a count has to
+ * carry until a scale-out decided now would land (the loop's dead time): a ramp crosses the
+ * count's capacity in it, a noisy level does not.
+ */
+export function projectTrend(
+  rates: readonly number[],
+  stepSeconds: number,
+  horizonSeconds: number,
+): number[] {
+  const newest = rates.at(-1);
+  if (newest === undefined) return [];
+  const slope = Math.max(0, trendPerSecond(rates, stepSeconds));
+  const steps = Math.round(horizonSeconds / stepSeconds);
+  return [...rates, ...Array.from({ length: steps }, (_, k) => newest + slope * (k + 1) * stepSeconds)];
+}
+
 /** The mean of `rates` (0 for none). */
 export function meanRate(rates: readonly number[]): number {
   return rates.length === 0 ? 0 : rates.reduce((a, r) => a + r, 0) / rates.length;

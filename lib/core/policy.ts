@@ -8,7 +8,7 @@
  *   costs, at the target utilization, aware of partition skew; and only in steps worth the
  *   restart a rescale costs (minRescaleStep).
  */
-import { absorbs, deadTimeSeconds, meanRate, riseFloor } from './absorb.js';
+import { absorbs, deadTimeSeconds, meanRate, projectTrend, riseFloor } from './absorb.js';
 import { jobCapacity, smallestCountFor, smallestCountWith } from './capacity.js';
 import type { AppConfig } from './config.js';
 import type { CountRate, Rise } from './domain.js';
@@ -416,18 +416,26 @@ export function ratePolicy(input: PolicyInput): Recommendation {
   // The floor is at most the current count: it raises a scale-in only, never a scale-out.
   desired = minimumStep(Math.max(desired, floor), current, step);
   const window = input.windowInputs ? [...input.windowInputs, inputRate] : undefined;
-  // No backlog, and the window's inputs (this one included) fit the current count at the top
-  // of the tolerance band, their peaks replayed through it building at most
-  // backlogToleranceSeconds: a peak, not a need (absorb.ts). The training set's trials chose
-  // replaying through the band over replaying through the full capacity (docs/benchmarks.md).
-  const band =
-    jobCapacity(base_n, perSlotRate, partitions, slots) *
-    (policy.targetUtilization + policy.utilizationTolerance);
+  // No backlog, and the current count carries the window's inputs (this one included) and then
+  // their trend for one loop dead time at its full capacity, the replay building at most
+  // backlogToleranceSeconds: a peak, not a need (absorb.ts). The trend needs half the window
+  // measured (before that, the window's readings alone: a backlog past the bound still scales
+  // out). The training set chose this over replaying through the top of the tolerance band,
+  // which scaled out on noise a hotter count rides (docs/benchmarks.md, trials P0 to P6).
+  const windowSteps = policy.scaleInStabilizationSeconds / config.scheduleSeconds;
+  const replayOf = (w: readonly number[]) =>
+    w.length * 2 >= windowSteps ? projectTrend(w, config.scheduleSeconds, deadTimeSeconds(config)) : w;
   const absorbedPeak =
     desired > current &&
     !backlogPresent &&
     window !== undefined &&
-    absorbs(window, band, meanRate(window), config.scheduleSeconds, policy.backlogToleranceSeconds);
+    absorbs(
+      replayOf(window),
+      jobCapacity(base_n, perSlotRate, partitions, slots),
+      meanRate(window),
+      config.scheduleSeconds,
+      policy.backlogToleranceSeconds,
+    );
   if (absorbedPeak) desired = current;
   const holdsInput = (restart: boolean) =>
     smallestCountWith(requiredRate(inputRate, 0, policy, restart), capacityOf, maxUseful);

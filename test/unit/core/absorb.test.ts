@@ -6,8 +6,10 @@ import {
   keepRises,
   meanRate,
   observeRise,
+  projectTrend,
   replayLagSeconds,
   riseFloor,
+  trendPerSecond,
 } from '../../../lib/core/absorb';
 import { config, T0 } from '../../support/fixtures';
 
@@ -55,6 +57,54 @@ describe('Function: absorbs', () => {
   it('meanRate: the mean, 0 for none', () => {
     expect(meanRate([1, 2, 6])).toBe(3);
     expect(meanRate([])).toBe(0);
+  });
+});
+
+describe('Function: trendPerSecond (Theil–Sen: the median of the pairwise slopes)', () => {
+  it.each([
+    // 60 s a reading.
+    { name: 'a ramp of 60 a minute', rates: [100, 160, 220, 280], expected: 1 },
+    { name: 'a flat level', rates: [500, 500, 500], expected: 0 },
+    // slopes per minute: +300, 0 (the first to the last), −300: median 0.
+    { name: 'one high reading between two equal ones', rates: [500, 800, 500], expected: 0 },
+    // a ramp of 60 a minute with one outlier (6220 for 220): the 6 pairs without it rise 60 a
+    // minute, the outlier's 4 split 2 up, 2 down; the median of the 10 is 60 a minute.
+    { name: 'a ramp with one outlier', rates: [100, 160, 6220, 280, 340], expected: 1 },
+    // every pair falls 60 a minute: −1/s.
+    { name: 'a falling ramp', rates: [300, 240, 180, 120], expected: -1 },
+    // six slopes, per minute: 0, 0, 200, 300, 300, 600; median (200 + 300) / 2 = 250 a minute.
+    {
+      name: 'an even count of slopes: the mean of the two middle ones',
+      rates: [0, 0, 600, 600],
+      expected: 250 / 60,
+    },
+    { name: 'one reading', rates: [100], expected: 0 },
+    { name: 'none', rates: [], expected: 0 },
+  ])('$name → $expected', ({ rates, expected }) => {
+    expect(trendPerSecond(rates, 60)).toBeCloseTo(expected, 9);
+  });
+});
+
+describe('Function: projectTrend (the readings, then the trend over a horizon from the newest)', () => {
+  it.each([
+    {
+      name: 'a ramp continues',
+      rates: [100, 160, 220],
+      horizon: 180,
+      expected: [100, 160, 220, 280, 340, 400],
+    },
+    { name: 'a level holds', rates: [500, 500], horizon: 120, expected: [500, 500, 500, 500] },
+    // falling: −60 a minute, not projected: the newest reading held.
+    {
+      name: 'a falling trend holds the newest',
+      rates: [300, 240],
+      horizon: 120,
+      expected: [300, 240, 240, 240],
+    },
+    { name: 'no horizon: the readings', rates: [100, 160], horizon: 0, expected: [100, 160] },
+    { name: 'no readings: none', rates: [], horizon: 300, expected: [] },
+  ])('$name', ({ rates, horizon, expected }) => {
+    expect(projectTrend(rates, 60, horizon)).toEqual(expected);
   });
 });
 

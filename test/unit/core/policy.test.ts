@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { deadTimeSeconds } from '../../../lib/core/absorb';
 import { jobCapacity, smallestCountFor } from '../../../lib/core/capacity';
 import {
   backlogFloorScaleOut,
@@ -452,8 +453,10 @@ describe('Function: isRising', () => {
 
 describe('Policy: rate, a peak the window absorbed is not a scale-out', () => {
   // 4 TMs at 85% busy processing 850 rec/s each: input 3400, capacity 4000, sized 6 and stepped
-  // to 8 without a window. The band: (0.8 + 0.1) × 4000 = 3600 records/s; a reading lasts 60 s;
-  // the peaks may build backlogToleranceSeconds (30 s) of the band: 108,000 records.
+  // to 8 without a window. The replay runs through the full capacity, 4000 records/s; a reading
+  // lasts 60 s; the peaks may build backlogToleranceSeconds (30 s) of it: 120,000 records. The
+  // dead time is 300 s (60 schedule + 60 ingestion + 60 period + 120 settle). With the default
+  // stabilization window (1800 s: 30 evaluations) these windows are under half measured: no trend.
   const tms = Array.from({ length: 4 }, () => ({ load: 0.85, rate: 850 }));
   it.each([
     {
@@ -462,29 +465,54 @@ describe('Policy: rate, a peak the window absorbed is not a scale-out', () => {
       desired: 8,
     },
     {
-      name: 'the window ran at 3000: the 3400 is a peak the band absorbs',
+      name: 'the window ran at 3000: the 3400 is a peak the count absorbs',
       window: [3000, 3000, 3000],
       desired: 4,
     },
-    // mean (3 × 3700 + 3400) / 4 = 3625 > 3600.
-    { name: 'the window ran above the band: a need', window: [3700, 3700, 3700], desired: 8 },
-    // mean (3000 + 3 × 4500 + 1000 + 3400) / 6 = 3483 ≤ 3600, but the replay builds 3 × 900 × 60 = 162,000 (45 s).
+    // mean (3 × 4300 + 3400) / 4 = 4075 > 4000.
+    { name: 'the window ran above the capacity: a need', window: [4300, 4300, 4300], desired: 8 },
+    // mean (3000 + 3 × 4700 + 1000 + 3400) / 6 = 3583 ≤ 4000, but the replay builds 3 × 700 × 60 = 126,000 (31.5 s).
     {
-      name: 'mean inside the band, peaks beyond the lag bound: a need',
-      window: [3000, 4500, 4500, 4500, 1000],
+      name: 'mean covered, peaks beyond the lag bound: a need',
+      window: [3000, 4700, 4700, 4700, 1000],
       desired: 8,
     },
-    // 3000, 4500, 4500, 2000: 54,000 + 54,000 = 108,000 = 30 s: at the bound, absorbed.
-    { name: 'peaks exactly at the lag bound: absorbed', window: [3000, 4500, 4500, 2000], desired: 4 },
+    // 3000, 5000, 5000, 2000: 60,000 + 60,000 = 120,000 = 30 s: at the bound, absorbed.
+    { name: 'peaks exactly at the lag bound: absorbed', window: [3000, 5000, 5000, 2000], desired: 4 },
     {
       name: 'a backlog present is never absorbed',
       window: [3000, 3000],
       backlog: { latest: 3400 * 31, unit: 'records' as const, slopePerSecond: 0 },
       desired: 8,
     },
-  ])('$name → $desired', ({ window, backlog, desired }) => {
+    // Window 600 s (10 evaluations): 5 readings are half of it, so the trend is projected. A ramp
+    // of 350 a minute: 3750, 4100, 4450, 4800, 5150 over the dead time build
+    // (100 + 450 + 800 + 1150) × 60 = 150,000 records = 37.5 s: it crosses the capacity, a need.
+    {
+      name: 'a ramp that crosses the capacity within the dead time: a need',
+      window: [2000, 2350, 2700, 3050],
+      stabilization: 600,
+      desired: 8,
+    },
+    // The same ramp without the trend (window 1800 s: 5 of 30 readings) builds nothing: held.
+    {
+      name: 'the same ramp, under half the window measured: held',
+      window: [2000, 2350, 2700, 3050],
+      desired: 4,
+    },
+    // A noisy level: the median of the ten pairwise slopes is 25 a minute, so 3425 … 3525 over
+    // the dead time, all under 4000: absorbed.
+    {
+      name: 'a noisy level around 3400, trend projected: absorbed',
+      window: [3000, 3800, 2900, 3700],
+      stabilization: 600,
+      desired: 4,
+    },
+  ])('$name → $desired', ({ window, backlog, stabilization, desired }) => {
+    const cfg = config(stabilization ? { policy: { scaleInStabilizationSeconds: stabilization } } : {});
+    expect(deadTimeSeconds(cfg)).toBe(300);
     const r = ratePolicy({
-      config: config(),
+      config: cfg,
       current: 4,
       running: 4,
       metrics: snapshot(tms, backlog ? { backlog } : {}),
