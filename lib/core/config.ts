@@ -158,7 +158,13 @@ const PolicySchema = z
     backlogToleranceSeconds: nonNegative.default(30),
     /** After a rescale, metrics of this long (task startup + job restart) are not used. */
     settleSeconds: nonNegative.default(120),
-    maxScaleOutStep: count.min(1).default(16),
+    /**
+     * At most this many TaskManagers added by one decision; absent, only maxTaskManagers bounds a
+     * scale-out, so a step up is sized in one step (issue 16 item 5: the rate policy sizes from the
+     * source's rate, the confirm and rising-input guards wait out a single odd reading). The
+     * training set's launch-step chose none over 16 to 48 (docs/benchmarks.md, trials S16 to S100).
+     */
+    maxScaleOutStep: count.min(1).optional(),
     maxScaleInStep: count.min(1).default(16),
     scaleOutCooldownSeconds: nonNegative.default(120),
     /**
@@ -208,7 +214,6 @@ const PolicySchema = z
     checkpointIntervalSeconds: 60,
     backlogToleranceSeconds: 30,
     settleSeconds: 120,
-    maxScaleOutStep: 16,
     maxScaleInStep: 16,
     scaleOutCooldownSeconds: 120,
     scaleInCooldownSeconds: 3600,

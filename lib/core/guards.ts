@@ -127,8 +127,11 @@ export const boundsGuard: Guard = (ctx, proposed) => {
   return pass(clamped);
 };
 
-export const scaleOutStepGuard: Guard = (ctx, proposed) =>
-  pass(Math.min(proposed, current(ctx) + ctx.config.policy.maxScaleOutStep));
+/** A scale-out adds at most maxScaleOutStep TaskManagers, when one is set. */
+export const scaleOutStepGuard: Guard = (ctx, proposed) => {
+  const step = ctx.config.policy.maxScaleOutStep;
+  return pass(step === undefined ? proposed : Math.min(proposed, current(ctx) + step));
+};
 
 /** Samples of the stabilization window that remain after adding one at `nowMs`. */
 export function windowSamples(

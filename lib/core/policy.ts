@@ -421,7 +421,9 @@ export function ratePolicy(input: PolicyInput): Recommendation {
   // backlogToleranceSeconds: a peak, not a need (absorb.ts). The trend needs half the window
   // measured (before that, the window's readings alone: a backlog past the bound still scales
   // out). The training set chose this over replaying through the top of the tolerance band,
-  // which scaled out on noise a hotter count rides (docs/benchmarks.md, trials P0 to P15).
+  // which scaled out on noise a hotter count rides (docs/benchmarks.md, trials P0 to P15). The
+  // Flink Kubernetes operator's default scale-up bound is the same full capacity
+  // (job.autoscaler.utilization.max = target + boundary = 1.0: docs/research/baselines.md).
   const windowSteps = policy.scaleInStabilizationSeconds / config.scheduleSeconds;
   const replayOf = (w: readonly number[]) =>
     w.length * 2 >= windowSteps ? projectTrend(w, config.scheduleSeconds, deadTimeSeconds(config)) : w;

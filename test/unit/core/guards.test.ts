@@ -343,6 +343,13 @@ describe('Guard: scale-out step', () => {
       policy: { maxScaleOutStep: 1 },
       expect: { desired: 1 },
     },
+    {
+      name: 'no step set (the default): any jump passes, maxTaskManagers bounds it',
+      proposed: 38,
+      current: 2,
+      policy: {},
+      expect: { desired: 38 },
+    },
   ]);
 });
 
