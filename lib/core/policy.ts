@@ -393,15 +393,16 @@ export function ratePolicy(input: PolicyInput): Recommendation {
       partitions,
       slots,
     );
+  // What the running TaskManagers process at the measured per-slot rate.
+  const runningCapacity = jobCapacity(Math.max(running, 1), perSlotRate, partitions, slots);
   let required = requiredRate(inputRate, backlogRecords, policy, false);
   let desired = smallestCountWith(required, capacityOf, maxUseful);
   if (desired !== current) {
-    const shortfall = inputRate - jobCapacity(Math.max(running, 1), perSlotRate, partitions, slots);
+    const shortfall = inputRate - runningCapacity;
     required = requiredRate(inputRate, backlogRecords, policy, true, shortfall);
     desired = smallestCountWith(required, capacityOf, maxUseful);
   }
   const sized = desired;
-  const base_n = Math.max(running, 1);
   const step = { ...stepLimits(config, perSlotRate, maxUseful), capacityOf };
   // A scale-in goes no lower than the count that survives the input's recent rises (absorb.ts).
   const floor = Math.min(
@@ -433,7 +434,7 @@ export function ratePolicy(input: PolicyInput): Recommendation {
     window !== undefined &&
     absorbs(
       replayOf(window),
-      jobCapacity(base_n, perSlotRate, partitions, slots),
+      runningCapacity,
       meanRate(window),
       config.scheduleSeconds,
       policy.backlogToleranceSeconds,
@@ -447,7 +448,7 @@ export function ratePolicy(input: PolicyInput): Recommendation {
     current,
     step,
   );
-  const utilization = inputRate / jobCapacity(base_n, perSlotRate, partitions, slots);
+  const utilization = inputRate / runningCapacity;
   const { targetUtilization: target, utilizationTolerance: tol } = policy;
   const withinTolerance =
     !backlogPresent &&
