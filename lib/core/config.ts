@@ -144,8 +144,9 @@ const PolicySchema = z
     utilizationTolerance: z.number().finite().min(0).lt(1).default(0.1),
     /**
      * Rate model: every rescale restarts the job (downtime + replay), so a change of capacity
-     * smaller than this fraction is not worth one. A scale-out takes at least this much more
-     * capacity (headroom for a rising input: fewer scale-outs); a scale-in waits until it can
+     * smaller than this fraction is not worth one. A scale-out that catches up a backlog takes
+     * at least this much more capacity (its restart's replay outgrows the estimate); one without
+     * a backlog is sized for the input's trend instead (policy.ts). A scale-in waits until it can
      * shed at least this much (with the target 0.8: once utilization is at most 0.48). 0 disables.
      */
     minRescaleStep: z.number().finite().min(0).lt(1).default(0.4),

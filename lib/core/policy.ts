@@ -395,15 +395,39 @@ export function ratePolicy(input: PolicyInput): Recommendation {
     );
   // What the running TaskManagers process at the measured per-slot rate.
   const runningCapacity = jobCapacity(Math.max(running, 1), perSlotRate, partitions, slots);
+  // The window's inputs, this one included, and whether it holds enough readings (half the
+  // window) for a trend: a level step in a few readings would read as a ramp.
+  const window = input.windowInputs ? [...input.windowInputs, inputRate] : undefined;
+  const windowSteps = policy.scaleInStabilizationSeconds / config.scheduleSeconds;
+  const trendReady = window !== undefined && window.length * 2 >= windowSteps;
+  // The window followed by its trend over one loop dead time (absorb.ts projectTrend).
+  const projected =
+    window && trendReady ? projectTrend(window, config.scheduleSeconds, deadTimeSeconds(config)) : undefined;
   let required = requiredRate(inputRate, backlogRecords, policy, false);
   let desired = smallestCountWith(required, capacityOf, maxUseful);
-  if (desired !== current) {
+  if (desired > current && projected) {
+    // A scale-out is sized for the input its capacity meets when it lands: the newest reading
+    // carried on the window's trend for one loop dead time (absorb.ts projectTrend; a falling
+    // trend is not projected), so a ramp does not need a second scale-out behind the first.
+    const landing = projected.at(-1) ?? inputRate;
+    required = requiredRate(landing, backlogRecords, policy, true, landing - runningCapacity);
+    desired = Math.max(current + 1, smallestCountWith(required, capacityOf, maxUseful));
+  } else if (desired !== current) {
     const shortfall = inputRate - runningCapacity;
     required = requiredRate(inputRate, backlogRecords, policy, true, shortfall);
     desired = smallestCountWith(required, capacityOf, maxUseful);
   }
   const sized = desired;
-  const step = { ...stepLimits(config, perSlotRate, maxUseful), capacityOf };
+  // The minimum step (a rescale must be worth its restart) holds for a scale-in and for a
+  // scale-out that catches up a backlog (whose replay during the restart the estimate
+  // undercounts). A backlog-free scale-out is sized from the measured rate and its trend:
+  // rounding it up to 1.4 times the capacity doubles a 2-TaskManager job where 3 carry it (32
+  // partitions on 4, 6 or 8 slots). docs/benchmarks.md, fourth round: training set unchanged.
+  const step = {
+    ...stepLimits(config, perSlotRate, maxUseful),
+    capacityOf,
+    ...(desired > current && !backlogPresent ? { step: 0 } : {}),
+  };
   // A scale-in goes no lower than the count that survives the input's recent rises (absorb.ts).
   const floor = Math.min(
     current,
@@ -416,7 +440,6 @@ export function ratePolicy(input: PolicyInput): Recommendation {
   );
   // The floor is at most the current count: it raises a scale-in only, never a scale-out.
   desired = minimumStep(Math.max(desired, floor), current, step);
-  const window = input.windowInputs ? [...input.windowInputs, inputRate] : undefined;
   // No backlog, and the current count carries the window's inputs (this one included) and then
   // their trend for one loop dead time at its full capacity, the replay building at most
   // backlogToleranceSeconds: a peak, not a need (absorb.ts). The trend needs half the window
@@ -425,15 +448,12 @@ export function ratePolicy(input: PolicyInput): Recommendation {
   // which scaled out on noise a hotter count rides (docs/benchmarks.md, trials P0 to P15). The
   // Flink Kubernetes operator's default scale-up bound is the same full capacity
   // (job.autoscaler.utilization.max = target + boundary = 1.0: docs/research/baselines.md).
-  const windowSteps = policy.scaleInStabilizationSeconds / config.scheduleSeconds;
-  const replayOf = (w: readonly number[]) =>
-    w.length * 2 >= windowSteps ? projectTrend(w, config.scheduleSeconds, deadTimeSeconds(config)) : w;
   const absorbedPeak =
     desired > current &&
     !backlogPresent &&
     window !== undefined &&
     absorbs(
-      replayOf(window),
+      projected ?? window,
       runningCapacity,
       meanRate(window),
       config.scheduleSeconds,

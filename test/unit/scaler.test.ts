@@ -52,7 +52,7 @@ const JOB_IDS: string[] = [
 
 describe('Class: Scaler (scheduled and alarm evaluations)', () => {
   it('sizes an overloaded cluster in one step and sets the absolute desired count', async () => {
-    // Prepare: 4 TMs at 95% busy, 950 rec/s each (see policy.test.ts: sized 6, the minimum step → 8)
+    // Prepare: 4 TMs at 95% busy, 950 rec/s each (see policy.test.ts: sized 6, no backlog so no minimum step)
     const { scaler, ecs, store, clock } = setup();
     // Act
     const d = await scaler.handle(tick(clock));
@@ -60,18 +60,18 @@ describe('Class: Scaler (scheduled and alarm evaluations)', () => {
     expect(d).toMatchObject({
       trigger: 'schedule',
       current: 4,
-      recommended: 8,
-      desired: 8,
+      recommended: 6,
+      desired: 6,
       reason: 'Applied',
       applied: true,
     });
-    expect(ecs.updates).toEqual([8]);
+    expect(ecs.updates).toEqual([6]);
     // Committed (version 1), then confirmed after UpdateService (version 2)
     expect(store.scaler).toMatchObject({
       version: 2,
-      desired: 8,
+      desired: 6,
       lastScaleOutAt: T0,
-      change: { decisionId: d.decisionId, desired: 8, appliedAt: T0 },
+      change: { decisionId: d.decisionId, desired: 6, appliedAt: T0 },
     });
     expect(store.decisions.map((x) => x.reason)).toEqual(['Applied']);
   });
@@ -125,14 +125,14 @@ describe('Class: Scaler (scheduled and alarm evaluations)', () => {
     clock.advance(60);
     const second = await scaler.handle(tick(clock));
     // Assess
-    expect(first).toMatchObject({ reason: 'ApplyFailed', applied: false, desired: 8 });
+    expect(first).toMatchObject({ reason: 'ApplyFailed', applied: false, desired: 6 });
     expect(second).toMatchObject({
       reason: 'Applied',
       applied: true,
-      desired: 8,
+      desired: 6,
       decisionId: first.decisionId,
     });
-    expect(ecs.updates).toEqual([8]);
+    expect(ecs.updates).toEqual([6]);
     expect(store.scaler.change).toMatchObject({ decisionId: first.decisionId, appliedAt: T0 + 60_000 });
   });
 
@@ -142,7 +142,7 @@ describe('Class: Scaler (scheduled and alarm evaluations)', () => {
     const reasons = results.map((r) => r.reason);
     expect(reasons.filter((r) => r === 'Applied')).toHaveLength(1);
     expect(reasons.filter((r) => r === 'LostRace')).toHaveLength(19);
-    expect(ecs.updates).toEqual([8]);
+    expect(ecs.updates).toEqual([6]);
   });
 
   it('an alarm scales out at once but never in', async () => {
@@ -154,7 +154,7 @@ describe('Class: Scaler (scheduled and alarm evaluations)', () => {
       alarmName: 'lag',
       state: 'ALARM',
     });
-    expect(out).toMatchObject({ reason: 'Applied', desired: 8, triggerDetail: 'lag:ALARM' });
+    expect(out).toMatchObject({ reason: 'Applied', desired: 6, triggerDetail: 'lag:ALARM' });
 
     const idle = setup({ desired: 8, metrics: metricsAt(0.125, 125), cfg: withAlarm });
     const stay = await idle.scaler.handle({
@@ -197,7 +197,7 @@ describe('Class: Scaler (scheduled and alarm evaluations)', () => {
 describe('Class: Scaler (manual commands)', () => {
   it('rescale sets the count within bounds, bypasses cooldowns and holds the autoscaler off', async () => {
     const { scaler, ecs, store, clock } = setup();
-    await scaler.handle(tick(clock)); // 4 → 8, starts the cooldown
+    await scaler.handle(tick(clock)); // 4 → 6, starts the cooldown
     const d = await scaler.handle({
       kind: 'manual',
       command: { action: 'rescale', desiredCount: 12, reason: 'sale', holdMinutes: 30, dryRun: false },
@@ -208,7 +208,7 @@ describe('Class: Scaler (manual commands)', () => {
     expect((await scaler.handle(tick(clock))).reason).toBe('Held');
     clock.advance(1200);
     expect((await scaler.handle(tick(clock))).reason).not.toBe('Held');
-    expect(ecs.updates.slice(0, 2)).toEqual([8, 12]);
+    expect(ecs.updates.slice(0, 2)).toEqual([6, 12]);
   });
 
   it('a manual dry run changes nothing', async () => {
@@ -245,7 +245,7 @@ describe('Class: Scaler (manual commands)', () => {
     const s = await scaler.handle({ kind: 'manual', command: { action: 'status', limit: 10 } });
     expect(s.reason).toBe('Status');
     expect(s.status?.decisions.map((d) => d.reason)).toEqual(['Settling', 'Applied']);
-    expect(s.status?.state.desired).toBe(8);
+    expect(s.status?.state.desired).toBe(6);
   });
 });
 

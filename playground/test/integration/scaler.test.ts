@@ -59,7 +59,7 @@ afterAll(async () => {
 
 /**
  * Each test gets a fresh table and a service back at 4 TaskManagers with metrics showing 95% busy
- * at 950 records/s each (test/unit/core/policy.test.ts: sized 6, the minimum rescale step → 8).
+ * at 950 records/s each (test/unit/core/policy.test.ts: sized 6; no backlog, so no minimum rescale step).
  */
 async function freshHandler(): Promise<{ handler: ScalerHandler; tableName: string }> {
   const tableName = `scaler-${++table}`;
@@ -111,7 +111,7 @@ describe('Integration: scaler on the local cloud and dynalite', () => {
     // Act
     const d = await handler(scheduled());
     // Assess
-    expect(d).toMatchObject({ reason: 'Applied', current: 4, desired: 8, applied: true });
+    expect(d).toMatchObject({ reason: 'Applied', current: 4, desired: 6, applied: true });
     const ops = cloud.requests.slice(since).map((r) => `${r.service}:${r.operation}`);
     expect(ops).toEqual(
       expect.arrayContaining([
@@ -122,7 +122,7 @@ describe('Integration: scaler on the local cloud and dynalite', () => {
         'ecs:UpdateService',
       ]),
     );
-    expect(cloud.ecs.serviceCounts(CLUSTER, SERVICE).desiredCount).toBe(8);
+    expect(cloud.ecs.serviceCounts(CLUSTER, SERVICE).desiredCount).toBe(6);
   });
 
   it('holds off during a real rolling deployment (forceNewDeployment): DeploymentInProgress, no UpdateService', async () => {
@@ -185,7 +185,7 @@ describe('Integration: scaler on the local cloud and dynalite', () => {
       times: 10,
     });
     const failed = await handler(scheduled());
-    expect(failed).toMatchObject({ reason: 'ApplyFailed', applied: false, desired: 8 });
+    expect(failed).toMatchObject({ reason: 'ApplyFailed', applied: false, desired: 6 });
     expect(cloud.ecs.serviceCounts(CLUSTER, SERVICE).desiredCount).toBe(4);
     cloud.clearFaults();
     clock.ms += 60_000;
@@ -193,10 +193,10 @@ describe('Integration: scaler on the local cloud and dynalite', () => {
     expect(retried).toMatchObject({
       reason: 'Applied',
       applied: true,
-      desired: 8,
+      desired: 6,
       decisionId: failed.decisionId,
     });
-    expect(cloud.ecs.serviceCounts(CLUSTER, SERVICE).desiredCount).toBe(8);
+    expect(cloud.ecs.serviceCounts(CLUSTER, SERVICE).desiredCount).toBe(6);
   });
 
   it('throttled DescribeServices: the tick ends cleanly with desired unchanged', async () => {

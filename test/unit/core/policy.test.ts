@@ -92,29 +92,42 @@ describe('Policy: rate', () => {
   it.each([
     {
       // input 3800 (4 × 950; per-slot estimate 3800*4/(32*0.95) = 500):
-      // max(3800/0.8 = 4750, 3800 + restart 3800*60/300 = 4560) = 4750 → 6 TMs (5333; 5 adds nothing);
-      // the minimum step wants ≥ 1.4 × 4000 = 5600: 6 and 7 give 5333 → 8 TMs (8000).
+      // max(3800/0.8 = 4750, 3800 + restart 3800*60/300 = 4560) = 4750 → 6 TMs (5333; 5 adds nothing).
+      // No backlog: the minimum step (≥ 1.4 × 4000 = 5600, 8 TMs) does not round it up.
       // Utilization 3800/4000 = 0.95 > 0.8 + 0.1: not tolerated.
-      name: 'overload: one step, skew-aligned and at least the minimum step',
+      name: 'overload without a backlog: one step, skew-aligned, sized exactly',
       current: 4,
       tms: Array.from({ length: 4 }, () => ({ load: 0.95, rate: 950 })),
       backlog: undefined,
       sized: 6,
-      desired: 8,
+      desired: 6,
       withinTolerance: false,
       backlogPresent: false,
     },
     {
-      // input 3400 on 4 TMs: sized 6 (3400/0.8 = 4250 > 4000), stepped to 8 as above;
+      // input 3400 on 4 TMs: sized 6 (3400/0.8 = 4250 > 4000);
       // utilization 3400/4000 = 0.85 ≤ 0.8 + 0.1 → tolerated.
       name: 'slightly above target is within tolerance',
       current: 4,
       tms: Array.from({ length: 4 }, () => ({ load: 0.85, rate: 850 })),
       backlog: undefined,
       sized: 6,
-      desired: 8,
+      desired: 6,
       withinTolerance: true,
       backlogPresent: false,
+    },
+    {
+      // The same 3400 with a backlog of 150,000 records (44 s > 30 s): with the restart,
+      // max(4250, 3400 + (150000 + 3400*60)/300 = 4580) → 6 TMs (5333). A backlog's catch-up
+      // keeps the minimum step: ≥ 1.4 × 4000 = 5600 → 8 TMs (8000).
+      name: 'a scale-out that catches up a backlog takes at least the minimum step',
+      current: 4,
+      tms: Array.from({ length: 4 }, () => ({ load: 0.85, rate: 850 })),
+      backlog: { latest: 150_000, unit: 'records' as const, slopePerSecond: 0 },
+      sized: 6,
+      desired: 8,
+      withinTolerance: false,
+      backlogPresent: true,
     },
     {
       // processed 4000 at 100% busy, backlog 600,000 growing 1000/s → input 5000;
@@ -181,8 +194,8 @@ describe('Policy: rate', () => {
 
   it.each([
     // 4 TMs at 75% busy, 750 rec/s each (per-slot estimate 500). Rising: the newest minute
-    // (3700) rules: 3700/0.8 = 4625 → 6, stepped to 8; utilization 3700/4000 = 0.925 > 0.9.
-    { name: 'a rising input: the newest minute wins', mean: 3000, latest: 3700, input: 3700, desired: 8 },
+    // (3700) rules: 3700/0.8 = 4625 → 6; utilization 3700/4000 = 0.925 > 0.9.
+    { name: 'a rising input: the newest minute wins', mean: 3000, latest: 3700, input: 3700, desired: 6 },
     // Falling: the window mean (3000) rules: 3000/0.8 = 3750 ≤ 4000 → stay at 4.
     { name: 'a falling input: the window mean wins', mean: 3000, latest: 2000, input: 3000, desired: 4 },
   ])('source input rate: $name', ({ mean, latest, input, desired }) => {
@@ -452,8 +465,8 @@ describe('Function: isRising', () => {
 });
 
 describe('Policy: rate, a peak the window absorbed is not a scale-out', () => {
-  // 4 TMs at 85% busy processing 850 rec/s each: input 3400, capacity 4000, sized 6 and stepped
-  // to 8 without a window. The replay runs through the full capacity, 4000 records/s; a reading
+  // 4 TMs at 85% busy processing 850 rec/s each: input 3400, capacity 4000, sized 6 without a
+  // window (no backlog: no minimum step); with a backlog, stepped to 8. The replay runs through the full capacity, 4000 records/s; a reading
   // lasts 60 s; the peaks may build backlogToleranceSeconds (30 s) of it: 120,000 records. The
   // dead time is 300 s (60 schedule + 60 ingestion + 60 period + 120 settle). With the default
   // stabilization window (1800 s: 30 evaluations) these windows are under half measured: no trend.
@@ -462,7 +475,7 @@ describe('Policy: rate, a peak the window absorbed is not a scale-out', () => {
     {
       name: 'no window (fewer than half its evaluations complete): sized as before',
       window: undefined,
-      desired: 8,
+      desired: 6,
     },
     {
       name: 'the window ran at 3000: the 3400 is a peak the count absorbs',
@@ -470,12 +483,12 @@ describe('Policy: rate, a peak the window absorbed is not a scale-out', () => {
       desired: 4,
     },
     // mean (3 × 4300 + 3400) / 4 = 4075 > 4000.
-    { name: 'the window ran above the capacity: a need', window: [4300, 4300, 4300], desired: 8 },
+    { name: 'the window ran above the capacity: a need', window: [4300, 4300, 4300], desired: 6 },
     // mean (3000 + 3 × 4700 + 1000 + 3400) / 6 = 3583 ≤ 4000, but the replay builds 3 × 700 × 60 = 126,000 (31.5 s).
     {
       name: 'mean covered, peaks beyond the lag bound: a need',
       window: [3000, 4700, 4700, 4700, 1000],
-      desired: 8,
+      desired: 6,
     },
     // 3000, 5000, 5000, 2000: 60,000 + 60,000 = 120,000 = 30 s: at the bound, absorbed.
     { name: 'peaks exactly at the lag bound: absorbed', window: [3000, 5000, 5000, 2000], desired: 4 },
@@ -488,6 +501,8 @@ describe('Policy: rate, a peak the window absorbed is not a scale-out', () => {
     // Window 600 s (10 evaluations): 5 readings are half of it, so the trend is projected. A ramp
     // of 350 a minute: 3750, 4100, 4450, 4800, 5150 over the dead time build
     // (100 + 450 + 800 + 1150) × 60 = 150,000 records = 37.5 s: it crosses the capacity, a need.
+    // Sized for where the ramp lands (5150): max(5150/0.8 = 6438, 5150 + (5150*60 + 1150*90)/300
+    // = 6525) → 8 TMs (8000); the newest reading alone (3400) would size 6.
     {
       name: 'a ramp that crosses the capacity within the dead time: a need',
       window: [2000, 2350, 2700, 3050],
@@ -587,7 +602,8 @@ describe('Policy: rate, a smaller count sized from the per-slot rate measured th
   });
 
   it('is not used above the current count (a scale-out is sized from the current estimate)', () => {
-    // 4 TMs at 95%: input 3800 → sized 6, stepped to 8 (as in the table above), whatever was measured at 6.
+    // 4 TMs at 95%: input 3800 → sized 6 (as in the table above), whatever was measured at 6
+    // (at 5000 per slot, 5 TaskManagers would carry it).
     const r = ratePolicy({
       config: config(),
       current: 4,
@@ -595,6 +611,6 @@ describe('Policy: rate, a smaller count sized from the per-slot rate measured th
       metrics: snapshot(Array.from({ length: 4 }, () => ({ load: 0.95, rate: 950 }))),
       capacityCurve: [at(6, 5000)],
     });
-    expect(r.desired).toBe(8);
+    expect(r.desired).toBe(6);
   });
 });
