@@ -395,26 +395,23 @@ export function ratePolicy(input: PolicyInput): Recommendation {
     );
   // What the running TaskManagers process at the measured per-slot rate.
   const runningCapacity = jobCapacity(Math.max(running, 1), perSlotRate, partitions, slots);
-  // The window's inputs, this one included, and whether it holds enough readings (half the
-  // window) for a trend: a level step in a few readings would read as a ramp.
+  // The window's inputs, this one included, then their trend over one loop dead time
+  // (absorb.ts projectTrend) once half the window is measured: in fewer readings a level step
+  // would read as a ramp.
   const window = input.windowInputs ? [...input.windowInputs, inputRate] : undefined;
   const windowSteps = policy.scaleInStabilizationSeconds / config.scheduleSeconds;
-  const trendReady = window !== undefined && window.length * 2 >= windowSteps;
-  // The window followed by its trend over one loop dead time (absorb.ts projectTrend).
   const projected =
-    window && trendReady ? projectTrend(window, config.scheduleSeconds, deadTimeSeconds(config)) : undefined;
+    window && window.length * 2 >= windowSteps
+      ? projectTrend(window, config.scheduleSeconds, deadTimeSeconds(config))
+      : undefined;
   let required = requiredRate(inputRate, backlogRecords, policy, false);
   let desired = smallestCountWith(required, capacityOf, maxUseful);
-  if (desired > current && projected) {
+  if (desired !== current) {
     // A scale-out is sized for the input its capacity meets when it lands: the newest reading
-    // carried on the window's trend for one loop dead time (absorb.ts projectTrend; a falling
-    // trend is not projected), so a ramp does not need a second scale-out behind the first.
-    const landing = projected.at(-1) ?? inputRate;
-    required = requiredRate(landing, backlogRecords, policy, true, landing - runningCapacity);
-    desired = Math.max(current + 1, smallestCountWith(required, capacityOf, maxUseful));
-  } else if (desired !== current) {
-    const shortfall = inputRate - runningCapacity;
-    required = requiredRate(inputRate, backlogRecords, policy, true, shortfall);
+    // carried on the window's trend (a falling trend is not projected, so never below the
+    // newest), so a ramp does not need a second scale-out behind the first.
+    const sizedFor = desired > current ? (projected?.at(-1) ?? inputRate) : inputRate;
+    required = requiredRate(sizedFor, backlogRecords, policy, true, sizedFor - runningCapacity);
     desired = smallestCountWith(required, capacityOf, maxUseful);
   }
   const sized = desired;
