@@ -146,8 +146,10 @@ const PolicySchema = z
      * Rate model: every rescale restarts the job (downtime + replay), so a change of capacity
      * smaller than this fraction is not worth one. A scale-out that catches up a backlog takes
      * at least this much more capacity (its restart's replay outgrows the estimate); one without
-     * a backlog is sized for the input's trend instead (policy.ts). A scale-in waits until it can
-     * shed at least this much (with the target 0.8: once utilization is at most 0.48). 0 disables.
+     * a backlog is sized for the input's trend instead (policy.ts). A scale-in waits until the count
+     * the input needs sheds at least this much (with the target 0.8: once utilization is at most
+     * 0.48); the rise floor may then hold it above that count (4 → 3 where the input needs 2 and a
+     * recent rise 3). 0 disables.
      */
     minRescaleStep: z.number().finite().min(0).lt(1).default(0.4),
     /** Backlog must be drained within this time after a decision. */

@@ -552,6 +552,15 @@ describe('Policy: rate, no scale-in below the count the recent rises need', () =
       desired: 2,
       sustained: 2,
     },
+    // 2: (2400 - 2000) × 300 = 120,000 > 60,000; 3: 2400 < 2667 → floor 3. 4 → 3 sheds a third of
+    // the capacity and a quarter of the TaskManagers, under the 0.4 step, but the step is taken
+    // on what the input needs (1: three quarters unused): the scale-in goes, down to the floor.
+    {
+      name: 'the input needs 1 and a rise needs 3: down to 3, though 4 → 3 is under the step',
+      rises: [rise(300, 2400)],
+      desired: 3,
+      sustained: 3,
+    },
     // 3: (3000 - 2667) × 300 = 100,000 > 80,000; only 4 survives: no scale-in.
     {
       name: 'a rise only the current count survives: no scale-in',
