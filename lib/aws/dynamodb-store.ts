@@ -116,7 +116,9 @@ const ScalerItemSchema = z
     pending: ScalerChangeSchema.omit({ appliedAt: true }).optional(),
     lastTriggerId: z.string().optional(),
     perSlotRate: finite.optional(),
-    inputRate: z.object({ rate: finite, at: finite }).optional(),
+    inputRate: z
+      .object({ rate: finite, at: finite, backlog: z.object({ records: finite, at: finite }).optional() })
+      .optional(),
     rises: z.array(z.object({ at: finite, from: finite, to: finite })).optional(),
     capacityCurve: z
       .array(z.object({ count: z.number().int().min(1), perSlotRate: finite, at: finite }))

@@ -277,7 +277,7 @@ export function decideAutomatic(input: AutomaticInput): Decision {
     metrics: snapshot,
     ...(state.perSlotRate !== undefined ? { perSlotRate: state.perSlotRate } : {}),
     ...(lastInput && nowMs - lastInput.at <= LAST_INPUT_MAX_AGE_SECONDS * 1000
-      ? { lastInputRate: lastInput.rate }
+      ? { lastInputRate: lastInput.rate, ...(lastInput.backlog ? { lastBacklog: lastInput.backlog } : {}) }
       : {}),
     ...(windowInputs ? { windowInputs } : {}),
     ...(lookbackS > 0 && state.rises ? { rises: state.rises } : {}),
@@ -333,7 +333,9 @@ export function decideAutomatic(input: AutomaticInput): Decision {
     lastTriggerId: id,
     lastReason: guarded.reason,
     ...(rec.perSlotRate !== undefined ? { perSlotRate: rec.perSlotRate } : {}),
-    ...(rec.inputRate !== undefined ? { inputRate: { rate: rec.inputRate, at: nowMs } } : {}),
+    ...(rec.inputRate !== undefined
+      ? { inputRate: { rate: rec.inputRate, at: nowMs, ...(rec.backlog ? { backlog: rec.backlog } : {}) } }
+      : {}),
     ...(rises.length > 0 ? { rises } : { rises: undefined }),
     ...(capacityCurve.length > 0 ? { capacityCurve } : { capacityCurve: undefined }),
   };

@@ -125,6 +125,14 @@ export interface MeasuredRate {
   readonly rate: number;
   /** Epoch ms of the decision that measured it. */
   readonly at: number;
+  /** The backlog read with it (records) and the start of its period (policy.ts backlogFloorScaleOut). */
+  readonly backlog?: BacklogReading;
+}
+
+/** A backlog in records at the start of a metrics period (epoch ms). */
+export interface BacklogReading {
+  readonly records: number;
+  readonly at: number;
 }
 
 /** A committed change of the desired count (lib/core/decide.ts). */

@@ -11,7 +11,7 @@
 import { absorbs, deadTimeSeconds, meanRate, projectTrend, riseFloor } from './absorb.js';
 import { jobCapacity, smallestCountFor, smallestCountWith } from './capacity.js';
 import type { AppConfig } from './config.js';
-import type { CountRate, Rise } from './domain.js';
+import type { BacklogReading, CountRate, Rise } from './domain.js';
 import type { JobSample, MetricsSnapshot, TaskManagerMetrics } from './metrics.js';
 
 export interface Recommendation {
@@ -44,6 +44,8 @@ export interface Recommendation {
   readonly perSlotRate?: number;
   /** The input this recommendation measured (records/s), from complete periods. */
   readonly inputRate?: number;
+  /** The backlog measured with it, at the newest complete period (records). */
+  readonly backlog?: BacklogReading;
   readonly hot: readonly string[];
   readonly inputs: Readonly<Record<string, number | string | boolean | readonly string[]>>;
 }
@@ -84,6 +86,8 @@ export interface PolicyInput {
    * (decide.ts: LAST_INPUT_MAX_AGE_SECONDS) while no period is complete.
    */
   readonly lastInputRate?: number;
+  /** The backlog measured with lastInputRate, at its period: the backlog floor's growth is counted from it. */
+  readonly lastBacklog?: BacklogReading;
   /**
    * The inputs (records/s, oldest first) the scale-in window's evaluations measured on complete
    * metrics (decide.ts completeInputs); undefined when fewer than half of them had complete metrics.
@@ -275,6 +279,11 @@ function stepLimits(
  * complete data. Only a scale-out comes of it (a count at or below the current one is "no
  * data": the data guard keeps it), so a backlog that grows while nothing can be measured still
  * gets the capacity it needs instead of waiting for the restarts to stop.
+ *
+ * The input may have moved since it was measured (a spike that lands during a restart). The
+ * backlog grows by input - processed, and processed ≥ 0, so the floor's growth since the backlog
+ * measured with that input is a lower bound on the input since: the input sized for is the
+ * higher of the two. (The floor is itself at most the backlog, so the bound stays one.)
  */
 export function backlogFloorScaleOut(
   input: PolicyInput,
@@ -283,8 +292,15 @@ export function backlogFloorScaleOut(
   const { config, metrics, current, running } = input;
   const { policy, partitions, slotsPerTaskManager: slots } = config;
   const floor = metrics.backlogFloor;
-  const inputRate = input.lastInputRate;
-  if (!floor || inputRate === undefined || perSlotRate === undefined || perSlotRate <= 0) return undefined;
+  const last = input.lastBacklog;
+  if (!floor || input.lastInputRate === undefined || perSlotRate === undefined || perSlotRate <= 0) {
+    return undefined;
+  }
+  const growth =
+    last && floor.at > last.at
+      ? Math.max(0, (floor.records - last.records) / ((floor.at - last.at) / 1000))
+      : 0;
+  const inputRate = Math.max(input.lastInputRate, growth);
   const maxUseful = Math.max(usefulMaximum(partitions, slots), 1);
   const shortfall = inputRate - jobCapacity(Math.max(running, 1), perSlotRate, partitions, slots);
   const required = requiredRate(inputRate, floor.records, policy, true, shortfall);
@@ -302,7 +318,7 @@ export function backlogFloorScaleOut(
     inputs: {
       estimate: 'backlog floor',
       inputRate: round(inputRate, 1),
-      inputSource: 'last measured',
+      inputSource: growth > input.lastInputRate ? 'backlog floor growth' : 'last measured',
       backlogRecords: round(floor.records, 0),
       backlogSeconds: round(backlogSeconds, 1),
       requiredRate: round(required, 1),
@@ -357,6 +373,12 @@ export function ratePolicy(input: PolicyInput): Recommendation {
   }
   const backlogSeconds = inputRate > 0 ? backlogRecords / inputRate : 0;
   const backlogPresent = backlogSeconds > policy.backlogToleranceSeconds;
+  // The job's own backlog (records, per period) where its periods carry one: what a later backlog
+  // floor's growth is counted from (backlogFloorScaleOut).
+  const backlogSample = samples.findLast((s) => s.backlog !== undefined);
+  const backlog = backlogSample
+    ? { records: backlogSample.backlog as number, at: backlogSample.at }
+    : undefined;
   const risingInput = isRising(metrics.inputRate, policy.risingInputTolerance);
   const inputs: Record<string, number | string | boolean | readonly string[]> = {
     ...load.inputs,
@@ -485,6 +507,7 @@ export function ratePolicy(input: PolicyInput): Recommendation {
     sustained,
     perSlotRate: measured,
     inputRate,
+    ...(backlog ? { backlog } : {}),
     inputs: {
       ...inputs,
       perSlotRate: round(perSlotRate, 1),

@@ -469,7 +469,7 @@ describe('Function: scalerToItem / itemToScaler (exhaustive)', () => {
       change: { decisionId: 'd-1', desired: 7, committedAt: 3_000, appliedAt: 3_500 },
       lastTriggerId: 'tick-42',
       perSlotRate: 512.5,
-      inputRate: { rate: 4_000, at: 3_000 },
+      inputRate: { rate: 4_000, at: 3_000, backlog: { records: 12_000.5, at: 2_940 } },
       rises: [{ at: 2_500, from: 60, to: 1_500.25 }],
       capacityCurve: [{ count: 6, perSlotRate: 450.5, at: 2_000 }],
       lastReason: 'WithinTolerance',

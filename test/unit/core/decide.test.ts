@@ -405,8 +405,15 @@ describe('Function: decideAutomatic', () => {
 
   it('remembers the input it measured (the state’s inputRate)', () => {
     const d = jobLevel(4, 0.5, 500, { backlog: 0 });
-    expect(d.next?.inputRate).toEqual({ rate: d.fields.inputs?.inputRate, at: T0 });
+    // With the backlog read with it, at its period's start (before the decision): a later backlog
+    // floor's growth is counted from it (policy.ts backlogFloorScaleOut).
+    expect(d.next?.inputRate).toEqual({
+      rate: d.fields.inputs?.inputRate,
+      at: T0,
+      backlog: { records: 0, at: expect.any(Number) },
+    });
     expect(d.next?.inputRate?.rate).toBeGreaterThan(0);
+    expect(d.next?.inputRate?.backlog?.at).toBeLessThan(T0);
   });
 
   it('remembers each evaluation’s input in its window sample only when its metrics were complete', () => {
@@ -460,9 +467,27 @@ describe('Function: decideAutomatic', () => {
       desired: 8,
     },
     { name: 'remembered 16 minutes ago → no data', ageSeconds: 960, reason: 'InsufficientData', desired: 4 },
+    // 1000 + 600,000 / 300 + the restart's 60,000 / 300 = 3200: the 4 running hold it.
+    {
+      name: 'remembered at 1,000 records/s → no data',
+      ageSeconds: 120,
+      rate: 1000,
+      reason: 'InsufficientData',
+      desired: 4,
+    },
+    // The same, and the backlog read with it was 0 five minutes ago: the floor grew at least
+    // 600,000 since, so the input was at least about 3000 (policy.ts backlogFloorScaleOut).
+    {
+      name: 'remembered at 1,000 records/s with no backlog 5 minutes ago → sized for the floor’s growth',
+      ageSeconds: 120,
+      rate: 1000,
+      backlog: { records: 0, at: T0 - 300_000 },
+      reason: 'Applied',
+      desired: 8,
+    },
   ])(
     'no busy time in any period (the job’s tasks restarting), 600,000 records waiting, the input $name',
-    ({ ageSeconds, reason, desired }) => {
+    ({ ageSeconds, reason, desired, rate = 3000, backlog }) => {
       const d = jobLevel(
         4,
         0.9,
@@ -471,7 +496,10 @@ describe('Function: decideAutomatic', () => {
           backlog: 600_000,
           adjust: (q, s) => (q.id === JOB_QUERY_IDS.busy ? { ...s, timestamps: [], values: [] } : s),
         },
-        { perSlotRate: 500, inputRate: { rate: 3000, at: T0 - ageSeconds * 1000 } },
+        {
+          perSlotRate: 500,
+          inputRate: { rate, at: T0 - ageSeconds * 1000, ...(backlog ? { backlog } : {}) },
+        },
       );
       expect(d.fields).toMatchObject({ reason, desired });
     },

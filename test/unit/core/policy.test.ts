@@ -321,16 +321,44 @@ describe('Function: backlogFloorScaleOut (no complete period: a scale-out from t
       desired: undefined,
     },
     { name: 'no floor → nothing', floor: undefined, lastInput: 3000, perSlot: 500, desired: undefined },
-  ])('$name', ({ floor, lastInput, perSlot, desired }) => {
+    {
+      // A spike during the restarts: the backlog was 0 at the period of the last input (T0 - 240 s)
+      // and is at least 540,000 at T0 - 60 s, so the input was at least 540,000 / 180 = 3000 (not
+      // 1000). Restart 3000 × 60 = 180,000; required max(3750, 3000 + 720,000 / 300 = 5400) → 8
+      // TMs (6 and 7 give 5333). Sized on the 1000 measured before it: 1000 + 600,000 / 300 =
+      // 3000 → 3, under the current 4, so nothing.
+      name: 'the floor grew faster than the last input: sized for its growth → 8',
+      floor: 540_000,
+      lastInput: 1000,
+      lastBacklog: { records: 0, at: T0 - 240_000 },
+      perSlot: 500,
+      desired: 8,
+      source: 'backlog floor growth',
+    },
+    {
+      // A floor under the backlog measured before (sources missing from it): no growth, the last
+      // input stands (as in the first case).
+      name: 'a floor below the backlog measured before: the last input stands → 8',
+      floor: 600_000,
+      lastInput: 3000,
+      lastBacklog: { records: 900_000, at: T0 - 240_000 },
+      perSlot: 500,
+      desired: 8,
+      source: 'last measured',
+    },
+  ])('$name', ({ floor, lastInput, perSlot, desired, ...rest }) => {
+    const lastBacklog = 'lastBacklog' in rest ? rest.lastBacklog : undefined;
     const input = {
       config: cfg,
       current: 4,
       running: 4,
       metrics: partial(floor),
       ...(lastInput !== undefined ? { lastInputRate: lastInput } : {}),
+      ...(lastBacklog ? { lastBacklog } : {}),
     };
     const out = backlogFloorScaleOut(input, perSlot);
     expect(out?.desired).toBe(desired);
+    if ('source' in rest) expect(out?.inputs.inputSource).toBe(rest.source);
     if (desired !== undefined) {
       // The policy answers the same, as data a scale-out may use (never a scale-in: desired > current).
       const rec = ratePolicy({ ...input, ...(perSlot !== undefined ? { perSlotRate: perSlot } : {}) });
