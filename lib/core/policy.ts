@@ -135,8 +135,15 @@ export function jobSamples(taskManagers: readonly TaskManagerMetrics[]): JobSamp
   return [...byAt.entries()].sort((a, b) => a[0] - b[0]).map(([at, v]) => ({ at, ...v }));
 }
 
-/** Below this busy fraction the bottleneck is too idle for its rate to tell the capacity. */
-export const MIN_BUSY_FOR_ESTIMATE = 0.05;
+/**
+ * Below this busy fraction the bottleneck is too idle for its rate to tell the capacity (the
+ * rate last measured above it stands: PolicyInput.perSlotRate). Where a job is lightly loaded,
+ * the busiest subtask's busy time is mostly its noise and fixed costs, and the estimate falls
+ * off: on the training set's bursty-day it was a median 0.79 of the model's capacity at 10-20%
+ * busy and 0.67 below 10%, against 0.88-0.89 from 20% to 90% (docs/benchmarks.md, fifth round).
+ * 0.2 chosen on the training set (0.05 and 0.1 equal, 0.15 and 0.2 better, 0.3 worse).
+ */
+export const MIN_BUSY_FOR_ESTIMATE = 0.2;
 
 /**
  * Records/s one slot processes at 100% busy. Under equal partition rates the busiest slot

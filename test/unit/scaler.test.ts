@@ -156,7 +156,7 @@ describe('Class: Scaler (scheduled and alarm evaluations)', () => {
     });
     expect(out).toMatchObject({ reason: 'Applied', desired: 6, triggerDetail: 'lag:ALARM' });
 
-    const idle = setup({ desired: 8, metrics: metricsAt(0.125, 125), cfg: withAlarm });
+    const idle = setup({ desired: 8, metrics: metricsAt(0.25, 250), cfg: withAlarm });
     const stay = await idle.scaler.handle({
       kind: 'alarm',
       eventTime: idle.clock.now(),
@@ -168,7 +168,7 @@ describe('Class: Scaler (scheduled and alarm evaluations)', () => {
   });
 
   it('PartialData on the job’s heartbeat count → InsufficientData, no scale-in', async () => {
-    const partial = metricsAt(0.125, 125, 0, (q) => (q.id === 'jh' ? 'PartialData' : 'Complete'));
+    const partial = metricsAt(0.25, 250, 0, (q) => (q.id === 'jh' ? 'PartialData' : 'Complete'));
     const { scaler, ecs, clock } = setup({ desired: 8, metrics: partial });
     // Several ticks so that stabilization and cooldowns would allow a scale-in on complete data.
     const reasons: string[] = [];
@@ -181,16 +181,16 @@ describe('Class: Scaler (scheduled and alarm evaluations)', () => {
   });
 
   it('scales an idle cluster in only after the stabilization window is covered', async () => {
-    const { scaler, ecs, clock, cfg } = setup({ desired: 8, metrics: metricsAt(0.125, 125) });
+    const { scaler, ecs, clock, cfg } = setup({ desired: 8, metrics: metricsAt(0.25, 250) });
     const reasons: string[] = [];
     for (let s = 0; s <= cfg.policy.scaleInStabilizationSeconds; s += 60) {
       reasons.push((await scaler.handle(tick(clock))).reason);
       clock.advance(60);
     }
     expect(reasons.slice(0, -2).every((r) => r === 'Stabilizing')).toBe(true);
-    // 8 TMs at 12.5% busy: sized 2 (policy.test.ts, 'idle'); maxScaleInStep (16) does not
-    // limit it: 8 → 2 in one step
-    expect(ecs.updates).toEqual([2]);
+    // 8 TMs at 25% busy: sized 3 (policy.test.ts, 'lightly loaded'); maxScaleInStep (16) does
+    // not limit it: 8 → 3 in one step
+    expect(ecs.updates).toEqual([3]);
   });
 });
 

@@ -49,11 +49,11 @@ interface WireQuery {
   };
 }
 
-/** An idle cluster of 8 (busy 12.5%, 125 rec/s each): a scale-in on complete data. */
+/** A lightly loaded cluster of 8 (busy 25%, 250 rec/s each): a scale-in on complete data. */
 function idleMetrics(status: (id: string) => 'Complete' | 'PartialData' | 'InternalError') {
   // What CloudWatch holds for the Flink definition's series of 8 TaskManagers at 12.5% busy
   // reading 125 records/s each, the last 3 minutes before EndTime.
-  const value = flinkFleet({ busy: 0.125, rate: 125, taskManagers: () => TASKS.length });
+  const value = flinkFleet({ busy: 0.25, rate: 250, taskManagers: () => TASKS.length });
   cwMock.on(GetMetricDataCommand).callsFake((input: { MetricDataQueries: WireQuery[]; EndTime: Date }) => ({
     MetricDataResults: input.MetricDataQueries.map((q) => {
       const v = value({
@@ -131,12 +131,12 @@ describe('Scaler with mocked SDK clients', () => {
       await s.handle({ kind: 'schedule', eventTime: clock.now() });
       clock.advance(60);
     }
-    // 8 × 125 = 1000 rec/s: 1000/0.8 = 1250 → 2 TaskManagers (2000), shedding 75% (≥ the
-    // minimum step), in one step (maxScaleInStep 16); see policy.test.ts, 'idle'.
+    // 8 × 250 = 2000 rec/s: 2000/0.8 = 2500 → 3 TaskManagers (2667), shedding 67% (≥ the
+    // minimum step), in one step (maxScaleInStep 16); see policy.test.ts, 'lightly loaded'.
     expect(ecsMock).toHaveReceivedCommandWith(UpdateServiceCommand, {
       cluster: 'flink',
       service: 'taskmanager',
-      desiredCount: 2,
+      desiredCount: 3,
     });
   });
 

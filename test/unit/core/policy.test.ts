@@ -90,6 +90,38 @@ describe('Policy: rate', () => {
   });
 
   it.each([
+    // 8 TMs at 500 records/s per slot: each TM processes 1000 × busy (2 partitions on the busiest slot).
+    { name: 'at 20% busy: measured', busy: 0.2, estimate: 500 },
+    { name: 'at 19% busy: too idle to measure', busy: 0.19, estimate: undefined },
+    {
+      name: 'at 5% busy (measured before MIN_BUSY_FOR_ESTIMATE went from 0.05 to 0.2)',
+      busy: 0.05,
+      estimate: undefined,
+    },
+  ])('the per-slot rate $name', ({ busy, estimate }) => {
+    const tms = Array.from({ length: 8 }, () => ({ load: busy, rate: 1000 * busy }));
+    const samples = jobSamples(snapshot(tms).taskManagers);
+    const measured = estimatePerSlotRate(samples, 32, 2);
+    if (estimate === undefined) expect(measured).toBeUndefined();
+    else expect(measured).toBeCloseTo(estimate, 6);
+    // Unmeasured, the rate measured before stands (and with none, the count stays).
+    const remembered = ratePolicy({
+      config: cfg,
+      current: 8,
+      running: 8,
+      metrics: snapshot(tms),
+      perSlotRate: 400,
+    });
+    expect(remembered.inputs.estimate).toBe(estimate === undefined ? 'remembered' : 'measured');
+    const none = ratePolicy({ config: cfg, current: 8, running: 8, metrics: snapshot(tms) });
+    if (estimate === undefined)
+      expect({ estimate: none.inputs.estimate, desired: none.desired }).toEqual({
+        estimate: 'none',
+        desired: 8,
+      });
+  });
+
+  it.each([
     {
       // input 3800 (4 × 950; per-slot estimate 3800*4/(32*0.95) = 500):
       // max(3800/0.8 = 4750, 3800 + restart 3800*60/300 = 4560) = 4750 → 6 TMs (5333; 5 adds nothing).
@@ -144,15 +176,15 @@ describe('Policy: rate', () => {
       backlogPresent: true,
     },
     {
-      // 8 TMs process 1000 rec/s, busiest slot has 2 partitions: busy 62.5/500 = 0.125.
-      // max(1000/0.8 = 1250, 1000 + restart 1000*60/300 = 1200) = 1250 → 2 TMs (2000);
-      // it sheds 6000 of 8000 (≥ 40%).
-      name: 'idle: scale in to the smallest count that still holds the target',
+      // 8 TMs process 2000 rec/s, busiest slot has 2 partitions: busy 125/500 = 0.25.
+      // max(2000/0.8 = 2500, 2000 + restart 2000*60/300 = 2400) = 2500 → 3 TMs (2667);
+      // it sheds 5333 of 8000 (≥ 40%).
+      name: 'lightly loaded: scale in to the smallest count that still holds the target',
       current: 8,
-      tms: Array.from({ length: 8 }, () => ({ load: 0.125, rate: 125 })),
+      tms: Array.from({ length: 8 }, () => ({ load: 0.25, rate: 250 })),
       backlog: undefined,
-      sized: 2,
-      desired: 2,
+      sized: 3,
+      desired: 3,
       withinTolerance: false,
       backlogPresent: false,
     },
@@ -567,7 +599,8 @@ describe('Policy: rate, a peak the window absorbed is not a scale-out', () => {
 });
 
 describe('Policy: rate, no scale-in below the count the recent rises need', () => {
-  // 4 TMs nearly idle (4 × 100 rec/s at 10% busy: input 400): sized 1 without a floor.
+  // 4 TMs nearly idle (4 × 100 rec/s at 10% busy: input 400, too idle to measure the per-slot
+  // rate, so the 500 measured before stands): sized 1 without a floor.
   // Dead time 300 s, lag bound 30 s of the count's capacity (1 → 1000, 2 → 2000, 3 → 2667, 4 → 4000).
   const tms = Array.from({ length: 4 }, () => ({ load: 0.1, rate: 100 }));
   const rise = (from: number, to: number) => ({ at: T0 - 3_600_000, from, to });
@@ -597,7 +630,14 @@ describe('Policy: rate, no scale-in below the count the recent rises need', () =
       sustained: 4,
     },
   ])('$name', ({ rises, desired, sustained }) => {
-    const r = ratePolicy({ config: config(), current: 4, running: 4, metrics: snapshot(tms), rises });
+    const r = ratePolicy({
+      config: config(),
+      current: 4,
+      running: 4,
+      metrics: snapshot(tms),
+      perSlotRate: 500,
+      rises,
+    });
     expect({ desired: r.desired, sustained: r.sustained }).toEqual({ desired, sustained });
   });
 
@@ -607,6 +647,7 @@ describe('Policy: rate, no scale-in below the count the recent rises need', () =
       current: 1,
       running: 1,
       metrics: snapshot([{ load: 0.1, rate: 100 }]),
+      perSlotRate: 500,
       rises: [rise(50, 1e6)],
     });
     expect({ desired: r.desired, sustained: r.sustained }).toEqual({ desired: 1, sustained: 1 });
