@@ -22,7 +22,7 @@ import type {
   MetricRef,
   PolicyMode,
 } from './config.js';
-import type { MetricQuery, MetricSeries, TaskInfo } from './domain.js';
+import type { BacklogReading, MetricQuery, MetricSeries, TaskInfo } from './domain.js';
 import {
   FLINK_DIMENSIONS,
   FLINK_METRICS,
@@ -489,6 +489,8 @@ export interface JobSample {
 export interface BacklogMetrics {
   /** Latest backlog, in the metric's unit (records, or seconds of lag). */
   readonly latest: number;
+  /** The start of the period `latest` was read in (epoch ms), for the Flink backlog. */
+  readonly at?: number;
   readonly unit: 'records' | 'seconds';
   /** Change per second over the window (records/s or s/s). */
   readonly slopePerSecond: number;
@@ -512,10 +514,7 @@ export interface InputRateMetrics {
  * reported series gave at most k samples, so the records of the sources that did not report
  * can only be missing from it. Only a scale-out may act on it.
  */
-export interface BacklogFloor {
-  readonly at: number;
-  readonly records: number;
-}
+export type BacklogFloor = BacklogReading;
 
 export interface MetricsSnapshot {
   /** TaskManagers with complete, fresh per-TaskManager data (when per-TaskManager series were read). */
@@ -925,6 +924,7 @@ function flinkBacklog(samples: readonly JobSample[]): BacklogMetrics | undefined
   const dt = (last.at - first.at) / 1000;
   return {
     latest: last.backlog as number,
+    at: last.at,
     unit: 'records',
     slopePerSecond: dt > 0 ? ((last.backlog as number) - (first.backlog as number)) / dt : 0,
   };

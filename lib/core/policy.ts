@@ -380,12 +380,11 @@ export function ratePolicy(input: PolicyInput): Recommendation {
   }
   const backlogSeconds = inputRate > 0 ? backlogRecords / inputRate : 0;
   const backlogPresent = backlogSeconds > policy.backlogToleranceSeconds;
-  // The job's own backlog (records, per period) where its periods carry one: what a later backlog
+  // The job's own backlog in records at its period (the Flink backlog): what a later backlog
   // floor's growth is counted from (backlogFloorScaleOut).
-  const backlogSample = samples.findLast((s) => s.backlog !== undefined);
-  const backlog = backlogSample
-    ? { records: backlogSample.backlog as number, at: backlogSample.at }
-    : undefined;
+  const read = metrics.backlog;
+  const backlog =
+    read?.at !== undefined && read.unit === 'records' ? { records: read.latest, at: read.at } : undefined;
   const risingInput = isRising(metrics.inputRate, policy.risingInputTolerance);
   const inputs: Record<string, number | string | boolean | readonly string[]> = {
     ...load.inputs,

@@ -439,7 +439,7 @@ describe('Function: summarizeMetrics', () => {
       nowMs: NOW,
     });
     expect(snap.complete).toBe(true);
-    expect(snap.backlog).toEqual({ latest: 2200, unit: 'records', slopePerSecond: 10 });
+    expect(snap.backlog).toEqual({ latest: 2200, at: NOW - MIN, unit: 'records', slopePerSecond: 10 });
     expect(snap.job).toHaveLength(3);
   });
 });
