@@ -44,12 +44,16 @@ export function trendPerSecond(rates: readonly number[], stepSeconds: number): n
   for (let i = 0; i < rates.length; i++)
     for (let j = i + 1; j < rates.length; j++)
       slopes.push(((rates[j] as number) - (rates[i] as number)) / ((j - i) * stepSeconds));
-  if (slopes.length === 0) return 0;
-  slopes.sort((a, b) => a - b);
-  const mid = slopes.length / 2;
+  return slopes.length === 0 ? 0 : median(slopes);
+}
+
+/** The median of `values` (the mean of the middle two for an even count); NaN for none. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length / 2;
   return Number.isInteger(mid)
-    ? ((slopes[mid - 1] as number) + (slopes[mid] as number)) / 2
-    : (slopes[Math.floor(mid)] as number);
+    ? ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
+    : (sorted[Math.floor(mid)] as number);
 }
 
 /**
@@ -91,7 +95,9 @@ export function deadTimeSeconds(config: AppConfig): number {
 
 /**
  * The rise the window's inputs (oldest first, `at` epoch ms) and the newest one show at
- * `nowMs`: from the last reading at least `deadSeconds` old to the mean of the readings since.
+ * `nowMs`: from the last reading at least `deadSeconds` old to the median of the readings since
+ * (one minute's burst among them is a peak the scale-in window and absorbs() answer, not the
+ * level the input rose to; the mean counted it: docs/benchmarks.md, fifth round, V29 and V30).
  * Undefined when the window does not reach back that far, or the input did not rise.
  */
 export function observeRise(
@@ -104,7 +110,7 @@ export function observeRise(
   if (!before) return undefined;
   const since = readings.filter((r) => r.at > cut).map((r) => r.input);
   if (since.length === 0) return undefined;
-  const to = meanRate(since);
+  const to = median(since);
   return to > before.input ? { at: nowMs, from: before.input, to } : undefined;
 }
 

@@ -106,7 +106,7 @@ export interface ScalerState {
 
 /**
  * A rise of the input the scaler saw: at `at` (epoch ms), the input had gone from `from`
- * (records/s, one loop dead time before) to `to` (the mean since).
+ * (records/s, one loop dead time before) to `to` (the median since).
  */
 export interface Rise {
   readonly at: number;

@@ -5,6 +5,7 @@ import {
   keepCurve,
   keepRises,
   meanRate,
+  median,
   observeRise,
   projectTrend,
   replayLagSeconds,
@@ -118,15 +119,41 @@ describe('Function: deadTimeSeconds (from a rise to the capacity that answers it
   });
 });
 
+describe('Function: median', () => {
+  it.each([
+    { values: [3, 1, 2], expected: 2 },
+    { values: [4, 1, 3, 2], expected: 2.5 },
+    { values: [7], expected: 7 },
+    { values: [1, 1, 100], expected: 1 },
+  ])('$values → $expected', ({ values, expected }) => {
+    expect(median(values)).toBe(expected);
+  });
+  it('leaves its input unsorted', () => {
+    const values = [3, 1, 2];
+    median(values);
+    expect(values).toEqual([3, 1, 2]);
+  });
+});
+
 describe('Function: observeRise', () => {
   const at = (minutesAgo: number) => T0 - minutesAgo * 60_000;
   const r = (minutesAgo: number, input: number) => ({ at: at(minutesAgo), input });
   it.each([
     // dead time 180 s: the last reading at least 3 minutes old is the level before.
     {
-      name: 'a step: from the level before to the mean since',
+      name: 'a step: from the level before to the median since (the mean would be 1600)',
       readings: [r(5, 60), r(3, 60), r(2, 1500), r(1, 1500), r(0, 1800)],
-      expected: { at: T0, from: 60, to: 1600 },
+      expected: { at: T0, from: 60, to: 1500 },
+    },
+    {
+      name: "one minute's burst is not the level risen to (the mean would be 1400)",
+      readings: [r(3, 500), r(2, 600), r(1, 3000), r(0, 600)],
+      expected: { at: T0, from: 500, to: 600 },
+    },
+    {
+      name: 'an even count since: the mean of the middle two',
+      readings: [r(4, 100), r(3, 100), r(2, 400), r(1, 600), r(0, 900), r(0, 1000)],
+      expected: { at: T0, from: 100, to: 750 },
     },
     { name: 'a fall is no rise', readings: [r(3, 1500), r(2, 100), r(0, 50)], expected: undefined },
     { name: 'flat is no rise', readings: [r(3, 500), r(0, 500)], expected: undefined },
