@@ -119,7 +119,7 @@ const ScalerItemSchema = z
     inputRate: z
       .object({ rate: finite, at: finite, backlog: z.object({ records: finite, at: finite }).optional() })
       .optional(),
-    rises: z.array(z.object({ at: finite, from: finite, to: finite })).optional(),
+    rises: z.array(z.object({ at: finite, from: finite, to: finite, seconds: finite.optional() })).optional(),
     capacityCurve: z
       .array(z.object({ count: z.number().int().min(1), perSlotRate: finite, at: finite }))
       .optional(),

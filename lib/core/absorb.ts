@@ -115,12 +115,24 @@ export function observeRise(
 }
 
 /**
+ * A rise that continues `prev` (it starts within prev's span, no later than one dead time
+ * after it, and goes higher) is one ramp: from prev's start to its end, over both spans.
+ */
+export function chainRise(prev: Rise | undefined, next: Rise, deadSeconds: number): Rise {
+  if (!prev || next.at - prev.at > deadSeconds * 1000 || next.at <= prev.at) return next;
+  if (next.from < prev.from || next.from > prev.to || next.to <= prev.to) return next;
+  const seconds = (prev.seconds ?? deadSeconds) + (next.at - prev.at) / 1000;
+  return { at: next.at, from: prev.from, to: next.to, seconds };
+}
+
+/**
  * The rises worth remembering: those of the last `lookbackSeconds` that no other one covers
  * (another from at most as low to at least as high; of two equal ones, the newer), newest last.
  */
 export function keepRises(rises: readonly Rise[], nowMs: number, lookbackSeconds: number): Rise[] {
   const recent = rises.filter((r) => r.at > nowMs - lookbackSeconds * 1000 && r.at <= nowMs);
-  const covers = (a: Rise, b: Rise) => a.from <= b.from && a.to >= b.to;
+  const covers = (a: Rise, b: Rise) =>
+    a.from <= b.from && a.to >= b.to && (a.seconds ?? 0) <= (b.seconds ?? 0);
   return recent.filter((r, i) => !recent.some((o, j) => j !== i && covers(o, r) && (!covers(r, o) || j > i)));
 }
 
@@ -141,9 +153,15 @@ export function riseFloor(
 ): number {
   for (let n = 1; n < c.maxCount; n++) {
     const capacity = capacityOf(n);
-    const survives = rises.every(
-      (r) => r.from > c.target * capacity || (r.to - capacity) * c.deadSeconds <= c.lagSeconds * capacity,
-    );
+    const trigger = c.target * capacity;
+    const survives = rises.every((r) => {
+      if (r.from > trigger) return true;
+      // A ramp longer than the dead time: the level it reaches one dead time after it crosses
+      // the count's target, at its mean slope.
+      const span = Math.max(r.seconds ?? c.deadSeconds, c.deadSeconds);
+      const to = Math.min(r.to, trigger + ((r.to - r.from) * c.deadSeconds) / span);
+      return (to - capacity) * c.deadSeconds <= c.lagSeconds * capacity;
+    });
     if (survives) return n;
   }
   return Math.max(1, c.maxCount);

@@ -19,7 +19,7 @@
  *   else → someone wrote after it, nothing to undo. So the last UpdateService to land is always
  *   checked against the latest committed change.
  */
-import { deadTimeSeconds, keepCurve, keepRises, observeRise } from './absorb.js';
+import { chainRise, deadTimeSeconds, keepCurve, keepRises, observeRise } from './absorb.js';
 import { isAuditWorthy } from './audit.js';
 import type { AppConfig } from './config.js';
 import type {
@@ -313,8 +313,9 @@ export function decideAutomatic(input: AutomaticInput): Decision {
           deadTimeSeconds(config),
         )
       : undefined;
+  const chained = rise ? chainRise(state.rises?.at(-1), rise, deadTimeSeconds(config)) : undefined;
   const rises =
-    lookbackS > 0 ? keepRises([...(state.rises ?? []), ...(rise ? [rise] : [])], nowMs, lookbackS) : [];
+    lookbackS > 0 ? keepRises([...(state.rises ?? []), ...(chained ? [chained] : [])], nowMs, lookbackS) : [];
   // A steady count's measured per-slot rate: every task running, none settling, complete metrics.
   const steady =
     complete &&

@@ -112,6 +112,8 @@ export interface Rise {
   readonly at: number;
   readonly from: number;
   readonly to: number;
+  /** How long it took (s); one loop dead time when unset. */
+  readonly seconds?: number;
 }
 
 /** The per-slot rate (records/s at 100% busy) measured while `count` TaskManagers ran, at `at` (epoch ms). */

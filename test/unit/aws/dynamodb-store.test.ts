@@ -470,7 +470,10 @@ describe('Function: scalerToItem / itemToScaler (exhaustive)', () => {
       lastTriggerId: 'tick-42',
       perSlotRate: 512.5,
       inputRate: { rate: 4_000, at: 3_000, backlog: { records: 12_000.5, at: 2_940 } },
-      rises: [{ at: 2_500, from: 60, to: 1_500.25 }],
+      rises: [
+        { at: 2_500, from: 60, to: 1_500.25 },
+        { at: 2_560, from: 60, to: 1_700, seconds: 360 },
+      ],
       capacityCurve: [{ count: 6, perSlotRate: 450.5, at: 2_000 }],
       lastReason: 'WithinTolerance',
     };

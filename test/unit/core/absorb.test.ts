@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   absorbs,
+  chainRise,
   deadTimeSeconds,
   keepCurve,
   keepRises,
@@ -12,6 +13,7 @@ import {
   riseFloor,
   trendPerSecond,
 } from '../../../lib/core/absorb';
+import type { Rise } from '../../../lib/core/domain';
 import { config, T0 } from '../../support/fixtures';
 
 describe('Function: replayLagSeconds (the window replayed through a capacity as a fluid queue)', () => {
@@ -191,6 +193,11 @@ describe('Function: keepRises (the lookback, and no rise another one covers)', (
       rises: [rise(3, 60, 1500), rise(1, 60, 1500)],
       expected: [rise(1, 60, 1500)],
     },
+    {
+      name: 'a slower ramp does not cover a faster rise within it: both kept',
+      rises: [rise(3, 100, 900), { ...rise(1, 60, 1500), seconds: 3000 }],
+      expected: [rise(3, 100, 900), { ...rise(1, 60, 1500), seconds: 3000 }],
+    },
     { name: 'none', rises: [], expected: [] },
   ])('$name', ({ rises, expected }) => {
     expect(keepRises(rises, T0, 6 * 3600)).toEqual(expected);
@@ -222,8 +229,48 @@ describe('Function: riseFloor', () => {
     // Two rises: the larger floor wins.
     { name: 'the steepest rise sets the floor', rises: [rise(60, 1500), rise(100, 3500)], expected: 4 },
     { name: 'no count survives: the maximum', rises: [rise(0, 1e9)], expected: 10 },
+    // A ramp 100 → 1500 over 600 s (2.33/s): 1 crosses 800 and reaches 800 + 700 = 1500 one dead
+    // time later: (1500 - 1000) × 300 > 30,000 fails; 2: 1500 < 2000 survives.
+    { name: 'a ramp over two dead times', rises: [{ ...rise(100, 1500), seconds: 600 }], expected: 2 },
+    // 100 → 1500 over 3000 s (0.47/s): 1 reaches 800 + 140 = 940 < 1000 → survives.
+    { name: 'a slow ramp: the loop keeps up', rises: [{ ...rise(100, 1500), seconds: 3000 }], expected: 1 },
+    // A duration shorter than the dead time counts as one dead time (the step case above).
+    { name: 'a rise shorter than the dead time', rises: [{ ...rise(60, 1500), seconds: 60 }], expected: 2 },
   ])('$name → $expected', ({ rises, expected }) => {
     expect(riseFloor(rises, (n) => 1000 * n, limits)).toBe(expected);
+  });
+});
+
+describe('Function: chainRise (a ramp seen as overlapping rises is one rise)', () => {
+  const at = (s: number) => T0 + s * 1000;
+  const prev: Rise = { at: at(0), from: 100, to: 900 };
+  // Cases where next stands alone (chainRise returns it unchanged).
+  const alone = (name: string, next: Rise, p: Rise | undefined = prev) => ({
+    name,
+    prev: p,
+    next,
+    expected: next,
+  });
+  it.each([
+    {
+      name: 'continues the previous one: from its start, over both spans',
+      prev,
+      next: { at: at(120), from: 850, to: 1400 },
+      expected: { at: at(120), from: 100, to: 1400, seconds: 420 },
+    },
+    {
+      name: 'a chained one chains on: its duration adds the gap',
+      prev: { at: at(0), from: 100, to: 1400, seconds: 420 },
+      next: { at: at(60), from: 1200, to: 1600 },
+      expected: { at: at(60), from: 100, to: 1600, seconds: 480 },
+    },
+    { ...alone('no previous rise', { at: at(60), from: 850, to: 1400 }), prev: undefined },
+    alone('more than a dead time later', { at: at(301), from: 850, to: 1400 }),
+    alone('starts above the previous top', { at: at(60), from: 950, to: 1400 }),
+    alone('starts below the previous start', { at: at(60), from: 50, to: 1400 }),
+    alone('goes no higher', { at: at(60), from: 500, to: 900 }),
+  ])('$name', ({ prev, next, expected }) => {
+    expect(chainRise(prev, next, 300)).toEqual(expected);
   });
 });
 

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { deadTimeSeconds } from '../../../lib/core/absorb';
 import type { AutomaticTrigger } from '../../../lib/core/decide';
 import {
   afterApply,
@@ -457,6 +458,21 @@ describe('Function: decideAutomatic', () => {
     expect(d.next?.capacityCurve).toEqual(
       lookback > 0 ? [{ count: 4, perSlotRate: d.fields.inputs?.perSlotRate, at: T0 }] : undefined,
     );
+  });
+
+  it('a rise that continues the one remembered a minute before is remembered as one ramp, over both spans', () => {
+    const cfg = config({
+      metrics: { backlog: { preset: 'flink-pending-records' } },
+      policy: { scaleInStabilizationSeconds: 600, scaleInLookbackSeconds: 21_600 },
+    });
+    const earlier = { at: T0 - 60_000, from: 50, to: 500 };
+    const before = { recommendations: [{ at: T0 - 400_000, desired: 4, input: 60 }], rises: [earlier] };
+    const d = jobLevel(4, 0.5, 500, { backlog: 0 }, before, cfg);
+    // 60 → 2000 starts within 50 → 500: one ramp from 50, one dead time plus the minute between.
+    expect(d.next?.rises).toEqual([
+      earlier,
+      { at: T0, from: 50, to: 2000, seconds: deadTimeSeconds(cfg) + 60 },
+    ]);
   });
 
   it.each([
