@@ -305,17 +305,15 @@ export function decideAutomatic(input: AutomaticInput): Decision {
         },
       ]
     : state.recommendations;
-  const rise =
+  const deadS = deadTimeSeconds(config);
+  const observed =
     lookbackS > 0 && complete && rec.inputRate !== undefined
-      ? observeRise(
-          [...readings(inWindow), { at: nowMs, input: rec.inputRate }],
-          nowMs,
-          deadTimeSeconds(config),
-        )
+      ? observeRise([...readings(inWindow), { at: nowMs, input: rec.inputRate }], nowMs, deadS)
       : undefined;
-  const chained = rise ? chainRise(state.rises?.at(-1), rise, deadTimeSeconds(config)) : undefined;
+  // A rise that continues the one remembered before it is one ramp (absorb.ts chainRise).
+  const rise = observed ? chainRise(state.rises?.at(-1), observed, deadS) : undefined;
   const rises =
-    lookbackS > 0 ? keepRises([...(state.rises ?? []), ...(chained ? [chained] : [])], nowMs, lookbackS) : [];
+    lookbackS > 0 ? keepRises([...(state.rises ?? []), ...(rise ? [rise] : [])], nowMs, lookbackS) : [];
   // A steady count's measured per-slot rate: every task running, none settling, complete metrics.
   const steady =
     complete &&

@@ -245,12 +245,7 @@ describe('Function: chainRise (a ramp seen as overlapping rises is one rise)', (
   const at = (s: number) => T0 + s * 1000;
   const prev: Rise = { at: at(0), from: 100, to: 900 };
   // Cases where next stands alone (chainRise returns it unchanged).
-  const alone = (name: string, next: Rise, p: Rise | undefined = prev) => ({
-    name,
-    prev: p,
-    next,
-    expected: next,
-  });
+  const alone = (name: string, next: Rise) => ({ name, prev, next, expected: next });
   it.each([
     {
       name: 'continues the previous one: from its start, over both spans',
