@@ -265,6 +265,13 @@ export interface HealthTransition {
   readonly mustWrite: boolean;
   /** The observation carried an ECS event that was not newer than the recorded one. */
   readonly ecsEventIgnored: boolean;
+  /**
+   * The heartbeat (the newest evidence of life: a metric datapoint or the task's start) is
+   * older than heartbeatTimeoutSeconds, whatever the verdict. A fact about the observations,
+   * not about the stored status, so it is the same when the evaluation is repeated on what it
+   * wrote (the metrics-outage rule depends on that).
+   */
+  readonly heartbeatStale: boolean;
 }
 
 /** The health item of a TaskManager seen for the first time (not trusted until evaluated). */
@@ -357,6 +364,7 @@ export function nextHealth(
     statusChanged: next.status !== prev.status,
     mustWrite,
     ecsEventIgnored: observation.ecs !== undefined && ctx.ecs === undefined,
+    heartbeatStale: (nowMs - ctx.lastSeen) / 1000 > config.heartbeatTimeoutSeconds,
   };
 }
 
@@ -391,7 +399,7 @@ export function selectHungToStop(
 
 /**
  * A metrics outage, not hung TaskManagers: more than half of the running TaskManagers (and at
- * least two) look stale at once. A reconcile then judges no heartbeat (it evaluates as if it
+ * least two) look stale at once (counted by reconcile-rules.ts metricsOutage, from observations). A reconcile then judges no heartbeat (it evaluates as if it
  * had no metrics), so a CloudWatch delay cannot declare the fleet dead; real hangs are still
  * found by ECS's container health checks, and a lone hung TaskManager by its heartbeat.
  */

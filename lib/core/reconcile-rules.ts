@@ -149,26 +149,29 @@ export interface Evaluated {
   readonly transition: HealthTransition;
 }
 
-/** TaskManagers this evaluation would newly find stale by their heartbeat (DEAD ones excluded). */
-export function staleCount(evaluated: readonly Evaluated[]): number {
-  return evaluated.filter(
-    (e) =>
-      e.reconcile &&
-      e.prev.status !== 'DEAD' &&
-      (e.transition.verdict.reason === 'MissesExceeded' ||
-        e.transition.verdict.reason === 'HeartbeatMissing'),
-  ).length;
+/**
+ * The TaskManagers an outage is judged on: those ECS runs whose heartbeat this evaluation
+ * judges. Only observations decide membership (the listing's lastStatus as in force, whether
+ * the metrics answered), never a stored health status, so planning again on what a plan wrote
+ * finds the same population.
+ */
+export function outagePopulation(evaluated: readonly Evaluated[]): readonly Evaluated[] {
+  return evaluated.filter((e) => e.reconcile && e.transition.next.ecsStatus === 'RUNNING');
 }
 
 /**
- * More than half of the running TaskManagers (and at least two) look stale at once: a metrics
- * outage, not hung TaskManagers (isMetricsOutage). Returns the problem to report, or undefined.
+ * More than half of the running TaskManagers whose heartbeat is judged (and at least two) look
+ * stale at once: a metrics outage, not hung TaskManagers (isMetricsOutage). Returns the problem
+ * to report, or undefined. Stale means the heartbeat is older than the timeout, whatever the
+ * verdict, so the answer does not change with the statuses the plan writes (a TaskManager
+ * already DEAD or DRAINING that ECS still runs counts as stale when silent: the conservative
+ * direction, it can only make an outage more likely, never a declaration of death).
  */
-export function metricsOutage(evaluated: readonly Evaluated[], cluster: ClusterView): string | undefined {
-  const stale = staleCount(evaluated);
-  const running = cluster.tasks.filter((t) => t.lastStatus === 'RUNNING').length;
-  return isMetricsOutage(stale, running)
-    ? `${stale} of ${running} running TaskManagers look stale at once: treated as a metrics outage, heartbeats not judged`
+export function metricsOutage(evaluated: readonly Evaluated[]): string | undefined {
+  const population = outagePopulation(evaluated);
+  const stale = population.filter((e) => e.transition.heartbeatStale).length;
+  return isMetricsOutage(stale, population.length)
+    ? `${stale} of ${population.length} running TaskManagers look stale at once: treated as a metrics outage, heartbeats not judged`
     : undefined;
 }
 

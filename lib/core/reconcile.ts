@@ -178,7 +178,7 @@ function evaluateHealth(input: ReconcileInput, problems: string[]): Evaluated[] 
       return { prev, reconcile: o.reconcile, transition: nextHealth(prev, o, config.health, nowMs) };
     });
   const evaluated = evaluate(true);
-  const outage = cluster ? metricsOutage(evaluated, cluster) : undefined;
+  const outage = cluster ? metricsOutage(evaluated) : undefined;
   if (outage === undefined) return evaluated;
   problems.push(outage);
   return evaluate(false);

@@ -338,6 +338,7 @@ describe('Function: nextHealth', () => {
       statusChanged?: boolean;
       mustWrite?: boolean;
       ecsEventIgnored?: boolean;
+      heartbeatStale?: boolean;
     };
   }[] = [
     {
@@ -401,7 +402,37 @@ describe('Function: nextHealth', () => {
     {
       name: 'a fresh datapoint alone only moves lastSeen: no write needed',
       obs: { reconcile: true, lastDatapointAt: T0 - 5 * S },
-      expect: { status: 'HEALTHY', reason: 'HeartbeatFresh', statusChanged: false, mustWrite: false },
+      expect: {
+        status: 'HEALTHY',
+        reason: 'HeartbeatFresh',
+        statusChanged: false,
+        mustWrite: false,
+        heartbeatStale: false,
+      },
+    },
+    {
+      name: 'a heartbeat past the timeout is stale, whatever decided the verdict (here: DEAD earlier)',
+      prev: { status: 'DEAD', lastSeen: T0 - 91 * S },
+      obs: { reconcile: true },
+      expect: { status: 'DEAD', reason: 'AlreadyDead', heartbeatStale: true },
+    },
+    {
+      name: 'stale also when the heartbeat is not judged (an ECS event), and at exactly the timeout not yet',
+      prev: { lastSeen: T0 - 90 * S },
+      obs: { reconcile: false },
+      expect: { status: 'HEALTHY', reason: 'HeartbeatFresh', heartbeatStale: false },
+    },
+    {
+      name: 'a task’s start is evidence of life: started 10 s ago with no datapoint is not stale',
+      prev: { status: 'SUSPECT', ecsStatus: 'PENDING', lastSeen: T0 - 500 * S, startedAt: undefined },
+      obs: { reconcile: true, ecs: described({ startedAt: T0 - 10 * S, version: 4 }) },
+      expect: { status: 'HEALTHY', reason: 'HeartbeatFresh', heartbeatStale: false },
+    },
+    {
+      name: 'a silent TaskManager whose stop was requested drains, and its heartbeat is stale',
+      prev: { lastSeen: T0 - 500 * S },
+      obs: { reconcile: false, ecs: ecs({ desiredStatus: 'STOPPED', version: 4 }) },
+      expect: { status: 'DRAINING', reason: 'StopRequested', heartbeatStale: true },
     },
     {
       name: 'a DescribeTasks result without a version is applied and keeps the recorded version',
@@ -431,6 +462,7 @@ describe('Function: nextHealth', () => {
     if (c.expect.statusChanged !== undefined) expect(t.statusChanged).toBe(c.expect.statusChanged);
     if (c.expect.mustWrite !== undefined) expect(t.mustWrite).toBe(c.expect.mustWrite);
     expect(t.ecsEventIgnored).toBe(c.expect.ecsEventIgnored ?? false);
+    if (c.expect.heartbeatStale !== undefined) expect(t.heartbeatStale).toBe(c.expect.heartbeatStale);
   });
 
   it('declares a hung TaskManager DEAD within heartbeat timeout + one tick (defaults)', () => {

@@ -165,32 +165,71 @@ describe('Rule: eventDescribeTargets (AWS events carry no health)', () => {
 });
 
 describe('Rule: metricsOutage', () => {
-  const evaluated = (staleIds: string[], all: string[]) =>
-    all.map((taskId) => ({
-      prev: item(taskId),
-      reconcile: true,
-      transition: {
-        next: item(taskId),
-        verdict: {
-          status: staleIds.includes(taskId) ? ('DEAD' as const) : ('HEALTHY' as const),
-          reason: staleIds.includes(taskId) ? ('MissesExceeded' as const) : ('HeartbeatFresh' as const),
-          message: '',
-          misses: 0,
+  /** A task as the evaluation sees it: stale when its heartbeat is past the timeout. */
+  interface Seen {
+    readonly stale: boolean;
+    readonly status?: TaskHealthItem['status'];
+    readonly ecsStatus?: TaskHealthItem['ecsStatus'];
+    readonly reconcile?: boolean;
+  }
+  const staleOne = (over: Partial<Seen> = {}): Seen => ({ stale: true, ...over });
+  const freshOne = (over: Partial<Seen> = {}): Seen => ({ stale: false, ...over });
+  const evaluated = (seen: readonly Seen[]) =>
+    seen.map((s, i) => {
+      const next = item(`t${i}`, { status: s.status ?? 'HEALTHY', ecsStatus: s.ecsStatus ?? 'RUNNING' });
+      return {
+        prev: next,
+        reconcile: s.reconcile ?? true,
+        transition: {
+          next,
+          verdict: { status: next.status, reason: 'AlreadyDead' as const, message: '', misses: 0 },
+          statusChanged: false,
+          mustWrite: false,
+          ecsEventIgnored: false,
+          heartbeatStale: s.stale,
         },
-        statusChanged: false,
-        mustWrite: false,
-        ecsEventIgnored: false,
-      },
-    }));
-  const ids = ['a', 'b', 'c', 'd'];
+      };
+    });
   it.each([
-    { name: 'one stale of four: a hang, not an outage', stale: ['a'], outage: false },
-    { name: 'two stale of four: not more than half', stale: ['a', 'b'], outage: false },
-    { name: 'three stale of four: an outage', stale: ['a', 'b', 'c'], outage: true },
-  ])('$name', ({ stale, outage }) => {
-    const problem = metricsOutage(evaluated(stale, ids), view(ids.map((id) => info(id))));
-    if (outage) expect(problem).toMatch(/3 of 4 running TaskManagers look stale at once/);
-    else expect(problem).toBeUndefined();
+    {
+      name: 'one stale of four: a hang, not an outage',
+      seen: [staleOne(), freshOne(), freshOne(), freshOne()],
+      problem: undefined,
+    },
+    {
+      name: 'two stale of four: not more than half',
+      seen: [staleOne(), staleOne(), freshOne(), freshOne()],
+      problem: undefined,
+    },
+    {
+      name: 'three stale of four: an outage',
+      seen: [staleOne(), staleOne(), staleOne(), freshOne()],
+      problem: '3 of 4',
+    },
+    { name: 'one stale of one: fewer than two is never an outage', seen: [staleOne()], problem: undefined },
+    { name: 'two stale of three: an outage', seen: [staleOne(), staleOne(), freshOne()], problem: '2 of 3' },
+    {
+      name: 'a stored status does not matter: DRAINING and DEAD stale ones count as stale',
+      seen: [staleOne({ status: 'DRAINING' }), staleOne({ status: 'DEAD' }), freshOne()],
+      problem: '2 of 3',
+    },
+    {
+      name: 'a task whose heartbeat is not judged is in neither count',
+      seen: [staleOne(), staleOne(), staleOne({ reconcile: false }), freshOne()],
+      problem: '2 of 3',
+    },
+    {
+      name: 'a task ECS does not run is in neither count',
+      seen: [staleOne(), staleOne({ ecsStatus: 'STOPPED' }), staleOne({ ecsStatus: 'PENDING' }), freshOne()],
+      problem: undefined,
+    },
+  ])('$name', ({ seen, problem }) => {
+    const found = metricsOutage(evaluated(seen));
+    if (problem === undefined) expect(found).toBeUndefined();
+    else
+      expect(found).toBe(
+        `${problem} running TaskManagers look stale at once: treated as a metrics outage, heartbeats not judged`,
+      );
   });
 });
 

@@ -302,6 +302,54 @@ describe('Function: planReconcile', () => {
     expect(p.problems).toEqual([expect.stringMatching(/metrics outage/)]);
   });
 
+  it('the metrics outage does not depend on what the plan writes: a scale-in victim made DRAINING still counts, so a second plan declares nobody dead', () => {
+    // The counterexample CI's convergence property found on fe01159: the outage was
+    // stale verdicts over ECS's RUNNING listing, so the victim's DRAINING (written by the
+    // first plan) took it out of the stale count and the second plan declared t2 DEAD.
+    const c = config({
+      partitions: 1,
+      health: { heartbeatTimeoutSeconds: 90, missesToDead: 1, maxStopsPerMinute: 0 },
+    });
+    const stored = (id: string, age: number) =>
+      item(id, { ecsVersion: 1, version: 2, lastSeen: T0 - age * S, startedAt: T0 - 6000 * S });
+    const s: State = {
+      tasks: new Map([
+        ['t2', stored('t2', 120)],
+        ['t5', stored('t5', 400)],
+      ]),
+      partitions: new Map([
+        [0, { partitionId: 0, owner: 't2', epoch: 1, state: 'ASSIGNED', updatedAt: T0 - 3600 * S }],
+      ]),
+    };
+    const listed = [
+      info('t2', { lastStatus: 'PENDING', version: 0 }),
+      info('t5', { desiredStatus: 'STOPPED', version: 0 }),
+    ];
+    const view = cluster(
+      listed,
+      {
+        heartbeat: new Map([
+          ['t2', null],
+          ['t5', null],
+        ]),
+      },
+      1,
+    );
+    const first = plan(s, { config: c, cluster: view });
+    expect(first.problems).toEqual([
+      expect.stringMatching(/^2 of 2 running TaskManagers look stale at once/),
+    ]);
+    const after = apply(s, first).state;
+    expect(after.tasks.get('t5')?.status).toBe('DRAINING');
+    const again = plan(after, { config: c, cluster: view });
+    expect(again.problems).toEqual(first.problems);
+    expect(again.health).toEqual([]);
+    expect([...apply(after, again).state.tasks.values()].map((t) => t.status)).toEqual([
+      'HEALTHY',
+      'DRAINING',
+    ]);
+  });
+
   it('takes container health from DescribeTasks only: UNHEALTHY at a reconcile stops at once', () => {
     const s = steady(IDS);
     const p = plan(s, {
