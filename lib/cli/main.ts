@@ -32,6 +32,10 @@ export function buildProgram(): Command {
     .option('--json', 'print exactly one JSON document on stdout')
     .option('--timeline', 'add a timeline sampled every 60 simulated seconds to each result')
     .option('--report <file>', 'write an HTML report with charts')
+    .option(
+      '--decisions <file>',
+      'write every evaluation (the scaler’s decision record with its inputs) as JSON lines',
+    )
     .addHelpText(
       'after',
       '\nExamples:\n  flink-ecs-autoscaler simulate --demo --report out/simulation.html\n  flink-ecs-autoscaler simulate --scenario playground/bench/scenarios/diurnal.json --policy all --json',

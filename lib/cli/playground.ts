@@ -17,6 +17,8 @@ export interface SimulateCommandOptions {
   readonly json?: boolean;
   readonly timeline?: boolean;
   readonly report?: string;
+  /** A file for every evaluation of every policy, one JSON object per line. */
+  readonly decisions?: string;
 }
 
 export interface LocalUpCommandOptions {

@@ -75,6 +75,8 @@ export interface SimulateOptions {
   readonly timeline?: boolean;
   /** The timeline's resolution in simulated seconds (a multiple of the step). @default 60 */
   readonly timelineEverySeconds?: number;
+  /** Keep every evaluation's record in PolicyRun.decisionLog (`simulate --decisions`). @default false */
+  readonly decisionLog?: boolean;
   /** @default 'in-process' */
   readonly transport?: Transport;
   /** Called with the fraction done (0..1), at most every 1% of simulated time. */
@@ -419,7 +421,12 @@ export async function simulatePolicy(
         Math.max(...model.job.vertices.map((v) => v.maxParallelism)) / scenario.cluster.slotsPerTaskManager,
       ),
     );
-    const acc = new RunAccumulator(mode, scenario.sloLagSeconds, options.timelineEverySeconds);
+    const acc = new RunAccumulator(
+      mode,
+      scenario.sloLagSeconds,
+      options.timelineEverySeconds,
+      options.decisionLog ?? false,
+    );
     const alarms = new AlarmEvaluator(scenario.alarms ?? []);
     const faultRng = new Rng(scenario.seed).fork('faults');
     const dt = scenario.stepSeconds;
@@ -432,7 +439,7 @@ export async function simulatePolicy(
       const before = desiredNow();
       try {
         const d = await handler(event);
-        acc.decision(t, trigger, d.reason, d.desired);
+        acc.decision(t, trigger, d.reason, d.desired, d);
       } finally {
         acc.desiredChanged(t, before, desiredNow());
       }
@@ -522,7 +529,7 @@ export async function simulatePolicy(
         const before = desiredNow();
         try {
           const d = await handler(m.payload);
-          acc.decision(tEnd, 'manual', d.reason, d.desired);
+          acc.decision(tEnd, 'manual', d.reason, d.desired, d);
           acc.manual.push({ atSeconds: m.atSeconds, accepted: true, reason: d.reason });
         } catch (error) {
           acc.manual.push({ atSeconds: m.atSeconds, accepted: false, error: (error as Error).message });
@@ -592,6 +599,7 @@ export async function simulate(
       ? await simulateInWorkers(loaded, policies, {
           concurrency: workers,
           timeline: options.timeline ?? false,
+          decisionLog: options.decisionLog ?? false,
           transport: options.transport ?? 'in-process',
           ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         })

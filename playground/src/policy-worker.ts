@@ -12,6 +12,7 @@ import type { LoadedScenario } from './scenario';
 export interface WorkerSetup {
   readonly loaded: LoadedScenario;
   readonly timeline: boolean;
+  readonly decisionLog: boolean;
   readonly transport: Transport;
 }
 
@@ -40,6 +41,7 @@ port.on('message', (command: WorkerCommand) => {
   const { policy } = command;
   void simulatePolicy(setup.loaded, policy, {
     timeline: setup.timeline,
+    decisionLog: setup.decisionLog,
     transport: setup.transport,
     onProgress: (_policy, fraction) => post({ kind: 'progress', policy, fraction }),
   }).then((result) => post({ kind: 'done', policy, result }));

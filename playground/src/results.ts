@@ -80,10 +80,22 @@ export interface RunEvent {
   readonly desired?: number;
 }
 
+/**
+ * One evaluation as the policy returned it: for `rate` and `threshold` the scaler's Decision
+ * (what its Lambda logs: inputs, guards' reason, message), for a baseline its reason and count.
+ */
+export interface DecisionLogEntry {
+  readonly t: number; // seconds since start
+  readonly trigger: string;
+  readonly decision: object;
+}
+
 export interface PolicyRun {
   readonly result: PolicyResult;
   readonly timeline: readonly TimelinePoint[];
   readonly events: readonly RunEvent[];
+  /** Every evaluation, when the run was asked to keep them (SimulateOptions.decisionLog). */
+  readonly decisionLog?: readonly DecisionLogEntry[];
 }
 
 export interface StepRecord {
@@ -135,13 +147,18 @@ export class RunAccumulator {
   readonly events: RunEvent[] = [];
   readonly decisions: Record<string, number> = {};
   readonly manual: ManualOutcome[] = [];
+  private readonly decisionLog: DecisionLogEntry[] | undefined;
 
   constructor(
     readonly policy: string,
     readonly sloLagSeconds: number,
     /** The timeline's resolution (a multiple of the step). */
     readonly timelineEverySeconds: number = TIMELINE_EVERY_SECONDS,
-  ) {}
+    /** Keep every evaluation's record (PolicyRun.decisionLog). */
+    keepDecisions = false,
+  ) {
+    this.decisionLog = keepDecisions ? [] : undefined;
+  }
 
   step(s: StepRecord): void {
     this.tmSeconds += s.provisioned * s.dt;
@@ -185,8 +202,13 @@ export class RunAccumulator {
     }
   }
 
-  decision(t: number, trigger: string, reason: string, desired?: number): void {
+  decision(t: number, trigger: string, reason: string, desired?: number, record?: object): void {
     this.decisions[reason] = (this.decisions[reason] ?? 0) + 1;
+    this.decisionLog?.push({
+      t,
+      trigger,
+      decision: record ?? { reason, ...(desired !== undefined ? { desired } : {}) },
+    });
     if (reason !== 'NoChange')
       this.events.push({ t, trigger, reason, ...(desired !== undefined ? { desired } : {}) });
   }
@@ -218,6 +240,11 @@ export class RunAccumulator {
       failover,
       ...(withTimeline ? { timeline: this.timeline.map(({ physicalMinimum: _p, ...rest }) => rest) } : {}),
     };
-    return { result, timeline: this.timeline, events: this.events };
+    return {
+      result,
+      timeline: this.timeline,
+      events: this.events,
+      ...(this.decisionLog ? { decisionLog: this.decisionLog } : {}),
+    };
   }
 }

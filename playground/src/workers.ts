@@ -15,6 +15,7 @@ type PolicyOutcome = Awaited<ReturnType<typeof simulatePolicy>>;
 export interface WorkerRunOptions {
   readonly concurrency: number;
   readonly timeline: boolean;
+  readonly decisionLog: boolean;
   readonly transport: Transport;
   readonly onProgress?: (policy: string, fraction: number) => void;
 }
@@ -30,7 +31,12 @@ export async function simulateInWorkers(
   if (!Number.isInteger(options.concurrency) || options.concurrency < 1) {
     throw new RangeError(`concurrency must be a positive integer, got ${options.concurrency}`);
   }
-  const setup: WorkerSetup = { loaded, timeline: options.timeline, transport: options.transport };
+  const setup: WorkerSetup = {
+    loaded,
+    timeline: options.timeline,
+    decisionLog: options.decisionLog,
+    transport: options.transport,
+  };
   const out: PolicyOutcome[] = new Array(policies.length);
   let next = 0;
   const workers: Worker[] = [];

@@ -10,7 +10,7 @@ import type { SimulateCommandOptions } from 'flink-ecs-autoscaler/lib/cli/playgr
 import { isPolicyName, POLICY_NAMES, type PolicyName } from '../baselines/controller';
 import { simulate } from '../engine';
 import { renderReport } from '../report';
-import type { PolicyResult, SimulationOutput } from '../results';
+import type { PolicyResult, PolicyRun, SimulationOutput } from '../results';
 import { loadScenario } from '../scenario';
 
 export const DEMO_SCENARIO = fileURLToPath(new URL('../../scenarios/demo.json', import.meta.url));
@@ -51,6 +51,22 @@ export function summaryTable(out: SimulationOutput): string {
   ].join('\n');
 }
 
+/**
+ * Every evaluation of every run, one JSON object per line: the run's policy, the simulated
+ * second, the trigger, and the record the policy returned (the scaler's decision as its Lambda
+ * logs it, whose own `policy` says which rule decided: `manual` for an operator's payload).
+ */
+export function decisionLines(runs: readonly PolicyRun[]): string {
+  return runs
+    .flatMap((run) =>
+      (run.decisionLog ?? []).map(
+        (e) =>
+          `${JSON.stringify({ run: run.result.policy, t: e.t, trigger: e.trigger, decision: e.decision })}\n`,
+      ),
+    )
+    .join('');
+}
+
 export async function runSimulate(
   opts: SimulateCommandOptions,
   io = { out: process.stdout, err: process.stderr },
@@ -70,6 +86,7 @@ export async function runSimulate(
   const percent = new Map<string, number>();
   const { output, runs } = await simulate(loaded, policies, {
     timeline: opts.timeline ?? false,
+    decisionLog: opts.decisions !== undefined,
     workers: Math.min(availableParallelism(), policies.length),
     onProgress: (policy, fraction) => {
       const pct = Math.round(fraction * 100);
@@ -92,6 +109,12 @@ export async function runSimulate(
     await mkdir(dirname(file), { recursive: true });
     await writeFile(file, renderReport(output, runs));
     io.err.write(`report written to ${file}\n`);
+  }
+  if (opts.decisions !== undefined) {
+    const file = resolve(opts.decisions);
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, decisionLines(runs));
+    io.err.write(`decisions written to ${file}\n`);
   }
   if (opts.json) io.out.write(`${JSON.stringify(output)}\n`);
   else io.out.write(`${summaryTable(output)}\n(${((Date.now() - started) / 1000).toFixed(1)} s wall)\n`);

@@ -3,6 +3,9 @@
  * cloud, its JSON output follows the contract, and two runs are byte-identical.
  */
 import { execFile } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -78,8 +81,13 @@ async function simulateJson(...extra: string[]): Promise<string> {
 describe('CLI: simulate --json', () => {
   let first: string;
   let second: string;
+  let decisionsFile: string;
   beforeAll(async () => {
-    [first, second] = await Promise.all([simulateJson('--timeline'), simulateJson('--timeline')]);
+    decisionsFile = join(await mkdtemp(join(tmpdir(), 'simulate-')), 'decisions.jsonl');
+    [first, second] = await Promise.all([
+      simulateJson('--timeline'),
+      simulateJson('--timeline', '--decisions', decisionsFile),
+    ]);
   }, 180_000);
 
   it('prints exactly one JSON document that follows the contract', () => {
@@ -92,8 +100,38 @@ describe('CLI: simulate --json', () => {
     expect(rate?.timeline?.map((p) => p.t)).toEqual(Array.from({ length: 120 }, (_, i) => (i + 1) * 60));
   });
 
-  it('two runs of the same scenario and seed are byte-identical', () => {
+  it('two runs of the same scenario and seed are byte-identical (one of them also writing its decisions)', () => {
     expect(second).toBe(first);
+  });
+
+  it('--decisions writes every evaluation as a JSON line: the counts by reason are the result’s, an applied one names its inputs', async () => {
+    const Line = z.object({
+      run: z.literal('rate'),
+      t: z.number().int().positive(),
+      trigger: z.enum(['schedule', 'alarm', 'manual']),
+      decision: z.looseObject({ reason: z.string(), desired: z.number().int().nonnegative() }),
+    });
+    const lines = (await readFile(decisionsFile, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => Line.parse(JSON.parse(l)));
+    const [rate] = Output.parse(JSON.parse(first)).results;
+    const byReason: Record<string, number> = {};
+    for (const { decision: d } of lines) byReason[d.reason] = (byReason[d.reason] ?? 0) + 1;
+    expect(byReason).toEqual(rate?.decisions);
+    const ts = lines.map((l) => l.t);
+    expect(ts).toEqual([...ts].sort((a, b) => a - b));
+    const applied = lines.filter((l) => l.decision.reason === 'Applied' && l.trigger === 'schedule');
+    expect(applied.length).toBeGreaterThan(0);
+    for (const l of applied) {
+      expect(l.decision).toMatchObject({
+        policy: 'rate',
+        applied: true,
+        inputs: { sizedCount: expect.any(Number) },
+      });
+    }
+    // The accepted payload is decided by the operator's rule; the rejected one decided nothing.
+    expect(lines.filter((l) => l.trigger === 'manual').map((l) => l.decision.policy)).toEqual(['manual']);
   });
 
   it('the manual payloads went to the handler, which accepted one and rejected the other naming the field', () => {
