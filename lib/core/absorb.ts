@@ -127,7 +127,10 @@ export function chainRise(prev: Rise | undefined, next: Rise, deadSeconds: numbe
 
 /**
  * The rises worth remembering: those of the last `lookbackSeconds` that no other one covers
- * (another from at most as low to at least as high; of two equal ones, the newer), newest last.
+ * (another from at most as low to at least as high, and at least as fast; of two equal ones,
+ * the newer), newest last. A rise without a duration happened within one dead time
+ * (observeRise), so it is faster than any chained one (chainRise: longer than a dead time);
+ * counting it as 0 s here orders it as riseFloor's and chainRise's one dead time does.
  */
 export function keepRises(rises: readonly Rise[], nowMs: number, lookbackSeconds: number): Rise[] {
   const recent = rises.filter((r) => r.at > nowMs - lookbackSeconds * 1000 && r.at <= nowMs);
