@@ -170,13 +170,28 @@ export function riseFloor(
   return Math.max(1, c.maxCount);
 }
 
-/** The newest per-slot rate of each count measured in the last `lookbackSeconds`, by count. */
-export function keepCurve(rates: readonly CountRate[], nowMs: number, lookbackSeconds: number): CountRate[] {
-  const newest = new Map<number, CountRate>();
+/**
+ * The capacity each count showed lately: per count measured in the last `lookbackSeconds`, the
+ * highest per-slot rate since the kept one, and the newest once the kept one is at least
+ * `horizonSeconds` older than it (`rates` oldest first), by count. The highest, because the
+ * estimate is biased one way only: the bottleneck's busy time is the period's Maximum and the
+ * throughput its mean, so a period whose input varies reads a busier bottleneck than its mean
+ * rate needs, and a GC pause or a noisy minute lowers it too; nothing lifts it above the rate
+ * the busiest slot sustains (policy.ts estimatePerSlotRate). The horizon lets a count's real
+ * loss of capacity (heavier records, a slower host) through within it.
+ */
+export function keepCurve(
+  rates: readonly CountRate[],
+  nowMs: number,
+  lookbackSeconds: number,
+  horizonSeconds: number,
+): CountRate[] {
+  const kept = new Map<number, CountRate>();
   for (const r of rates) {
     if (r.at <= nowMs - lookbackSeconds * 1000 || r.at > nowMs) continue;
-    const seen = newest.get(r.count);
-    if (!seen || r.at >= seen.at) newest.set(r.count, r);
+    const seen = kept.get(r.count);
+    const expired = seen !== undefined && r.at - seen.at >= horizonSeconds * 1000;
+    if (!seen || expired || (r.at >= seen.at && r.perSlotRate >= seen.perSlotRate)) kept.set(r.count, r);
   }
-  return [...newest.values()].sort((a, b) => a.count - b.count);
+  return [...kept.values()].sort((a, b) => a.count - b.count);
 }

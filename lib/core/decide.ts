@@ -324,7 +324,12 @@ export function decideAutomatic(input: AutomaticInput): Decision {
     lookbackS > 0 && steady && rec.perSlotRate !== undefined
       ? [{ count: service.runningCount, perSlotRate: rec.perSlotRate, at: nowMs }]
       : [];
-  const capacityCurve = keepCurve([...(state.capacityCurve ?? []), ...measured], nowMs, lookbackS);
+  const capacityCurve = keepCurve(
+    [...(state.capacityCurve ?? []), ...measured],
+    nowMs,
+    lookbackS,
+    config.policy.scaleInStabilizationSeconds,
+  );
   const next: Mutable<NextScalerState> = {
     ...withoutVersion(state),
     recommendations: windowSamples(samples, nowMs, config.policy.scaleInStabilizationSeconds),

@@ -95,7 +95,7 @@ export interface PolicyInput {
   readonly windowInputs?: readonly number[];
   /** The input's remembered rises (policy.scaleInLookbackSeconds): a floor on scale-in. */
   readonly rises?: readonly Rise[];
-  /** The per-slot rate last measured at each count, recent enough to use (decide.ts). */
+  /** The per-slot rate each count showed lately, recent enough to use (decide.ts, absorb.ts keepCurve). */
   readonly capacityCurve?: readonly CountRate[];
 }
 
@@ -340,7 +340,11 @@ export function ratePolicy(input: PolicyInput): Recommendation {
   const samples = metrics.job ? [...metrics.job] : jobSamples(metrics.taskManagers);
   const latest = samples.at(-1);
   const measured = estimatePerSlotRate(samples, partitions, slots);
-  const perSlotRate = measured ?? input.perSlotRate;
+  // The current count's capacity is the highest it showed lately (absorb.ts keepCurve: the
+  // estimate only errs low), this window's estimate when that is higher.
+  const shown = input.capacityCurve?.find((c) => c.count === current)?.perSlotRate;
+  const estimated = measured ?? input.perSlotRate;
+  const perSlotRate = estimated === undefined ? shown : Math.max(estimated, shown ?? 0);
   const load = loadInputs(metrics, policy.loadFactor, latest);
   const base = { policy: 'rate' as const, hot: load.hot };
   if (!latest) {
@@ -517,7 +521,16 @@ export function ratePolicy(input: PolicyInput): Recommendation {
     inputs: {
       ...inputs,
       perSlotRate: round(perSlotRate, 1),
-      estimate: measured === undefined ? 'remembered' : 'measured',
+      // 'shown': the count's recent best (capacityCurve) stands above this window's estimate.
+      estimate:
+        estimated === undefined || perSlotRate > estimated
+          ? 'shown'
+          : measured === undefined
+            ? 'remembered'
+            : 'measured',
+      ...(estimated !== undefined && perSlotRate > estimated
+        ? { estimatedPerSlotRate: round(estimated, 1) }
+        : {}),
       requiredRate: round(required, 1),
       sizedCount: sized,
       sustainedCount: sustained,

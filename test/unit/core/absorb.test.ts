@@ -269,14 +269,38 @@ describe('Function: chainRise (a ramp seen as overlapping rises is one rise)', (
   });
 });
 
-describe('Function: keepCurve (the newest per-slot rate of each count, within the lookback)', () => {
+describe('Function: keepCurve (the highest per-slot rate of each count lately, within the lookback)', () => {
   const m = (count: number, perSlotRate: number, hoursAgo: number) => ({
     count,
     perSlotRate,
     at: T0 - hoursAgo * 3_600_000,
   });
   it.each([
-    { name: 'the newest of a count wins', rates: [m(6, 450, 3), m(6, 430, 1)], expected: [m(6, 430, 1)] },
+    {
+      name: 'the higher of two within the horizon wins (the estimate errs low only)',
+      rates: [m(6, 450, 1.4), m(6, 430, 1)],
+      expected: [m(6, 450, 1.4)],
+    },
+    {
+      name: 'a newer, higher one replaces it',
+      rates: [m(6, 430, 1.4), m(6, 450, 1)],
+      expected: [m(6, 450, 1)],
+    },
+    {
+      name: 'the kept one more than the horizon (30 min) older than the newest: the newest, though lower',
+      rates: [m(6, 450, 3), m(6, 430, 1)],
+      expected: [m(6, 430, 1)],
+    },
+    {
+      name: 'exactly the horizon older: the newest',
+      rates: [m(6, 450, 1.5), m(6, 430, 1)],
+      expected: [m(6, 430, 1)],
+    },
+    {
+      name: 'the horizon restarts at the kept one: 450, then 440 within 30 min, then 400 more than 30 min after 450',
+      rates: [m(6, 450, 1.5), m(6, 440, 1.25), m(6, 400, 0.9)],
+      expected: [m(6, 400, 0.9)],
+    },
     {
       name: 'older than the lookback: dropped',
       rates: [m(6, 450, 7), m(12, 414, 1)],
@@ -289,6 +313,6 @@ describe('Function: keepCurve (the newest per-slot rate of each count, within th
     },
     { name: 'none', rates: [], expected: [] },
   ])('$name', ({ rates, expected }) => {
-    expect(keepCurve(rates, T0, 6 * 3600)).toEqual(expected);
+    expect(keepCurve(rates, T0, 6 * 3600, 1800)).toEqual(expected);
   });
 });

@@ -679,6 +679,41 @@ describe('Policy: rate, a smaller count sized from the per-slot rate measured th
     expect(r.desired).toBe(desired);
   });
 
+  // 4 TMs at 95% busy processing 3,800 in all: this window's estimate 3800 × 4 / (32 × 0.95) = 500
+  // per slot; 4 TMs (8 slots, 4 partitions on the busiest) give 500 × 32 / 4 = 4000 < 3800 / 0.8 =
+  // 4750, so 6 (5 TMs still have 4 on the busiest; 6 give 5333). Had the count shown 620 lately,
+  // 4 give 620 × 32 / 4 = 4960 ≥ 4750: no scale-out. The count's recent best stands when higher.
+  const busy4 = Array.from({ length: 4 }, () => ({ load: 0.95, rate: 950 }));
+  it.each([
+    {
+      name: 'the current count showed 620 per slot lately: it stands, and 4 hold the input',
+      curve: [at(4, 620)],
+      desired: 4,
+      estimate: 'shown',
+      perSlotRate: 620,
+    },
+    {
+      name: 'the current count showed less than this window: this window stands',
+      curve: [at(4, 400)],
+      desired: 6,
+      estimate: 'measured',
+      perSlotRate: 500,
+    },
+  ])('the current count: $name', ({ curve, desired, estimate, perSlotRate }) => {
+    const r = ratePolicy({
+      config: config(),
+      current: 4,
+      running: 4,
+      metrics: snapshot(busy4),
+      capacityCurve: curve,
+    });
+    expect(r.desired).toBe(desired);
+    expect(r.inputs).toMatchObject({ estimate, perSlotRate });
+    if (estimate === 'shown') expect(r.inputs.estimatedPerSlotRate).toBe(500);
+    // What is remembered for the next evaluation is this window's own estimate, not the curve's.
+    expect(r.perSlotRate).toBe(500);
+  });
+
   it('is not used above the current count (a scale-out is sized from the current estimate)', () => {
     // 4 TMs at 95%: input 3800 → sized 6 (as in the table above), whatever was measured at 6
     // (at 5000 per slot, 5 TaskManagers would carry it).
