@@ -214,7 +214,7 @@ export const notRunningRule: HealthRule = (ctx) =>
  * has (e.g. the task's start) is fresh.
  */
 export const heartbeatRule: HealthRule = (ctx) => {
-  const ageSeconds = (ctx.nowMs - ctx.lastSeen) / 1000;
+  const ageSeconds = heartbeatAgeSeconds(ctx);
   const { heartbeatTimeoutSeconds: timeout, missesToDead } = ctx.config;
   if (ageSeconds <= timeout) {
     return verdict('HEALTHY', 'HeartbeatFresh', `last heartbeat ${Math.max(0, Math.round(ageSeconds))}s ago`);
@@ -241,6 +241,11 @@ export const heartbeatRule: HealthRule = (ctx) => {
   }
   return verdict('SUSPECT', 'HeartbeatMissing', `${stale}; ${misses} of ${missesToDead} misses`, misses);
 };
+
+/** How old the newest evidence of life (ctx.lastSeen) is at ctx.nowMs, in seconds. */
+function heartbeatAgeSeconds(ctx: Pick<HealthContext, 'nowMs' | 'lastSeen'>): number {
+  return (ctx.nowMs - ctx.lastSeen) / 1000;
+}
 
 /** The rules in the order they are tried; the last one always decides. */
 export const HEALTH_RULES: readonly HealthRule[] = [
@@ -364,7 +369,7 @@ export function nextHealth(
     statusChanged: next.status !== prev.status,
     mustWrite,
     ecsEventIgnored: observation.ecs !== undefined && ctx.ecs === undefined,
-    heartbeatStale: (nowMs - ctx.lastSeen) / 1000 > config.heartbeatTimeoutSeconds,
+    heartbeatStale: heartbeatAgeSeconds(ctx) > config.heartbeatTimeoutSeconds,
   };
 }
 
@@ -399,9 +404,10 @@ export function selectHungToStop(
 
 /**
  * A metrics outage, not hung TaskManagers: more than half of the running TaskManagers (and at
- * least two) look stale at once (counted by reconcile-rules.ts metricsOutage, from observations). A reconcile then judges no heartbeat (it evaluates as if it
- * had no metrics), so a CloudWatch delay cannot declare the fleet dead; real hangs are still
- * found by ECS's container health checks, and a lone hung TaskManager by its heartbeat.
+ * least two) look stale at once (counted from observations: reconcile-rules.ts metricsOutage).
+ * A reconcile then judges no heartbeat (it evaluates as if it had no metrics), so a CloudWatch
+ * delay cannot declare the fleet dead; real hangs are still found by ECS's container health
+ * checks, and a lone hung TaskManager by its heartbeat.
  */
 export function isMetricsOutage(staleCount: number, runningCount: number): boolean {
   return staleCount >= 2 && staleCount * 2 > runningCount;

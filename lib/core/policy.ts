@@ -340,11 +340,14 @@ export function ratePolicy(input: PolicyInput): Recommendation {
   const samples = metrics.job ? [...metrics.job] : jobSamples(metrics.taskManagers);
   const latest = samples.at(-1);
   const measured = estimatePerSlotRate(samples, partitions, slots);
-  // The current count's capacity is the highest it showed lately (absorb.ts keepCurve: the
-  // estimate only errs low), this window's estimate when that is higher.
-  const shown = input.capacityCurve?.find((c) => c.count === current)?.perSlotRate;
+  // The per-slot rate each count showed lately (absorb.ts keepCurve). The current count's
+  // capacity is the highest it showed (the estimate only errs low), this window's estimate when
+  // that is higher.
+  const measuredAt = new Map((input.capacityCurve ?? []).map((c) => [c.count, c.perSlotRate]));
+  const shown = measuredAt.get(current);
   const estimated = measured ?? input.perSlotRate;
   const perSlotRate = estimated === undefined ? shown : Math.max(estimated, shown ?? 0);
+  const shownStands = perSlotRate !== undefined && (estimated === undefined || perSlotRate > estimated);
   const load = loadInputs(metrics, policy.loadFactor, latest);
   const base = { policy: 'rate' as const, hot: load.hot };
   if (!latest) {
@@ -417,7 +420,6 @@ export function ratePolicy(input: PolicyInput): Recommendation {
 
   const maxUseful = Math.max(usefulMaximum(partitions, slots), 1);
   // Below the current count, a per-slot rate measured there before (and higher) stands for it.
-  const measuredAt = new Map((input.capacityCurve ?? []).map((c) => [c.count, c.perSlotRate]));
   const capacityOf = (n: number) =>
     jobCapacity(
       n,
@@ -522,15 +524,8 @@ export function ratePolicy(input: PolicyInput): Recommendation {
       ...inputs,
       perSlotRate: round(perSlotRate, 1),
       // 'shown': the count's recent best (capacityCurve) stands above this window's estimate.
-      estimate:
-        estimated === undefined || perSlotRate > estimated
-          ? 'shown'
-          : measured === undefined
-            ? 'remembered'
-            : 'measured',
-      ...(estimated !== undefined && perSlotRate > estimated
-        ? { estimatedPerSlotRate: round(estimated, 1) }
-        : {}),
+      estimate: shownStands ? 'shown' : measured === undefined ? 'remembered' : 'measured',
+      ...(shownStands && estimated !== undefined ? { estimatedPerSlotRate: round(estimated, 1) } : {}),
       requiredRate: round(required, 1),
       sizedCount: sized,
       sustainedCount: sustained,

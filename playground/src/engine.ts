@@ -439,7 +439,7 @@ export async function simulatePolicy(
       const before = desiredNow();
       try {
         const d = await handler(event);
-        acc.decision(t, trigger, d.reason, d.desired, d);
+        acc.decision(t, trigger, d);
       } finally {
         acc.desiredChanged(t, before, desiredNow());
       }
@@ -529,7 +529,7 @@ export async function simulatePolicy(
         const before = desiredNow();
         try {
           const d = await handler(m.payload);
-          acc.decision(tEnd, 'manual', d.reason, d.desired, d);
+          acc.decision(tEnd, 'manual', d);
           acc.manual.push({ atSeconds: m.atSeconds, accepted: true, reason: d.reason });
         } catch (error) {
           acc.manual.push({ atSeconds: m.atSeconds, accepted: false, error: (error as Error).message });

@@ -202,13 +202,15 @@ export class RunAccumulator {
     }
   }
 
-  decision(t: number, trigger: string, reason: string, desired?: number, record?: object): void {
+  /** One evaluation: `decision` is what the policy returned (its reason, its count, and whatever else it says). */
+  decision(
+    t: number,
+    trigger: string,
+    decision: { readonly reason: string; readonly desired?: number },
+  ): void {
+    const { reason, desired } = decision;
     this.decisions[reason] = (this.decisions[reason] ?? 0) + 1;
-    this.decisionLog?.push({
-      t,
-      trigger,
-      decision: record ?? { reason, ...(desired !== undefined ? { desired } : {}) },
-    });
+    this.decisionLog?.push({ t, trigger, decision });
     if (reason !== 'NoChange')
       this.events.push({ t, trigger, reason, ...(desired !== undefined ? { desired } : {}) });
   }

@@ -551,7 +551,7 @@ export async function startRealFlinkRun(options: RealFlinkRunOptions): Promise<R
       const t = (atMs - t0) / 1000;
       try {
         const d = await scaler(event);
-        acc.decision(Math.round(t), trigger, d.reason, d.desired);
+        acc.decision(Math.round(t), trigger, d);
         const after = counts().desiredCount;
         // Every decision with its inputs and problems: what a failed run in CI is diagnosed from.
         if (options.logTicks)
